@@ -85,6 +85,29 @@ static inline uint32_t tandem_pattern_length_ticks(const TandemPattern* p)
   return tandem_pattern_ticks_per_bar(p) * p->bars;
 }
 
+/* Swing: moves the second note of each pair of grid steps later.  swing_pct is the
+ * share of the pair taken by its first step: 50 is straight, 66.7 is triplet feel,
+ * 75 is hard swing.  grid_ticks is the step (TANDEM_PPQ/2 for 8ths, /4 for 16ths).
+ * The player applies it at play time; the generator stores straight ticks. */
+static inline uint32_t tandem_swing_tick(uint32_t tick, float swing_pct, uint32_t grid_ticks)
+{
+  if (grid_ticks == 0 || !(swing_pct > 50.0f)) {
+    return tick;
+  }
+  const float pct = swing_pct > 80.0f ? 80.0f : swing_pct;
+  const uint32_t pair = 2 * grid_ticks;
+  const uint32_t pos = tick % pair;
+  const uint32_t base = tick - pos;
+  const double split = (double)pair * pct / 100.0;
+  double moved;
+  if (pos < grid_ticks) {
+    moved = (double)pos * split / grid_ticks;
+  } else {
+    moved = split + (double)(pos - grid_ticks) * ((double)pair - split) / grid_ticks;
+  }
+  return base + (uint32_t)(moved + 0.5);
+}
+
 /* Makes an empty pattern of the given shape. */
 void tandem_pattern_init(TandemPattern* p, TandemRole role, uint8_t bars,
                          uint8_t beats_per_bar, uint8_t beat_unit);
