@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes a loadable LV2 bundle folder out of built files: make-bundle.sh DIR STAMP FILE...
-# Each FILE is linked into DIR under its own name.
+# Each FILE is linked into DIR under its own name; files from a folder named styles/ go
+# into DIR/styles/, where the plugin looks for its shipped style profiles.
 set -eu
 dir=$1
 stamp=$2
@@ -11,6 +12,9 @@ for f in "$@"; do
     /*) src=$f ;;
     *) src=$(pwd)/$f ;;
   esac
-  ln -sf "$src" "$dir/$(basename "$f")"
+  case $f in
+    */styles/*) mkdir -p "$dir/styles"; ln -sf "$src" "$dir/styles/$(basename "$f")" ;;
+    *) ln -sf "$src" "$dir/$(basename "$f")" ;;
+  esac
 done
 touch "$stamp"
