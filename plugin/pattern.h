@@ -66,6 +66,8 @@ typedef struct {
   uint32_t n_notes;       /* <= TANDEM_MAX_NOTES, sorted by tick */
   uint32_t seed;          /* the seed it was generated from */
   float confidence;       /* model-given confidence, 1 for the built-in generator */
+  float swing_pct;        /* the style's swing (tandem_swing_tick), 0 or 50 = straight */
+  uint32_t swing_grid_ticks; /* the step that swings: TANDEM_PPQ/4 or /2; 0 = none */
   TandemNote notes[TANDEM_MAX_NOTES];
 } TandemPattern;
 

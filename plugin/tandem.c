@@ -4,10 +4,16 @@
  * thread and never allocate, lock, log through stdio or make a syscall; the
  * worker callbacks (work) and state run in a non-realtime thread.  See
  * ../shared/DESIGN.md for the whole thread model.
+ *
+ * Each block, run() passes the audio through, analyses it, takes any finished
+ * pattern from the worker, plays the pattern in segments split at every
+ * time:Position event, and asks the worker for a new pattern when a setting that
+ * shapes it changed.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +24,22 @@
 #include <lv2/log/logger.h>
 #include <lv2/worker/worker.h>
 
+#include "analysis.h"
+#include "clock.h"
+#include "controls.h"
 #include "messages.h"
+#include "pattern.h"
+#include "player.h"
+#include "ring.h"
+#include "theory.h"
 #include "transport.h"
 #include "uris.h"
+#include "work.h"
 
 #define TANDEM_STATE_VERSION 1
+#define MAX_ONSETS           64  /* per block; more in one block are dropped */
+#define MAX_MIDI             512 /* MIDI events per block */
+#define REQUEST_INTERVAL_S   0.1 /* at most this often while a control moves */
 
 typedef enum {
   PORT_IN = 0,
@@ -31,6 +48,21 @@ typedef enum {
   PORT_NOTIFY = 3,
   PORT_ENABLED = 4,
 } PortIndex;
+
+/* The controls that shape a generated pattern; a change asks for a new one. */
+typedef struct {
+  int role;
+  int style;
+  float complexity;
+  float density;
+  float energy;
+  float fill;
+  int bars;
+  uint32_t seed;
+  int beats_per_bar;
+  int beat_unit;
+  float auto_bpm; /* the tempo "auto" chose by, in 8% steps */
+} GenerationKey;
 
 typedef struct {
   /* Features */
@@ -44,6 +76,7 @@ typedef struct {
   const LV2_Atom_Sequence* control;
   LV2_Atom_Sequence* notify;
   const float* enabled;
+  TandemControlPorts controls;
 
   /* URIDs and forge */
   TandemURIs uris;
@@ -53,8 +86,50 @@ typedef struct {
   double sample_rate;
   uint32_t max_block_frames;
 
-  /* Transport */
+  /* Analysis (audio thread) */
+  TandemAnalysis* analysis;
+  TandemOnsetEvent onsets[MAX_ONSETS];
+  uint32_t n_onsets;
+  TandemAnalysisReadout readout;
+  float busy_count[TANDEM_BUSY_STEPS]; /* onsets per 16th in the current bar */
+  float busy[TANDEM_BUSY_STEPS];       /* smoothed over bars, 0..1 */
+  int64_t busy_bar;
+
+  /* Playing (audio thread) */
+  TandemControls ctl;
   TandemTransport transport;
+  TandemClock clock;
+  TandemPlayer player;
+  TandemPlayerParams player_params;
+  TandemHarmony harmony;
+  TandemPattern incoming; /* scratch for a pattern read from the ring */
+  TandemPattern trigger_pattern;
+  uint32_t playing_serial;
+  float pattern_swing_pct;
+  uint32_t pattern_swing_grid;
+  uint32_t player_seed;
+  TandemMidiEvent midi[MAX_MIDI];
+  uint32_t n_midi;
+  uint32_t midi_budget;  /* events the notify buffer has room for this block */
+  uint32_t block_frames; /* frames in the current run() */
+
+  /* Asking the worker for patterns (audio thread) */
+  GenerationKey requested;
+  bool has_requested;
+  bool regenerate_was_on;
+  bool request_pending; /* a change waits for the interval or a free worker */
+  uint64_t frames_since_request;
+  uint32_t serial;
+  uint32_t regenerations;       /* presses of regenerate, to vary the seed */
+  TandemGenerateMsg request;    /* scratch for the message */
+  TandemStyleFileMsg style_msg; /* scratch for the message */
+  char style_file[TANDEM_PATH_MAX];
+  bool style_file_dirty;  /* to send to the worker */
+  bool style_file_notify; /* to report on notify */
+
+  /* Worker side: only work() touches this after instantiate */
+  TandemRing* patterns; /* worker → audio thread */
+  TandemWork work;
 
   /* Status text shown through the status property; written by work_response. */
   char status[TANDEM_STATUS_MAX];
@@ -96,11 +171,28 @@ static void read_options(Tandem* self, const LV2_Options_Option* options)
   }
 }
 
+static void reset_playing(Tandem* self)
+{
+  tandem_transport_init(&self->transport);
+  tandem_clock_init(&self->clock, self->sample_rate);
+  tandem_player_init(&self->player, self->sample_rate);
+  tandem_player_params_default(&self->player_params);
+  tandem_player_set_seed(&self->player, self->player_seed);
+  memset(self->busy_count, 0, sizeof(self->busy_count));
+  memset(self->busy, 0, sizeof(self->busy));
+  self->busy_bar = INT64_MIN;
+  self->playing_serial = 0;
+  self->has_requested = false;
+  self->request_pending = true;
+  self->frames_since_request = 0;
+}
+
+static void cleanup(LV2_Handle instance);
+
 static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
                               const char* bundle_path, const LV2_Feature* const* features)
 {
   (void)descriptor;
-  (void)bundle_path;
 
   Tandem* self = calloc(1, sizeof(Tandem));
   if (!self) {
@@ -108,10 +200,10 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   }
 
   const LV2_Options_Option* options = NULL;
-  const char* missing = lv2_features_query(
-      features, LV2_LOG__log, &self->logger.log, false, LV2_URID__map, &self->map, true,
-      LV2_WORKER__schedule, &self->schedule, true, LV2_OPTIONS__options, &options, false,
-      NULL);
+  const char* missing =
+      lv2_features_query(features, LV2_LOG__log, &self->logger.log, false, LV2_URID__map,
+                         &self->map, true, LV2_WORKER__schedule, &self->schedule, true,
+                         LV2_OPTIONS__options, &options, false, NULL);
   lv2_log_logger_set_map(&self->logger, self->map);
   if (missing) {
     lv2_log_error(&self->logger, "Tandem: the host lacks required feature <%s>\n",
@@ -127,9 +219,48 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   self->max_block_frames = 8192;
   read_options(self, options);
 
-  tandem_transport_init(&self->transport);
-  copy_text(self->status, sizeof(self->status), "idle");
+  self->patterns =
+      tandem_ring_new(2 * (sizeof(TandemPattern) + sizeof(TandemRingMsgHeader)));
+  if (!self->patterns) {
+    lv2_log_error(&self->logger, "Tandem: out of memory\n");
+    cleanup(self);
+    return NULL;
+  }
+  /* At a rate the analysis cannot work at, Tandem still passes audio and plays;
+   * it only hears nothing. */
+  self->analysis = tandem_analysis_new(self->sample_rate, self->max_block_frames);
+  if (!self->analysis) {
+    lv2_log_error(&self->logger,
+                  "Tandem: cannot analyse audio at %.0f Hz (22050 to 192000 Hz work); "
+                  "playing without listening\n",
+                  self->sample_rate);
+  }
+
+  char err[TANDEM_STATUS_MAX + TANDEM_PATH_MAX] = "";
+  if (!tandem_work_init(&self->work, bundle_path, self->patterns, &self->logger, err,
+                        sizeof(err))) {
+    lv2_log_error(&self->logger, "Tandem: %s; only the trigger role can play\n", err);
+    snprintf(self->status, sizeof(self->status), "error: %s", err);
+  } else {
+    if (err[0]) {
+      lv2_log_warning(&self->logger, "Tandem: %s\n", err);
+    }
+    copy_text(self->status, sizeof(self->status), "idle");
+  }
+  if (!self->analysis) {
+    snprintf(self->status, sizeof(self->status),
+             "error: cannot analyse audio at %.0f Hz; playing without listening",
+             self->sample_rate);
+    self->readout.rms_db = self->readout.peak_db = -120.0f;
+    for (int b = 0; b < TANDEM_N_BANDS; ++b) {
+      self->readout.bands_db[b] = -120.0f;
+    }
+  }
   self->status_dirty = true;
+
+  tandem_pattern_init(&self->trigger_pattern, TANDEM_ROLE_TRIGGER, 1, 4, 4);
+  self->player_seed = 1;
+  reset_playing(self);
   return (LV2_Handle)self;
 }
 
@@ -152,15 +283,23 @@ static void connect_port(LV2_Handle instance, uint32_t port, void* data)
   case PORT_ENABLED:
     self->enabled = (const float*)data;
     break;
+  default:
+    tandem_controls_connect(&self->controls, port, data);
+    break;
   }
 }
 
 static void activate(LV2_Handle instance)
 {
   Tandem* self = (Tandem*)instance;
-  tandem_transport_init(&self->transport);
+  if (self->analysis) {
+    tandem_analysis_reset(self->analysis);
+  }
+  reset_playing(self);
   self->status_dirty = true;
 }
+
+/* ---- run() and its helpers (audio thread) ---- */
 
 /* A position in the notify sequence to roll back to when an event does not fit,
  * so that a half-written event never reaches the host. */
@@ -181,61 +320,371 @@ static void forge_rollback(Tandem* self, ForgeMark mark)
   self->notify->atom.size = mark.seq_size;
 }
 
-/* Writes patch:Set <status> to the notify port.  Returns false if it did not fit. */
-static bool forge_status(Tandem* self, int64_t frame)
+/* Writes patch:Set <property> <string> to the notify port.  False if it did not fit. */
+static bool forge_property(Tandem* self, int64_t frame, LV2_URID property, LV2_URID type,
+                           const char* text)
 {
   const TandemURIs* u = &self->uris;
   LV2_Atom_Forge* forge = &self->forge;
+  const ForgeMark mark = forge_mark(self);
   LV2_Atom_Forge_Frame obj;
-  if (!lv2_atom_forge_frame_time(forge, frame) ||
-      !lv2_atom_forge_object(forge, &obj, 0, u->patch_Set)) {
+  bool ok = lv2_atom_forge_frame_time(forge, frame) &&
+            lv2_atom_forge_object(forge, &obj, 0, u->patch_Set);
+  if (ok) {
+    ok = lv2_atom_forge_key(forge, u->patch_property) &&
+         lv2_atom_forge_urid(forge, property) &&
+         lv2_atom_forge_key(forge, u->patch_value) &&
+         lv2_atom_forge_typed_string(forge, type, text, (uint32_t)strlen(text));
+    lv2_atom_forge_pop(forge, &obj);
+  }
+  if (!ok) {
+    forge_rollback(self, mark);
+  }
+  return ok;
+}
+
+static bool forge_midi(Tandem* self, const TandemMidiEvent* ev)
+{
+  const ForgeMark mark = forge_mark(self);
+  const LV2_Atom midi = {ev->size, self->uris.midi_MidiEvent};
+  if (lv2_atom_forge_frame_time(&self->forge, ev->frame) &&
+      lv2_atom_forge_raw(&self->forge, &midi, sizeof(midi)) &&
+      lv2_atom_forge_raw(&self->forge, ev->data, ev->size)) {
+    lv2_atom_forge_pad(&self->forge, ev->size);
+    return true;
+  }
+  forge_rollback(self, mark);
+  return false;
+}
+
+static bool urid_value(const Tandem* self, const LV2_Atom* atom, LV2_URID* out)
+{
+  if (!atom || atom->type != self->uris.atom_URID || atom->size < sizeof(LV2_URID)) {
     return false;
   }
-  const bool ok = lv2_atom_forge_key(forge, u->patch_property) &&
-                  lv2_atom_forge_urid(forge, u->tandem_status) &&
-                  lv2_atom_forge_key(forge, u->patch_value) &&
-                  lv2_atom_forge_string(forge, self->status,
-                                        (uint32_t)strlen(self->status));
-  lv2_atom_forge_pop(forge, &obj);
-  return ok;
+  *out = ((const LV2_Atom_URID*)atom)->body;
+  return true;
 }
 
 static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
 {
   const LV2_Atom* property = NULL;
   lv2_atom_object_get(obj, self->uris.patch_property, &property, 0);
+  LV2_URID key = 0;
   if (!property) {
-    self->status_dirty = true; /* a Get with no property asks for everything */
-  } else if (property->type == self->uris.atom_URID &&
-             property->size >= sizeof(LV2_URID) &&
-             ((const LV2_Atom_URID*)property)->body == self->uris.tandem_status) {
+    /* A Get with no property asks for everything. */
     self->status_dirty = true;
+    self->style_file_notify = true;
+  } else if (urid_value(self, property, &key)) {
+    if (key == self->uris.tandem_status) {
+      self->status_dirty = true;
+    } else if (key == self->uris.tandem_styleFile) {
+      self->style_file_notify = true;
+    }
   }
 }
 
-static void handle_input_events(Tandem* self)
+static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
 {
-  const TandemURIs* u = &self->uris;
-  if (!self->control || self->control->atom.type != u->atom_Sequence) {
+  const LV2_Atom* property = NULL;
+  const LV2_Atom* value = NULL;
+  lv2_atom_object_get(obj, self->uris.patch_property, &property, self->uris.patch_value,
+                      &value, 0);
+  LV2_URID key = 0;
+  if (!urid_value(self, property, &key) || !value) {
     return;
   }
-  LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
-    const LV2_Atom* body = &ev->body;
-    if (body->type == u->midi_MidiEvent) {
-      /* MIDI input is accepted; nothing uses it yet. */
+  if (key == self->uris.tandem_styleFile &&
+      (value->type == self->uris.atom_Path || value->type == self->uris.atom_String)) {
+    /* The body is a NUL-terminated string of value->size bytes; copy at most that. */
+    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
+    size_t i = 0;
+    for (; i < value->size && i + 1 < sizeof(self->style_file) && text[i]; ++i) {
+      self->style_file[i] = text[i];
+    }
+    self->style_file[i] = '\0';
+    self->style_file_dirty = true;
+    self->style_file_notify = true;
+  }
+  /* A patch:Set of an unknown or read-only property is ignored, as LV2 asks. */
+}
+
+/* True if the event's header and body lie before end (the end of its sequence). */
+static bool event_fits(const LV2_Atom_Event* ev, const uint8_t* end)
+{
+  const uint8_t* p = (const uint8_t*)ev;
+  if (p > end || (size_t)(end - p) < sizeof(LV2_Atom_Event)) {
+    return false;
+  }
+  return ev->body.size <= (size_t)(end - p) - sizeof(LV2_Atom_Event);
+}
+
+/* lv2_atom_object_get trusts every size inside an object, so a truncated object
+ * from a broken host or UI would make run() read past it.  True if every
+ * property header and value lies within the object's own size. */
+static bool object_is_well_formed(const LV2_Atom_Object* obj)
+{
+  const uint8_t* p = (const uint8_t*)(&obj->body + 1);
+  const uint8_t* end = (const uint8_t*)&obj->body + obj->atom.size;
+  while (p < end) {
+    if ((size_t)(end - p) < sizeof(LV2_Atom_Property_Body)) {
+      return false;
+    }
+    const LV2_Atom_Property_Body* prop = (const LV2_Atom_Property_Body*)p;
+    if (prop->value.size > (size_t)(end - p) - sizeof(LV2_Atom_Property_Body)) {
+      return false;
+    }
+    p += sizeof(LV2_Atom_Property_Body) + (((size_t)prop->value.size + 7u) & ~(size_t)7u);
+  }
+  return true;
+}
+
+/* Counts an onset into the 16th step of the bar it fell in, for the melody's sense
+ * of where the input is busy. */
+static void count_busy(Tandem* self, const TandemClockPos* pos, uint32_t start)
+{
+  if (pos->speed <= 0.0 || pos->bpm <= 0.0) {
+    return;
+  }
+  if (pos->bar != self->busy_bar) {
+    for (int i = 0; i < TANDEM_BUSY_STEPS; ++i) {
+      const float hit = self->busy_count[i] > 1.0f ? 1.0f : self->busy_count[i];
+      self->busy[i] = 0.5f * self->busy[i] + 0.5f * hit;
+      self->busy_count[i] = 0.0f;
+    }
+    self->busy_bar = pos->bar;
+  }
+  const double beats_per_frame = pos->bpm * pos->speed / (60.0 * self->sample_rate);
+  for (uint32_t i = 0; i < self->n_onsets; ++i) {
+    if (self->onsets[i].frame < start) {
       continue;
     }
-    if ((body->type != u->atom_Object && body->type != u->atom_Blank) ||
-        body->size < sizeof(LV2_Atom_Object_Body)) {
+    const double beat = pos->bar_beat + (self->onsets[i].frame - start) * beats_per_frame;
+    const int step = (int)floor(beat * 16.0 / (pos->beat_unit > 0 ? pos->beat_unit : 4));
+    if (step >= 0 && step < TANDEM_BUSY_STEPS) {
+      self->busy_count[step] += 1.0f;
+    }
+  }
+}
+
+/* The key and chord pitched parts resolve against: the controls if fixed, else
+ * what the analysis hears, else C major. */
+static void update_harmony(Tandem* self)
+{
+  const TandemHarmonyEstimate* h = &self->readout.harmony;
+  const bool heard_key = h->key_confidence > 0.0f;
+  TandemHarmony* out = &self->harmony;
+  out->key_root = (uint8_t)(self->ctl.key >= 0 ? self->ctl.key
+                            : heard_key        ? h->key_root % 12
+                                               : 0);
+  out->scale = (uint8_t)(self->ctl.scale >= 0             ? self->ctl.scale
+                         : heard_key && self->ctl.key < 0 ? h->key_scale
+                                                          : TANDEM_SCALE_MAJOR);
+  if (h->has_chord && (self->ctl.key < 0 || tandem_pitch_in_scale(out, h->chord_root))) {
+    out->chord_root = h->chord_root % 12;
+    out->chord_quality = h->chord_quality % TANDEM_CHORD_COUNT;
+  } else {
+    /* No chord heard (or one outside the fixed key): the key's tonic triad. */
+    const uint8_t* steps = tandem_scale_steps((TandemScale)out->scale);
+    const int size = tandem_scale_size((TandemScale)out->scale);
+    const bool minor_third = size >= 3 && steps[2] == 3;
+    out->chord_root = out->key_root;
+    out->chord_quality = minor_third ? TANDEM_CHORD_MIN : TANDEM_CHORD_MAJ;
+  }
+}
+
+static void play_segment(Tandem* self, uint32_t start, uint32_t end)
+{
+  if (end <= start) {
+    return;
+  }
+  const uint32_t frames = end - start;
+  const TandemTransport* host = self->transport.has_host ? &self->transport : NULL;
+  TandemClockPos pos;
+  tandem_clock_position(&self->clock, host, &self->readout.tempo,
+                        (double)(self->block_frames - start), &pos);
+  count_busy(self, &pos, start);
+
+  self->n_midi += tandem_player_process(
+      &self->player, &pos, start, frames, &self->harmony, self->onsets, self->n_onsets,
+      self->readout.rms_db, self->midi + self->n_midi,
+      self->midi_budget > self->n_midi ? self->midi_budget - self->n_midi : 0);
+
+  /* Tell the chord tracker where beats fall, so it can give a chord per beat. */
+  if (pos.speed > 0.0 && pos.bpm > 0.0) {
+    const double beats = frames * pos.bpm * pos.speed / (60.0 * self->sample_rate);
+    if (self->analysis && floor(pos.bar_beat + beats) > floor(pos.bar_beat)) {
+      tandem_analysis_beat(self->analysis);
+    }
+  }
+  tandem_clock_advance(&self->clock, frames);
+  tandem_transport_advance(&self->transport, frames, self->sample_rate);
+}
+
+/* Reads the worker's finished patterns; the newest of the current role plays next. */
+static void take_patterns(Tandem* self)
+{
+  uint32_t type = 0;
+  uint32_t size = 0;
+  for (;;) {
+    const TandemRingStatus st = tandem_ring_read_msg(
+        self->patterns, &type, &self->incoming, sizeof(self->incoming), &size);
+    if (st == TANDEM_RING_EMPTY) {
+      break;
+    }
+    if (st != TANDEM_RING_OK || type != TANDEM_RING_PATTERN ||
+        size != sizeof(self->incoming) || !tandem_pattern_valid(&self->incoming) ||
+        self->incoming.role != (uint8_t)self->ctl.role ||
+        self->incoming.serial <= self->playing_serial) {
       continue;
     }
-    const LV2_Atom_Object* obj = (const LV2_Atom_Object*)body;
-    if (obj->body.otype == u->time_Position) {
-      tandem_transport_update(&self->transport, u, obj);
-    } else if (obj->body.otype == u->patch_Get) {
-      handle_patch_get(self, obj);
+    if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
+      self->playing_serial = self->incoming.serial;
+      self->pattern_swing_pct = self->incoming.swing_pct;
+      self->pattern_swing_grid = self->incoming.swing_grid_ticks;
+      if (!self->transport.has_host) {
+        tandem_clock_set_meter(&self->clock, self->incoming.beats_per_bar,
+                               self->incoming.beat_unit);
+      }
     }
-    /* patch:Set of an unknown or read-only property is ignored, as LV2 asks. */
+  }
+}
+
+static void update_player_params(Tandem* self)
+{
+  const TandemControls* c = &self->ctl;
+  TandemPlayerParams p = self->player_params;
+  p.enabled = !self->enabled || *self->enabled > 0.5f;
+  p.hold = c->hold;
+  const bool drums = c->role == TANDEM_ROLE_DRUMS || c->role == TANDEM_ROLE_TRIGGER;
+  p.channel = (uint8_t)(c->channel > 0 ? c->channel : drums ? 10 : 1);
+  p.octave = (int8_t)c->octave;
+  p.swing_pct = c->swing_pct >= 50.0f              ? c->swing_pct
+                : self->pattern_swing_pct >= 50.0f ? self->pattern_swing_pct
+                                                   : 50.0f;
+  p.swing_grid_ticks =
+      self->pattern_swing_grid ? self->pattern_swing_grid : TANDEM_PPQ / 4;
+  p.humanize_ms = c->humanize_ms;
+  p.velocity_humanize = c->velocity_humanize;
+  p.follow = c->follow;
+  p.dynamics_follow = c->follow;
+  if (memcmp(&p, &self->player_params, sizeof(p)) != 0) {
+    self->player_params = p;
+    tandem_player_set_params(&self->player, &p);
+  }
+  if (c->seed != self->player_seed) {
+    self->player_seed = c->seed;
+    tandem_player_set_seed(&self->player, c->seed);
+  }
+}
+
+static GenerationKey generation_key(const Tandem* self)
+{
+  const TandemControls* c = &self->ctl;
+  GenerationKey k;
+  memset(&k, 0, sizeof(k));
+  k.role = (int)c->role;
+  k.style = c->style;
+  k.complexity = c->complexity;
+  k.density = c->density;
+  k.energy = c->energy;
+  k.fill = c->fill;
+  k.bars = c->bars;
+  k.seed = c->seed;
+  if (self->transport.has_host) {
+    k.beats_per_bar = (int)lrint(self->transport.beats_per_bar);
+    k.beat_unit = self->transport.beat_unit;
+  }
+  if (c->style == 0 && !self->transport.has_host &&
+      self->readout.tempo.confidence >= 0.5f && self->readout.tempo.bpm > 0.0f) {
+    /* Auto style goes by tempo: ask again only when it moves by a step of ~8%. */
+    k.auto_bpm = exp2f(roundf(log2f(self->readout.tempo.bpm) * 9.0f) / 9.0f);
+  }
+  return k;
+}
+
+static bool schedule(Tandem* self, uint32_t size, const void* data)
+{
+  return self->schedule->schedule_work(self->schedule->handle, size, data) ==
+         LV2_WORKER_SUCCESS;
+}
+
+/* Asks the worker for what run() needs: a user profile, a new pattern.  A request
+ * that the worker cannot take now (its queue full) is tried again next block. */
+static void send_requests(Tandem* self)
+{
+  self->frames_since_request += self->block_frames;
+
+  if (self->style_file_dirty) {
+    memset(&self->style_msg, 0, sizeof(self->style_msg));
+    self->style_msg.type = TANDEM_MSG_STYLE_FILE;
+    copy_text(self->style_msg.path, sizeof(self->style_msg.path), self->style_file);
+    if (schedule(self, sizeof(self->style_msg), &self->style_msg)) {
+      self->style_file_dirty = false;
+      self->request_pending = true; /* regenerate from the new profile */
+    }
+  }
+
+  if (self->ctl.role == TANDEM_ROLE_TRIGGER) {
+    /* The trigger role plays onsets, not a pattern: the player needs only the role. */
+    if (self->player.pattern.role != TANDEM_ROLE_TRIGGER || !self->player.has_pattern) {
+      self->trigger_pattern.serial = ++self->serial;
+      if (tandem_player_queue_pattern(&self->player, &self->trigger_pattern)) {
+        self->playing_serial = self->trigger_pattern.serial;
+      }
+    }
+    self->has_requested = false;
+    return;
+  }
+
+  const GenerationKey key = generation_key(self);
+  const bool regenerate = self->ctl.regenerate && !self->regenerate_was_on;
+  self->regenerate_was_on = self->ctl.regenerate;
+  if (regenerate) {
+    ++self->regenerations;
+  }
+  if (regenerate || !self->has_requested ||
+      memcmp(&key, &self->requested, sizeof(key)) != 0) {
+    self->request_pending = true;
+  }
+  if (!self->request_pending ||
+      (self->has_requested &&
+       (double)self->frames_since_request < REQUEST_INTERVAL_S * self->sample_rate)) {
+    return;
+  }
+
+  TandemGenerateMsg* msg = &self->request;
+  memset(msg, 0, sizeof(*msg));
+  msg->type = TANDEM_MSG_GENERATE;
+  msg->serial = self->serial + 1;
+  msg->seed = self->ctl.seed + 7919u * self->regenerations;
+  msg->role = (uint8_t)self->ctl.role;
+  msg->style = (uint8_t)self->ctl.style;
+  msg->bars = (uint8_t)self->ctl.bars;
+  msg->beats_per_bar =
+      (uint8_t)(key.beats_per_bar > 0 && key.beats_per_bar <= 16 ? key.beats_per_bar : 0);
+  msg->beat_unit =
+      (uint8_t)(key.beat_unit > 0 && key.beat_unit <= 16 ? key.beat_unit : 0);
+  msg->complexity = self->ctl.complexity;
+  msg->density = self->ctl.density;
+  msg->energy = self->ctl.energy;
+  msg->fill = self->ctl.fill;
+  msg->detected_bpm =
+      self->readout.tempo.confidence >= 0.5f ? self->readout.tempo.bpm : 0.0f;
+  msg->host_bpm = self->transport.has_host ? (float)self->transport.bpm : 0.0f;
+  const int bpb = msg->beats_per_bar ? msg->beats_per_bar : 4;
+  const int unit = msg->beat_unit ? msg->beat_unit : 4;
+  const int steps = bpb * 16 / unit;
+  if (self->busy_bar != INT64_MIN && steps > 0 && steps <= TANDEM_BUSY_STEPS) {
+    msg->n_busy = (uint8_t)steps;
+    memcpy(msg->busy, self->busy, sizeof(float) * (size_t)steps);
+  }
+  if (schedule(self, sizeof(*msg), msg)) {
+    self->serial = msg->serial;
+    self->requested = key;
+    self->has_requested = true;
+    self->request_pending = false;
+    self->frames_since_request = 0;
   }
 }
 
@@ -247,39 +696,108 @@ static void pass_audio(Tandem* self, uint32_t n_samples)
   memcpy(self->out, self->in, sizeof(float) * n_samples);
 }
 
+/* Room for MIDI events in the notify buffer: each takes a frame time, an atom
+ * header and 3 bytes padded to 8. */
+#define MIDI_EVENT_BYTES (sizeof(int64_t) + sizeof(LV2_Atom) + 8)
+
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
   Tandem* self = (Tandem*)instance;
+  const TandemURIs* u = &self->uris;
+  self->block_frames = n_samples;
 
   pass_audio(self, n_samples);
 
   /* The notify port may be missing or too small even for an empty sequence; then
-   * nothing is written and events wait for a later block. */
+   * nothing is written, and note-offs wait in the player for a later block. */
   LV2_Atom_Forge_Frame seq_frame;
   bool can_notify = false;
+  uint32_t midi_budget = 0;
   if (self->notify) {
     const uint32_t capacity = self->notify->atom.size;
     if (capacity >= sizeof(LV2_Atom_Sequence)) {
       lv2_atom_forge_set_buffer(&self->forge, (uint8_t*)self->notify, capacity);
       can_notify = lv2_atom_forge_sequence_head(&self->forge, &seq_frame, 0) != 0;
+      const size_t room = (capacity - sizeof(LV2_Atom_Sequence)) / MIDI_EVENT_BYTES;
+      midi_budget = can_notify ? (uint32_t)(room < MAX_MIDI ? room : MAX_MIDI) : 0;
     }
   }
 
-  handle_input_events(self);
+  /* Hear the block. */
+  tandem_controls_read(&self->controls, &self->ctl);
+  self->n_onsets = 0;
+  if (self->analysis && self->in && n_samples > 0) {
+    tandem_analysis_set_sensitivity(self->analysis, self->ctl.sensitivity);
+    self->n_onsets = tandem_analysis_process(self->analysis, self->in, n_samples,
+                                             self->onsets, MAX_ONSETS);
+  }
+  if (self->analysis) {
+    tandem_analysis_get(self->analysis, &self->readout);
+  }
+  tandem_controls_write(&self->controls, &self->readout);
+  update_harmony(self);
 
-  if (can_notify && self->status_dirty) {
-    const ForgeMark mark = forge_mark(self);
-    if (forge_status(self, 0)) {
-      self->status_dirty = false;
-    } else {
-      forge_rollback(self, mark);
+  /* Play it, split at each transport change. */
+  take_patterns(self);
+  update_player_params(self);
+  self->n_midi = 0;
+  uint32_t played = 0;
+  const uint32_t budget = midi_budget;
+  self->midi_budget = midi_budget;
+  if (self->control && self->control->atom.type == u->atom_Sequence) {
+    const uint8_t* seq_end =
+        (const uint8_t*)&self->control->body + self->control->atom.size;
+    LV2_ATOM_SEQUENCE_FOREACH(self->control, ev)
+    {
+      if (!event_fits(ev, seq_end)) {
+        break; /* its size is wrong, so nothing after it can be found either */
+      }
+      const LV2_Atom* body = &ev->body;
+      if ((body->type != u->atom_Object && body->type != u->atom_Blank) ||
+          body->size < sizeof(LV2_Atom_Object_Body)) {
+        continue; /* MIDI input is accepted; nothing uses it yet */
+      }
+      const LV2_Atom_Object* obj = (const LV2_Atom_Object*)body;
+      if (!object_is_well_formed(obj)) {
+        continue;
+      }
+      if (obj->body.otype == u->time_Position) {
+        const int64_t t = ev->time.frames;
+        const uint32_t at = t <= (int64_t)played      ? played
+                            : t >= (int64_t)n_samples ? n_samples
+                                                      : (uint32_t)t;
+        play_segment(self, played, at);
+        played = at;
+        tandem_transport_update(&self->transport, u, obj);
+      } else if (obj->body.otype == u->patch_Get) {
+        handle_patch_get(self, obj);
+      } else if (obj->body.otype == u->patch_Set) {
+        handle_patch_set(self, obj);
+      }
     }
   }
+  play_segment(self, played, n_samples);
 
   if (can_notify) {
+    uint32_t last_frame = 0;
+    for (uint32_t i = 0; i < self->n_midi && i < budget; ++i) {
+      if (!forge_midi(self, &self->midi[i])) {
+        break;
+      }
+      last_frame = self->midi[i].frame;
+    }
+    if (self->status_dirty && forge_property(self, last_frame, u->tandem_status,
+                                             u->atom_String, self->status)) {
+      self->status_dirty = false;
+    }
+    if (self->style_file_notify && forge_property(self, last_frame, u->tandem_styleFile,
+                                                  u->atom_Path, self->style_file)) {
+      self->style_file_notify = false;
+    }
     lv2_atom_forge_pop(&self->forge, &seq_frame);
   }
-  tandem_transport_advance(&self->transport, n_samples, self->sample_rate);
+
+  send_requests(self);
 }
 
 static void deactivate(LV2_Handle instance)
@@ -289,7 +807,13 @@ static void deactivate(LV2_Handle instance)
 
 static void cleanup(LV2_Handle instance)
 {
-  free(instance);
+  Tandem* self = (Tandem*)instance;
+  if (!self) {
+    return;
+  }
+  tandem_analysis_free(self->analysis);
+  tandem_ring_free(self->patterns);
+  free(self);
 }
 
 /* ---- Worker (non-realtime) ---- */
@@ -299,33 +823,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
                               const void* data)
 {
   Tandem* self = (Tandem*)instance;
-  (void)respond;
-  (void)handle;
-  if (size < sizeof(uint32_t) || !data) {
-    return LV2_WORKER_ERR_UNKNOWN;
-  }
-  uint32_t type;
-  memcpy(&type, data, sizeof(type));
-  switch (type) {
-  case TANDEM_MSG_LOG: {
-    if (size != sizeof(TandemLogMsg)) {
-      return LV2_WORKER_ERR_UNKNOWN;
-    }
-    TandemLogMsg msg;
-    memcpy(&msg, data, sizeof(msg));
-    msg.text[sizeof(msg.text) - 1] = '\0';
-    if (msg.level == TANDEM_LOG_ERROR) {
-      lv2_log_error(&self->logger, "Tandem: %s\n", msg.text);
-    } else if (msg.level == TANDEM_LOG_WARNING) {
-      lv2_log_warning(&self->logger, "Tandem: %s\n", msg.text);
-    } else {
-      lv2_log_note(&self->logger, "Tandem: %s\n", msg.text);
-    }
-    return LV2_WORKER_SUCCESS;
-  }
-  default:
-    return LV2_WORKER_ERR_UNKNOWN;
-  }
+  return tandem_work_do(&self->work, respond, handle, size, data);
 }
 
 static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
@@ -338,10 +836,10 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
   uint32_t type;
   memcpy(&type, data, sizeof(type));
   if (type == TANDEM_MSG_STATUS && size == sizeof(TandemStatusMsg)) {
-    const TandemStatusMsg* msg = (const TandemStatusMsg*)data;
+    const char* text = (const char*)data + offsetof(TandemStatusMsg, text);
     size_t i = 0;
-    for (; i + 1 < sizeof(self->status) && msg->text[i]; ++i) {
-      self->status[i] = msg->text[i];
+    for (; i + 1 < sizeof(self->status) && text[i]; ++i) {
+      self->status[i] = text[i];
     }
     self->status[i] = '\0';
     self->status_dirty = true;
@@ -415,8 +913,8 @@ static const void* extension_data(const char* uri)
   return NULL;
 }
 
-static const LV2_Descriptor descriptor = {TANDEM_URI, instantiate, connect_port,
-                                          activate,   run,         deactivate,
+static const LV2_Descriptor descriptor = {TANDEM_URI, instantiate,   connect_port,
+                                          activate,   run,           deactivate,
                                           cleanup,    extension_data};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor* lv2_descriptor(uint32_t index)

@@ -21,6 +21,7 @@
 /* Plugin properties (patch:Set / patch:Get and state keys). */
 #define TANDEM__status       TANDEM_NS "status"
 #define TANDEM__stateVersion TANDEM_NS "stateVersion"
+#define TANDEM__styleFile    TANDEM_NS "styleFile"
 
 typedef struct {
   LV2_URID atom_Blank;
@@ -54,6 +55,7 @@ typedef struct {
   LV2_URID time_speed;
   LV2_URID tandem_status;
   LV2_URID tandem_stateVersion;
+  LV2_URID tandem_styleFile;
 } TandemURIs;
 
 static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
@@ -89,6 +91,7 @@ static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
   u->time_speed = map->map(map->handle, LV2_TIME__speed);
   u->tandem_status = map->map(map->handle, TANDEM__status);
   u->tandem_stateVersion = map->map(map->handle, TANDEM__stateVersion);
+  u->tandem_styleFile = map->map(map->handle, TANDEM__styleFile);
 }
 
 #endif

@@ -1,0 +1,51 @@
+/* Tandem — harmony tracking: chroma, key and chords from raw audio.
+ *
+ * The input is low-passed and decimated to about 11-12 kHz, then analysed with a
+ * ~170 ms Hann window every ~45 ms (one real FFT per hop).  Spectral peaks become a
+ * 12-bin chroma (and a bass chroma from 40-250 Hz).  The key (24 keys) comes from a
+ * leaky-integrated chroma (time constant 20 s) correlated with key profiles; the chord
+ * from the chroma accumulated since the last beat, matched against templates of the
+ * chord qualities of theory.h with their harmonics, helped by the bass note.
+ *
+ * Silence and noise give no chord (has_chord false, confidence low).  NaN or Inf input
+ * resets the tracker, which carries on with the next finite sample.
+ *
+ * Threads: tandem_harmony_tracker_new/free — any non-realtime thread (instantiate,
+ * cleanup); everything else — audio thread (realtime-safe: all memory, including the
+ * FFT plan and buffers, is allocated in _new).
+ */
+#ifndef TANDEM_HARMONY_H
+#define TANDEM_HARMONY_H
+
+#include <stdint.h>
+
+#include "analysis_types.h"
+
+typedef struct TandemHarmonyTracker TandemHarmonyTracker;
+
+/* Allocates a tracker for audio at sample_rate (22050-192000 Hz).
+ * Returns NULL if the rate is out of range or memory is short.  Non-realtime. */
+TandemHarmonyTracker* tandem_harmony_tracker_new(double sample_rate);
+
+/* Frees the tracker (NULL is fine).  Non-realtime. */
+void tandem_harmony_tracker_free(TandemHarmonyTracker* tracker);
+
+/* Forgets all audio heard: no key evidence, no chord.  Audio thread. */
+void tandem_harmony_tracker_reset(TandemHarmonyTracker* tracker);
+
+/* Analyses n mono frames (any n, including 0).  Does at most one FFT per hop of audio
+ * passed in.  Audio thread. */
+void tandem_harmony_tracker_process(TandemHarmonyTracker* tracker, const float* in,
+                                    uint32_t n);
+
+/* Marks a beat boundary: the chroma since the previous beat becomes the current chord.
+ * Without beats, a segment is closed every 2 s so that a chord still appears.
+ * Audio thread. */
+void tandem_harmony_tracker_beat(TandemHarmonyTracker* tracker);
+
+/* Writes the current key, the chord of the last closed segment and the recent chroma
+ * (sums to 1, or all 0 in silence).  Never writes NaN.  Audio thread. */
+void tandem_harmony_tracker_get(const TandemHarmonyTracker* tracker,
+                                TandemHarmonyEstimate* out);
+
+#endif

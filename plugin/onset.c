@@ -1,0 +1,441 @@
+/* Tandem — causal onset detector.  See onset.h. */
+#include "onset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spectrum.h"
+
+#define WINDOW_MS      10.0
+#define HOP_MS         2.5
+#define MAX_HZ         16000.0 /* bins above add only noise at high sample rates */
+#define THRESH_MS      100.0   /* causal window of the adaptive threshold */
+#define MIN_GAP_MS     30.0
+#define HISTORY_MS     80.0    /* time-domain history kept for the refinement */
+#define BACKGROUND_MS  10.0    /* level before the search span = background */
+#define GAP_MS         2.5     /* a dip this long below threshold ends the rise */
+#define HP_HZ          40.0    /* high-pass of the broadband refinement envelope */
+#define TREBLE_HZ      1500.0  /* two-pole high-pass of the treble envelope */
+#define FLUX_LAG       2       /* hops back that a frame is compared with ... */
+#define FLUX_SPAN      8       /* ... up to this many hops back (max over them) */
+#define LOW_FLUX_SPAN  8       /* below LOW_HZ: covers a whole cycle of a 50 Hz tone */
+#define LOW_HZ         200.0
+#define FLUX_FRAMES    (LOW_FLUX_SPAN + 1)
+#define FLUX_GAMMA     1000.0f /* log compression: log(1 + gamma * magnitude) */
+#define FLUX_DEADBAND  0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
+#define SILENCE_POWER  1e-10f  /* -100 dBFS: frames below carry no onsets */
+/* Class bands: sub (above DC) < 120 Hz <= low < 300 Hz <= mid < 3 kHz <= high.
+ * DC is left out: many drum samples carry an offset that steps in with them. */
+#define CLASS_BANDS    4
+#define SUB_HZ         120.0
+#define LOW_HZ_CLASS   300.0
+#define HIGH_HZ        3000.0
+#define MAX_THRESH     64
+#define MASK_SHARE     0.1f    /* masking: share of the last ODF peak ... */
+#define MASK_TIME_MS   40.0    /* ... decaying with this time constant */
+
+struct TandemOnset {
+  double sample_rate;
+  TandemSpectrum* spec;
+  uint32_t n_bins; /* bins used, up to MAX_HZ */
+  uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of low, mid, high */
+  uint32_t hop_frames, window_frames;
+
+  /* compressed magnitudes and power of the last FLUX_FRAMES frames (circular) */
+  float* comp[FLUX_FRAMES];
+  float* power[FLUX_FRAMES];
+  float* ref;       /* per bin: the level a rise is measured from */
+  float* ref_power; /* the same in power, for the class */
+  uint32_t low_bin; /* bins below use LOW_FLUX_SPAN */
+  uint32_t frame_slot;
+  uint64_t frame_count;
+
+  /* peak picking */
+  float odf_hist[MAX_THRESH]; /* previous ODF values, circular */
+  uint32_t n_thresh;          /* window length in hops */
+  uint32_t odf_write;
+  uint32_t odf_filled;
+  float odf_prev2, odf_prev1;  /* ODF at t-2 and t-1 */
+  float rise_cur[CLASS_BANDS]; /* energy rise per class band, previous hop */
+  float thresh_scale, thresh_floor;
+  float recent_peak;  /* decaying maximum of the ODF, for masking */
+  float mask_decay;   /* per hop */
+  uint64_t last_onset_pos; /* detection position of the last onset */
+  bool have_onset;
+  uint32_t min_gap_frames;
+
+  /* time-domain history of the high-passed input: broadband [0], treble [1] */
+  float* hist[2];
+  uint32_t hist_mask;
+  float hp_coef, hp_x1, hp_y1;
+  float tr_coef, tr_x1[2], tr_y1[2];
+  uint64_t pos; /* samples consumed since reset */
+  uint32_t background_frames, gap_frames;
+};
+
+TandemOnset* tandem_onset_new(double sample_rate)
+{
+  TandemSpectrum* spec = tandem_spectrum_new(sample_rate, WINDOW_MS, HOP_MS);
+  if (!spec) {
+    return NULL;
+  }
+  TandemOnset* o = calloc(1, sizeof(*o));
+  if (!o) {
+    tandem_spectrum_free(spec);
+    return NULL;
+  }
+  o->sample_rate = sample_rate;
+  o->spec = spec;
+  const double bin_hz = tandem_spectrum_bin_hz(spec);
+  uint32_t max_bins = tandem_spectrum_bins(spec);
+  uint32_t used = (uint32_t)(MAX_HZ / bin_hz) + 1;
+  o->n_bins = used < max_bins ? used : max_bins;
+  o->class_bin[0] = (uint32_t)ceil(SUB_HZ / bin_hz);
+  o->class_bin[1] = (uint32_t)ceil(LOW_HZ_CLASS / bin_hz);
+  o->class_bin[2] = (uint32_t)ceil(HIGH_HZ / bin_hz);
+  o->hop_frames = tandem_spectrum_hop_frames(spec);
+  o->window_frames = tandem_spectrum_fft_frames(spec);
+  o->low_bin = (uint32_t)ceil(LOW_HZ / bin_hz);
+  for (int i = 0; i < FLUX_FRAMES; ++i) {
+    o->comp[i] = calloc(o->n_bins, sizeof(float));
+    o->power[i] = calloc(o->n_bins, sizeof(float));
+  }
+  o->ref = calloc(o->n_bins, sizeof(float));
+  o->ref_power = calloc(o->n_bins, sizeof(float));
+  uint32_t hist_len = 1;
+  while (hist_len < sample_rate * HISTORY_MS / 1000.0) {
+    hist_len <<= 1;
+  }
+  o->hist[0] = calloc(hist_len, sizeof(float));
+  o->hist[1] = calloc(hist_len, sizeof(float));
+  o->hist_mask = hist_len - 1;
+  for (int i = 0; i < FLUX_FRAMES; ++i) {
+    if (!o->comp[i] || !o->power[i]) {
+      tandem_onset_free(o);
+      return NULL;
+    }
+  }
+  if (!o->hist[0] || !o->hist[1] || !o->ref || !o->ref_power) {
+    tandem_onset_free(o);
+    return NULL;
+  }
+  uint32_t n_thresh = (uint32_t)lround(THRESH_MS / HOP_MS);
+  o->n_thresh = n_thresh > MAX_THRESH ? MAX_THRESH : n_thresh;
+  o->min_gap_frames = (uint32_t)lround(MIN_GAP_MS * sample_rate / 1000.0);
+  o->background_frames = (uint32_t)lround(BACKGROUND_MS * sample_rate / 1000.0);
+  o->gap_frames = (uint32_t)lround(GAP_MS * sample_rate / 1000.0);
+  o->mask_decay = (float)exp(-(o->hop_frames / sample_rate) / (MASK_TIME_MS / 1000.0));
+  o->hp_coef = (float)exp(-2.0 * M_PI * HP_HZ / sample_rate);
+  o->tr_coef = (float)exp(-2.0 * M_PI * TREBLE_HZ / sample_rate);
+  tandem_onset_set_sensitivity(o, 0.5f);
+  tandem_onset_reset(o);
+  return o;
+}
+
+void tandem_onset_free(TandemOnset* o)
+{
+  if (!o) {
+    return;
+  }
+  tandem_spectrum_free(o->spec);
+  for (int i = 0; i < FLUX_FRAMES; ++i) {
+    free(o->comp[i]);
+    free(o->power[i]);
+  }
+  free(o->ref);
+  free(o->ref_power);
+  free(o->hist[0]);
+  free(o->hist[1]);
+  free(o);
+}
+
+void tandem_onset_reset(TandemOnset* o)
+{
+  tandem_spectrum_reset(o->spec);
+  for (int i = 0; i < FLUX_FRAMES; ++i) {
+    memset(o->comp[i], 0, o->n_bins * sizeof(float));
+    memset(o->power[i], 0, o->n_bins * sizeof(float));
+  }
+  memset(o->hist[0], 0, (o->hist_mask + 1) * sizeof(float));
+  memset(o->hist[1], 0, (o->hist_mask + 1) * sizeof(float));
+  memset(o->odf_hist, 0, sizeof(o->odf_hist));
+  o->frame_slot = 0;
+  o->frame_count = 0;
+  o->odf_write = 0;
+  o->odf_filled = 0;
+  o->odf_prev2 = o->odf_prev1 = 0.0f;
+  o->recent_peak = 0.0f;
+  memset(o->rise_cur, 0, sizeof(o->rise_cur));
+  o->last_onset_pos = 0;
+  o->have_onset = false;
+  o->hp_x1 = o->hp_y1 = 0.0f;
+  memset(o->tr_x1, 0, sizeof(o->tr_x1));
+  memset(o->tr_y1, 0, sizeof(o->tr_y1));
+  o->pos = 0;
+}
+
+void tandem_onset_set_sensitivity(TandemOnset* o, float sensitivity)
+{
+  float s = sensitivity;
+  if (!(s == s)) {
+    s = 0.5f;
+  }
+  s = s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
+  /* Both the relative margin and the absolute floor fall with sensitivity, the
+   * floor over three decades so that faint ghost notes pass at 1. */
+  o->thresh_scale = 2.0f - 1.25f * s;
+  o->thresh_floor = 20.0f * powf(10.0f, -1.3f * s);
+}
+
+double tandem_onset_hop_rate_hz(const TandemOnset* o)
+{
+  return o->sample_rate / o->hop_frames;
+}
+
+uint32_t tandem_onset_odf_delay_frames(const TandemOnset* o)
+{
+  return o->window_frames / 2;
+}
+
+/* Median of a small array by insertion sort on a copy (n <= MAX_THRESH). */
+static float median_of(const float* v, uint32_t n)
+{
+  float tmp[MAX_THRESH];
+  for (uint32_t i = 0; i < n; ++i) {
+    float x = v[i];
+    uint32_t j = i;
+    while (j > 0 && tmp[j - 1] > x) {
+      tmp[j] = tmp[j - 1];
+      --j;
+    }
+    tmp[j] = x;
+  }
+  return n ? (n & 1 ? tmp[n / 2] : 0.5f * (tmp[n / 2 - 1] + tmp[n / 2])) : 0.0f;
+}
+
+typedef struct {
+  float peak, background;
+  uint64_t peak_pos;
+} EnvelopeScan;
+
+static EnvelopeScan scan_envelope(const float* hist, uint32_t mask, uint64_t bg_start,
+                                  uint64_t start, uint64_t end)
+{
+  EnvelopeScan e = {0.0f, 0.0f, end};
+  for (uint64_t p = start; p < end; ++p) {
+    float a = fabsf(hist[p & mask]);
+    if (a > e.peak) {
+      e.peak = a;
+      e.peak_pos = p;
+    }
+  }
+  for (uint64_t p = bg_start; p < start; ++p) {
+    float a = fabsf(hist[p & mask]);
+    e.background = a > e.background ? a : e.background;
+  }
+  return e;
+}
+
+/* Finds the sample where the rise that ends at the detection point began, on
+ * whichever envelope (broadband or treble) shows it more clearly.  Returns the
+ * delay from the onset to the last consumed sample and the broadband peak;
+ * falls back to the detector's nominal delay when no envelope shows a clear rise. */
+static int32_t refine_delay(const TandemOnset* o, float* peak_out)
+{
+  const uint64_t end = o->pos; /* one past the last consumed sample */
+  const uint32_t span = o->window_frames + (FLUX_LAG + 1) * o->hop_frames;
+  const int32_t nominal = (int32_t)(o->hop_frames + o->window_frames / 2);
+  const uint64_t avail = o->hist_mask; /* one slot short of the ring, to be safe */
+  uint64_t start = end > span ? end - span : 0;
+  uint64_t bg_start = start > o->background_frames ? start - o->background_frames : 0;
+  if (end - bg_start > avail) {
+    bg_start = end - avail;
+  }
+  if (start < bg_start) {
+    start = bg_start;
+  }
+  EnvelopeScan env[2];
+  int best = -1;
+  float best_ratio = 2.0f; /* a rise of less than 6 dB over the background is no rise */
+  for (int i = 0; i < 2; ++i) {
+    env[i] = scan_envelope(o->hist[i], o->hist_mask, bg_start, start, end);
+    if (env[i].peak_pos < end && env[i].peak > 1e-6f &&
+        env[i].peak > best_ratio * env[i].background) {
+      best_ratio = env[i].background > 0.0f ? env[i].peak / env[i].background : 1e9f;
+      best = i;
+    }
+  }
+  *peak_out = env[0].peak;
+  if (best < 0) {
+    return nominal;
+  }
+  const float* hist = o->hist[best];
+  const EnvelopeScan* e = &env[best];
+  const float thr = e->background + 0.3f * (e->peak - e->background);
+  uint64_t onset = e->peak_pos;
+  uint32_t below = 0;
+  for (uint64_t p = e->peak_pos; p-- > start;) {
+    if (fabsf(hist[p & o->hist_mask]) >= thr) {
+      onset = p;
+      below = 0;
+    } else if (++below > o->gap_frames) {
+      break;
+    }
+  }
+  return (int32_t)(end - 1 - onset);
+}
+
+/* Coarse class from where the energy rose.  Hats rise mostly above 3 kHz;
+ * kicks below 300 Hz with a good share below 120 Hz; snares have their body
+ * at 120-300 Hz with noise above.  Tuned on the Hydrogen kits Debian ships. */
+static uint8_t classify(const float rise[CLASS_BANDS])
+{
+  const float total = rise[0] + rise[1] + rise[2] + rise[3];
+  if (!(total > 0.0f)) {
+    return TANDEM_ONSET_OTHER;
+  }
+  const float sub = rise[0] / total, low = rise[1] / total, mid = rise[2] / total,
+              high = rise[3] / total;
+  if (high > 0.2f && high > low + mid) {
+    return TANDEM_ONSET_HAT;
+  }
+  if (sub >= 0.5f * low && sub + low > 0.3f) {
+    return TANDEM_ONSET_KICK;
+  }
+  return TANDEM_ONSET_SNARE;
+}
+
+/* Computes the ODF of the frame just finished and runs the peak picker. */
+static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
+{
+  const float* power = tandem_spectrum_power(o->spec);
+  const uint32_t slot = o->frame_slot;
+  float* comp = o->comp[slot];
+  float* pw = o->power[slot];
+  float total = 0.0f;
+  for (uint32_t k = 0; k < o->n_bins; ++k) {
+    pw[k] = power[k];
+    comp[k] = log1pf(FLUX_GAMMA * sqrtf(power[k]));
+    total += power[k];
+  }
+  /* The reference is the maximum over the earlier frames (and neighbouring
+   * bins), so that a level merely returning after a dip (beating, vibrato, the
+   * cycle of a bass note longer than the window) does not count as a rise. */
+  for (uint32_t k = 0; k < o->n_bins; ++k) {
+    const uint32_t span = k < o->low_bin ? LOW_FLUX_SPAN : FLUX_SPAN;
+    float r = 0.0f, rp = 0.0f;
+    for (uint32_t lag = FLUX_LAG; lag <= span; ++lag) {
+      const uint32_t at = (slot + FLUX_FRAMES - lag) % FLUX_FRAMES;
+      const float* c = o->comp[at];
+      float v = c[k];
+      if (k > 0 && c[k - 1] > v) {
+        v = c[k - 1];
+      }
+      if (k + 1 < o->n_bins && c[k + 1] > v) {
+        v = c[k + 1];
+      }
+      r = v > r ? v : r;
+      rp = o->power[at][k] > rp ? o->power[at][k] : rp;
+    }
+    o->ref[k] = r;
+    o->ref_power[k] = rp;
+  }
+  float odf = 0.0f;
+  float rise[CLASS_BANDS] = {0.0f, 0.0f, 0.0f, 0.0f};
+  if (total > SILENCE_POWER && o->frame_count >= FLUX_LAG) {
+    for (uint32_t k = 0; k < o->n_bins; ++k) {
+      float d = comp[k] - o->ref[k] - FLUX_DEADBAND;
+      if (d > 0.0f) {
+        odf += d;
+      }
+      float pr = pw[k] - o->ref_power[k];
+      if (pr > 0.0f && k > 0) {
+        const int band = k < o->class_bin[0] ? 0 : (k < o->class_bin[1] ? 1 : (k < o->class_bin[2] ? 2 : 3));
+        rise[band] += pr;
+      }
+    }
+  }
+  o->frame_slot = (slot + 1) % FLUX_FRAMES;
+  o->frame_count++;
+
+  /* Candidate: the previous hop, a local maximum above the threshold of the
+   * hops before it. */
+  const float cand = o->odf_prev1;
+  hop->odf = odf;
+  hop->has_onset = false;
+  if (o->odf_filled > 0 && cand > o->odf_prev2 && cand >= odf) {
+    uint32_t n = o->odf_filled;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < n; ++i) {
+      sum += o->odf_hist[i];
+    }
+    const float med = median_of(o->odf_hist, n);
+    float thr = o->thresh_scale * (med + sum / n) + o->thresh_floor;
+    /* Echoes and reverb of a strong hit come back a few tens of ms later with
+     * a fraction of its flux; a decaying share of the last peak masks them. */
+    const float mask = MASK_SHARE * o->thresh_scale * o->recent_peak;
+    thr = mask > thr ? mask : thr;
+    const bool gap_ok =
+      !o->have_onset || o->pos - o->last_onset_pos >= o->min_gap_frames;
+    if (cand > thr && gap_ok) {
+      float rise_sum[CLASS_BANDS];
+      for (int b = 0; b < CLASS_BANDS; ++b) {
+        rise_sum[b] = o->rise_cur[b] + rise[b];
+      }
+      float peak = 0.0f;
+      hop->has_onset = true;
+      hop->delay = refine_delay(o, &peak);
+      float db = peak > 1e-6f ? 20.0f * log10f(peak) : -120.0f;
+      float st = (db + 60.0f) / 60.0f;
+      hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
+      hop->cls = classify(rise_sum);
+      o->last_onset_pos = o->pos;
+      o->have_onset = true;
+    }
+  }
+  /* The threshold history holds the hops before the candidate. */
+  o->odf_hist[o->odf_write] = o->odf_prev2;
+  o->odf_write = (o->odf_write + 1) % o->n_thresh;
+  if (o->odf_filled < o->n_thresh) {
+    o->odf_filled++;
+  }
+  o->odf_prev2 = o->odf_prev1;
+  o->odf_prev1 = odf;
+  o->recent_peak *= o->mask_decay;
+  if (o->recent_peak < 1e-6f) {
+    o->recent_peak = 0.0f;
+  }
+  if (hop->has_onset && cand > o->recent_peak) {
+    o->recent_peak = cand;
+  }
+  memcpy(o->rise_cur, rise, sizeof(rise));
+}
+
+/* One-pole high-pass; flushes denormals so that silence stays cheap. */
+static float high_pass(float coef, float in, float* x1, float* y1)
+{
+  float y = coef * (*y1 + in - *x1);
+  *x1 = in;
+  *y1 = fabsf(y) < 1e-20f ? 0.0f : y;
+  return *y1;
+}
+
+uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* hop_done,
+                           TandemOnsetHop* hop)
+{
+  bool done = false;
+  uint32_t used = tandem_spectrum_feed(o->spec, in, n, &done);
+  for (uint32_t i = 0; i < used; ++i) {
+    const uint32_t at = (uint32_t)((o->pos + i) & o->hist_mask);
+    o->hist[0][at] = high_pass(o->hp_coef, in[i], &o->hp_x1, &o->hp_y1);
+    float t = high_pass(o->tr_coef, in[i], &o->tr_x1[0], &o->tr_y1[0]);
+    o->hist[1][at] = high_pass(o->tr_coef, t, &o->tr_x1[1], &o->tr_y1[1]);
+  }
+  o->pos += used;
+  *hop_done = done;
+  if (done) {
+    analyse_frame(o, hop);
+  }
+  return used;
+}

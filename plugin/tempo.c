@@ -1,0 +1,504 @@
+/* Tandem — causal tempo and beat tracking.  See tempo.h. */
+#include "tempo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The ODF is averaged down to at most this rate: enough for 1% tempo resolution with
+ * interpolated lags, and it keeps the autocorrelation cheap at any hop size. */
+#define MAX_INTERNAL_RATE_HZ 100.0
+#define WINDOW_S             8.0  /* autocorrelation window */
+#define TAPER_S              4.0  /* recent data counts more, so a tempo change relocks */
+#define UPDATE_S             0.25 /* one full analysis per this much time */
+#define MIN_BPM              40.0
+#define MAX_BPM              240.0
+#define CAND_STEP            1.01 /* candidate grid: 1% steps in tempo */
+#define PRIOR_BPM            120.0
+#define PRIOR_OCTAVES        0.8  /* log-normal prior width, in octaves */
+#define COMB_DOUBLE          0.75 /* comb weight of the doubled period */
+#define COMB_HALF            0.4  /* comb weight of the halved period (subdivisions) */
+#define SWITCH_UPDATES       3    /* a new tempo must win this many updates in a row */
+#define FASTER_EVENNESS      0.75 /* see metrical_level_step() */
+#define SLOWER_EVENNESS      0.6
+#define SLOWER_SUBDIVISION   0.25
+#define MIN_FILL_S           2.0 /* no estimate before this much ODF */
+#define MAX_ODF_VALUE        1e9f
+
+typedef enum {
+  STAGE_COLLECT = 0, /* waiting for the next update time */
+  STAGE_ACF,         /* computing the autocorrelation, a few lags per push */
+  STAGE_SCORE,       /* scoring the candidate periods (one push) */
+  STAGE_LEVEL,       /* choosing the metrical level (one step per push, up to 2) */
+  STAGE_COMMIT,      /* updating the held tempo and the phase (one push) */
+} Stage;
+
+struct TandemTempo {
+  /* Rates and sizes, fixed at creation. */
+  double odf_rate_hz;
+  int decimation;    /* raw pushes per internal sample */
+  double rate_hz;    /* internal sample rate */
+  int window_len;    /* internal samples in the window */
+  int max_lag;       /* longest autocorrelation lag, internal samples */
+  int update_pushes; /* raw pushes per update */
+  int lags_per_push; /* autocorrelation lags computed per raw push */
+  int n_cand;        /* candidate periods */
+  float* cand_lag;   /* [n_cand] candidate period, internal samples (fractional) */
+  float* cand_prior; /* [n_cand] tempo prior */
+  float* taper;      /* [window_len] weight by age, newest last */
+
+  /* Input decimation. */
+  double dec_sum;
+  int dec_count;
+
+  /* ODF history, a ring of internal samples. */
+  float* ring;    /* [window_len] */
+  int ring_pos;   /* next write index */
+  int64_t filled; /* internal samples written since reset */
+
+  /* The analysis in progress. */
+  Stage stage;
+  int pushes_to_update;
+  double* snap; /* [window_len] tapered, mean-removed copy of the ring */
+  double* acf;  /* [max_lag + 1] normalised autocorrelation */
+  int next_lag;
+  float* score;            /* [n_cand] */
+  double candidate_period; /* this update's winner, internal samples */
+  int level_steps;
+
+  /* The estimate. */
+  bool locked;
+  double period; /* beat period, internal samples */
+  float confidence;
+  double phase;          /* fraction of the beat elapsed at the latest raw push */
+  double pending_period; /* period waiting to replace the held one, 0 for none */
+  int pending_count;
+};
+
+static int clamp_int(int v, int lo, int hi)
+{
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+TandemTempo* tandem_tempo_new(double odf_rate_hz)
+{
+  if (!(odf_rate_hz >= 50.0 && odf_rate_hz <= 1000.0)) {
+    return NULL;
+  }
+  TandemTempo* self = calloc(1, sizeof(TandemTempo));
+  if (!self) {
+    return NULL;
+  }
+  self->odf_rate_hz = odf_rate_hz;
+  self->decimation = (int)ceil(odf_rate_hz / MAX_INTERNAL_RATE_HZ - 1e-9);
+  if (self->decimation < 1) {
+    self->decimation = 1;
+  }
+  self->rate_hz = odf_rate_hz / self->decimation;
+  self->window_len = (int)ceil(WINDOW_S * self->rate_hz);
+  /* The comb looks at twice the slowest period. */
+  self->max_lag = (int)ceil(2.0 * 60.0 / MIN_BPM * self->rate_hz) + 2;
+  self->update_pushes = (int)ceil(UPDATE_S * odf_rate_hz);
+  /* Leave a few pushes spare for the decision stages. */
+  const int acf_pushes = self->update_pushes > 8 ? self->update_pushes - 6 : 1;
+  self->lags_per_push = (self->max_lag + 1 + acf_pushes - 1) / acf_pushes;
+  self->n_cand = (int)floor(log(MAX_BPM / MIN_BPM) / log(CAND_STEP)) + 1;
+
+  self->cand_lag = calloc((size_t)self->n_cand, sizeof(float));
+  self->cand_prior = calloc((size_t)self->n_cand, sizeof(float));
+  self->score = calloc((size_t)self->n_cand, sizeof(float));
+  self->taper = calloc((size_t)self->window_len, sizeof(float));
+  self->ring = calloc((size_t)self->window_len, sizeof(float));
+  self->snap = calloc((size_t)self->window_len, sizeof(double));
+  self->acf = calloc((size_t)self->max_lag + 1, sizeof(double));
+  if (!self->cand_lag || !self->cand_prior || !self->score || !self->taper ||
+      !self->ring || !self->snap || !self->acf) {
+    tandem_tempo_free(self);
+    return NULL;
+  }
+  for (int i = 0; i < self->n_cand; ++i) {
+    const double bpm = MIN_BPM * pow(CAND_STEP, i);
+    const double octaves = log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES;
+    self->cand_lag[i] = (float)(60.0 / bpm * self->rate_hz);
+    self->cand_prior[i] = (float)exp(-0.5 * octaves * octaves);
+  }
+  for (int i = 0; i < self->window_len; ++i) {
+    const double age_s = (double)(self->window_len - 1 - i) / self->rate_hz;
+    self->taper[i] = (float)exp(-age_s / TAPER_S);
+  }
+  tandem_tempo_reset(self);
+  return self;
+}
+
+void tandem_tempo_free(TandemTempo* self)
+{
+  if (!self) {
+    return;
+  }
+  free(self->cand_lag);
+  free(self->cand_prior);
+  free(self->score);
+  free(self->taper);
+  free(self->ring);
+  free(self->snap);
+  free(self->acf);
+  free(self);
+}
+
+void tandem_tempo_reset(TandemTempo* self)
+{
+  self->dec_sum = 0.0;
+  self->dec_count = 0;
+  memset(self->ring, 0, (size_t)self->window_len * sizeof(float));
+  self->ring_pos = 0;
+  self->filled = 0;
+  self->stage = STAGE_COLLECT;
+  self->pushes_to_update = self->update_pushes;
+  self->next_lag = 0;
+  self->locked = false;
+  self->period = 0.0;
+  self->confidence = 0.0f;
+  self->phase = 0.0;
+  self->pending_period = 0.0;
+  self->pending_count = 0;
+}
+
+/* Copies the ring oldest-first, removes its mean and applies the age taper. */
+static void take_snapshot(TandemTempo* self)
+{
+  const int n = self->window_len;
+  double sum = 0.0;
+  for (int i = 0; i < n; ++i) {
+    sum += self->ring[(self->ring_pos + i) % n];
+  }
+  const double mean = sum / n;
+  for (int i = 0; i < n; ++i) {
+    self->snap[i] = (self->ring[(self->ring_pos + i) % n] - mean) * self->taper[i];
+  }
+}
+
+static void compute_lags(TandemTempo* self, int count)
+{
+  const int n = self->window_len;
+  const double* x = self->snap;
+  int lag = self->next_lag;
+  const int end = clamp_int(lag + count, 0, self->max_lag + 1);
+  for (; lag < end; ++lag) {
+    double sum = 0.0;
+    for (int i = 0; i + lag < n; ++i) {
+      sum += x[i] * x[i + lag];
+    }
+    self->acf[lag] = lag < n ? sum / (n - lag) : 0.0;
+  }
+  self->next_lag = end;
+}
+
+/* Autocorrelation at a fractional lag, linearly interpolated. */
+static double acf_at(const TandemTempo* self, double lag)
+{
+  if (lag < 0.0 || lag >= self->max_lag) {
+    return 0.0;
+  }
+  const int i = (int)lag;
+  const double f = lag - i;
+  return self->acf[i] * (1.0 - f) + self->acf[i + 1] * f;
+}
+
+/* ODF value `back` internal samples before the newest, fractional. */
+static double ring_back(const TandemTempo* self, double back)
+{
+  const int n = self->window_len;
+  if (back < 0.0 || back > n - 2) {
+    return 0.0;
+  }
+  const int i = (int)back;
+  const double f = back - i;
+  const int newest = self->ring_pos - 1 + n;
+  const double a = self->ring[(newest - i) % n];
+  const double b = self->ring[(newest - i - 1) % n];
+  return a * (1.0 - f) + b * f;
+}
+
+/* Samples since the most recent beat for a given period, from a phase histogram of the
+ * recent ODF with older beats weighing less. */
+static double measure_beat_offset(const TandemTempo* self, double period)
+{
+  const int bins = (int)ceil(period);
+  const int max_beats = (int)((self->window_len - 2) / period);
+  const int beats = max_beats < 8 ? max_beats : 8;
+  double best = -1.0;
+  double best_off = 0.0;
+  double prev = 0.0, best_prev = 0.0, best_next = 0.0;
+  for (int j = 0; j < bins; ++j) {
+    double sum = 0.0;
+    double weight = 1.0;
+    for (int k = 0; k < beats; ++k) {
+      sum += weight * ring_back(self, j + k * period);
+      weight *= 0.8;
+    }
+    if (sum > best) {
+      best = sum;
+      best_off = j;
+      best_prev = prev;
+      best_next = -1.0;
+    } else if (best_next < 0.0 && (double)j == best_off + 1.0) {
+      best_next = sum;
+    }
+    prev = sum;
+  }
+  /* Parabolic refinement between neighbouring bins. */
+  if (best_off > 0.0 && best_next >= 0.0) {
+    const double denom = best_prev - 2.0 * best + best_next;
+    if (denom < -1e-12) {
+      const double delta = 0.5 * (best_prev - best_next) / denom;
+      if (delta > -0.5 && delta < 0.5) {
+        best_off += delta;
+      }
+    }
+  }
+  return best_off;
+}
+
+/* Strongest ODF value within `half_width` samples of `back`. */
+static double ring_peak(const TandemTempo* self, double back, double half_width)
+{
+  double peak = 0.0;
+  for (double d = -half_width; d <= half_width; d += 1.0) {
+    const double v = ring_back(self, back + d);
+    peak = v > peak ? v : peak;
+  }
+  return peak;
+}
+
+/* How the beats of a period sound over the last few beats: `evenness` is how alike the
+ * odd and even beats are (1 = equal, 0 = every other beat empty); `subdivision` is how
+ * strong the off-beats (half-way, swing allowed) are next to the beats. */
+static void measure_meter(const TandemTempo* self, double period, double* evenness,
+                          double* subdivision)
+{
+  const double offset = measure_beat_offset(self, period);
+  const int max_beats = (int)((self->window_len - 2 - offset) / period) - 1;
+  const int beats = max_beats < 8 ? max_beats : 8;
+  const double beat_width = period / 16.0 > 1.0 ? period / 16.0 : 1.0;
+  const double off_width = period / 5.0 > 1.0 ? period / 5.0 : 1.0;
+  double sum[2] = {0.0, 0.0};
+  double off = 0.0;
+  for (int k = 0; k < beats; ++k) {
+    const double back = offset + k * period;
+    sum[k & 1] += ring_peak(self, back, beat_width);
+    off += ring_peak(self, back + 0.5 * period, off_width);
+  }
+  const double hi = sum[0] > sum[1] ? sum[0] : sum[1];
+  const double lo = sum[0] > sum[1] ? sum[1] : sum[0];
+  *evenness = hi > 1e-20 ? lo / hi : 0.0;
+  *subdivision = hi > 1e-20 ? off / (sum[0] + sum[1]) : 0.0;
+}
+
+/* The comb and prior favour the 90-140 bpm octave; move to the right metrical level,
+ * one step per call: faster when the beats of the faster level are all alike (kick and
+ * snare at 200 bpm), slower when every other beat is weak and nothing subdivides them
+ * (8th hats at 60 bpm).  Returns false when the level is settled. */
+static bool metrical_level_step(TandemTempo* self)
+{
+  const double min_period = 60.0 / MAX_BPM * self->rate_hz;
+  const double max_period = 60.0 / MIN_BPM * self->rate_hz;
+  const double period = self->candidate_period;
+  double even = 0.0, sub = 0.0;
+  if (period * 0.5 >= min_period) {
+    measure_meter(self, period * 0.5, &even, &sub);
+    if (even >= FASTER_EVENNESS) {
+      self->candidate_period = period * 0.5;
+      return true;
+    }
+  }
+  if (period * 2.0 <= max_period) {
+    measure_meter(self, period, &even, &sub);
+    if (even < SLOWER_EVENNESS && sub < SLOWER_SUBDIVISION) {
+      self->candidate_period = period * 2.0;
+      return true;
+    }
+  }
+  return false;
+}
+
+static double wrap_half(double x)
+{
+  return x - floor(x + 0.5);
+}
+
+/* Scores every candidate period; false when there is nothing periodic to hear. */
+static bool score_candidates(TandemTempo* self)
+{
+  const double energy = self->acf[0];
+  const double fill_s = (double)self->filled / self->rate_hz;
+  if (!(energy > 1e-20) || fill_s < MIN_FILL_S) {
+    /* Nothing periodic to hear: let the belief fade rather than jump. */
+    self->confidence *= 0.8f;
+    if (self->confidence < 1e-3f) {
+      self->confidence = 0.0f;
+    }
+    return false;
+  }
+  int best = 0;
+  for (int i = 0; i < self->n_cand; ++i) {
+    const double lag = self->cand_lag[i];
+    const double comb = acf_at(self, lag) + COMB_DOUBLE * acf_at(self, 2.0 * lag) +
+                        COMB_HALF * acf_at(self, 0.5 * lag);
+    self->score[i] = (float)(comb / energy * self->cand_prior[i]);
+    if (self->score[i] > self->score[best]) {
+      best = i;
+    }
+  }
+  if (!(self->score[best] > 0.0f)) {
+    self->confidence *= 0.8f;
+    return false;
+  }
+  double best_period = self->cand_lag[best];
+  if (best > 0 && best + 1 < self->n_cand) {
+    const double a = self->score[best - 1], b = self->score[best],
+                 c = self->score[best + 1];
+    const double denom = a - 2.0 * b + c;
+    if (denom < -1e-12) {
+      const double delta = 0.5 * (a - c) / denom;
+      if (delta > -1.0 && delta < 1.0) {
+        best_period = self->cand_lag[best] * pow(CAND_STEP, -delta);
+      }
+    }
+  }
+
+  self->candidate_period = best_period;
+  return true;
+}
+
+/* Moves the held tempo to the candidate (with hysteresis), then confidence and phase. */
+static void commit(TandemTempo* self)
+{
+  const double energy = self->acf[0];
+  const double fill_s = (double)self->filled / self->rate_hz;
+  const double best_period = self->candidate_period;
+  bool jump = false;
+  if (!self->locked) {
+    self->period = best_period;
+    self->locked = true;
+    jump = true;
+  } else if (fabs(best_period / self->period - 1.0) < 0.04) {
+    /* Same tempo: follow slow drift. */
+    self->period += 0.5 * (best_period - self->period);
+    self->pending_period = 0.0;
+    self->pending_count = 0;
+  } else {
+    /* A different tempo wins: it must keep winning before we move to it. */
+    if (self->pending_period > 0.0 &&
+        fabs(best_period / self->pending_period - 1.0) < 0.04) {
+      self->pending_count++;
+    } else {
+      self->pending_count = 1;
+    }
+    self->pending_period = best_period;
+    if (self->pending_count >= SWITCH_UPDATES) {
+      self->period = best_period;
+      self->pending_period = 0.0;
+      self->pending_count = 0;
+      jump = true;
+    }
+  }
+
+  const double r = acf_at(self, self->period) / energy;
+  float conf = (float)(r < 0.0 ? 0.0 : (r > 1.0 ? 1.0 : r));
+  if (fill_s < 4.0) {
+    conf *= (float)(fill_s / 4.0);
+  }
+  self->confidence = conf;
+
+  /* Phase, measured on the live ring so that it is current. */
+  const double offset = measure_beat_offset(self, self->period);
+  const double raw_since_beat =
+      offset * self->decimation + 0.5 * (self->decimation - 1) + self->dec_count;
+  const double measured = raw_since_beat / (self->period * self->decimation);
+  const double measured_wrapped = measured - floor(measured);
+  if (jump) {
+    self->phase = measured_wrapped;
+  } else {
+    self->phase += 0.5 * wrap_half(measured_wrapped - self->phase);
+    self->phase -= floor(self->phase);
+  }
+}
+
+/* One step of the analysis, sized so that no push does much. */
+static void work_step(TandemTempo* self)
+{
+  switch (self->stage) {
+  case STAGE_COLLECT:
+    if (--self->pushes_to_update <= 0) {
+      self->pushes_to_update = self->update_pushes;
+      take_snapshot(self);
+      self->next_lag = 0;
+      self->stage = STAGE_ACF;
+    }
+    break;
+  case STAGE_ACF:
+    --self->pushes_to_update;
+    compute_lags(self, self->lags_per_push);
+    if (self->next_lag > self->max_lag) {
+      self->stage = STAGE_SCORE;
+    }
+    break;
+  case STAGE_SCORE:
+    --self->pushes_to_update;
+    self->level_steps = 0;
+    self->stage = score_candidates(self) ? STAGE_LEVEL : STAGE_COLLECT;
+    break;
+  case STAGE_LEVEL:
+    --self->pushes_to_update;
+    if (!metrical_level_step(self) || ++self->level_steps >= 2) {
+      self->stage = STAGE_COMMIT;
+    }
+    break;
+  case STAGE_COMMIT:
+    --self->pushes_to_update;
+    commit(self);
+    self->stage = STAGE_COLLECT;
+    break;
+  }
+}
+
+void tandem_tempo_push(TandemTempo* self, float odf_value)
+{
+  if (!isfinite(odf_value)) {
+    tandem_tempo_reset(self);
+    return;
+  }
+  /* Negative and denormal values carry no onset. */
+  float v = odf_value > 1e-30f ? odf_value : 0.0f;
+  if (v > MAX_ODF_VALUE) {
+    v = MAX_ODF_VALUE;
+  }
+  if (self->locked) {
+    self->phase += 1.0 / (self->period * self->decimation);
+    self->phase -= floor(self->phase);
+  }
+  self->dec_sum += v;
+  if (++self->dec_count >= self->decimation) {
+    self->ring[self->ring_pos] = (float)(self->dec_sum / self->decimation);
+    self->ring_pos = (self->ring_pos + 1) % self->window_len;
+    self->filled++;
+    self->dec_sum = 0.0;
+    self->dec_count = 0;
+  }
+  work_step(self);
+}
+
+void tandem_tempo_get(const TandemTempo* self, TandemTempoEstimate* out)
+{
+  if (!self->locked || !(self->period > 0.0)) {
+    out->bpm = 0.0f;
+    out->confidence = 0.0f;
+    out->beat_phase = 0.0;
+    out->period_s = 0.0;
+    return;
+  }
+  out->period_s = self->period / self->rate_hz;
+  out->bpm = (float)(60.0 / out->period_s);
+  out->confidence = self->confidence;
+  out->beat_phase = self->phase;
+}

@@ -1,0 +1,44 @@
+/* Tandem — causal tempo and beat tracking from an onset-strength function (ODF).
+ *
+ * The caller pushes one ODF value (>= 0, e.g. half-wave rectified spectral flux) per
+ * analysis frame.  The tracker keeps the last 8 s, and every 0.25 s it autocorrelates
+ * them, scores candidate beat periods (40-240 bpm) with a comb over the period and its
+ * double plus a log-normal tempo prior around 120 bpm, and picks the metrical level.
+ * The beat phase comes from a recency-weighted phase histogram of the ODF at the chosen
+ * period, and is advanced between updates.  The autocorrelation is spread over the pushes
+ * of each update period so no single push is expensive.
+ *
+ * Beat phase refers to the ODF's own timeline: if the ODF lags the audio by some frames,
+ * the beats lag by the same amount.
+ *
+ * Bad input (NaN, Inf) resets the tracker; negative values count as 0.
+ *
+ * Threads: tandem_tempo_new/free — any non-realtime thread (instantiate, cleanup);
+ * everything else — audio thread (realtime-safe: no allocation, locks or syscalls).
+ */
+#ifndef TANDEM_TEMPO_H
+#define TANDEM_TEMPO_H
+
+#include "analysis_types.h"
+
+typedef struct TandemTempo TandemTempo;
+
+/* Allocates a tracker for an ODF sampled at odf_rate_hz (50-1000 Hz).
+ * Returns NULL if the rate is out of range or memory is short.  Non-realtime. */
+TandemTempo* tandem_tempo_new(double odf_rate_hz);
+
+/* Frees the tracker (NULL is fine).  Non-realtime. */
+void tandem_tempo_free(TandemTempo* tempo);
+
+/* Forgets everything heard: tempo unknown, confidence 0.  Audio thread. */
+void tandem_tempo_reset(TandemTempo* tempo);
+
+/* Adds the next ODF value.  Call once per ODF frame.  Audio thread. */
+void tandem_tempo_push(TandemTempo* tempo, float odf_value);
+
+/* Writes the current estimate: bpm and period_s are 0 while the tempo is unknown;
+ * beat_phase is the fraction of the current beat elapsed at the latest pushed value
+ * (0 = on a beat).  Never writes NaN.  Audio thread. */
+void tandem_tempo_get(const TandemTempo* tempo, TandemTempoEstimate* out);
+
+#endif

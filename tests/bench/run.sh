@@ -1,0 +1,89 @@
+#!/bin/sh
+# Runs the analysis benchmarks: renders the corpus (once, into the build folder),
+# scores aubio and tandem-analyze on it, measures detection latency and per-block
+# cost, prints the table and appends it to tests/bench/results.md.
+#
+# usage: tests/bench/run.sh [--no-build] [--no-record] [BUILD_DIR]
+#   --no-build   do not run ninja first; use the bench programs as they are
+#   --no-record  write the dated block to BUILD_DIR/bench-results.md instead
+# BUILD_DIR defaults to ./build.  Uses Debian's /usr/bin/python3 (python3-numpy).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+build_first=yes
+record=yes
+build=
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build_first=no ;;
+    --no-record) record=no ;;
+    -*) echo "usage: $0 [--no-build] [--no-record] [BUILD_DIR]" >&2; exit 1 ;;
+    *) build=$arg ;;
+  esac
+done
+build=$(cd "${build:-build}" && pwd)
+python=/usr/bin/python3
+
+for tool in aubioonset aubiotrack aubio sox fluidsynth; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "run.sh: $tool is missing; install aubio-tools, sox and fluidsynth" >&2
+    exit 1
+  }
+done
+"$python" -c 'import numpy' 2>/dev/null || {
+  echo "run.sh: $python has no numpy; apt-get install python3-numpy" >&2
+  exit 1
+}
+
+# The bench programs are not in the default build; build them here, and go on
+# without one that does not build yet (say, before the analysis is linked in).
+built=
+if [ "$build_first" = yes ]; then
+  ninja -C "$build" -j2 >/dev/null
+  for target in tests/bench_latency tests/bench_cost; do
+    if ninja -C "$build" -j2 "$target" >"$build/bench-build.log" 2>&1; then
+      built="$built $target"
+    else
+      echo "run.sh: $target does not build (see $build/bench-build.log); skipping it" >&2
+    fi
+  done
+else
+  built="tests/bench_latency tests/bench_cost"
+fi
+
+corpus=$build/bench-corpus
+if [ ! -f "$corpus/index.json" ] || [ "$here/make_corpus.py" -nt "$corpus/index.json" ]; then
+  rm -rf "$corpus"
+  echo "run.sh: rendering the corpus into $corpus" >&2
+  "$python" "$here/make_corpus.py" "$corpus" --jobs 2
+fi
+
+out=$build/bench-out
+mkdir -p "$out"
+extra=
+case "$built" in *bench_latency*) have_latency=yes ;; *) have_latency=no ;; esac
+case "$built" in *bench_cost*) have_cost=yes ;; *) have_cost=no ;; esac
+if [ "$have_latency" = yes ] && [ -x "$build/tests/bench_latency" ]; then
+  "$build/tests/bench_latency" "$corpus" >"$out/latency.txt"
+  extra="$extra $out/latency.txt"
+else
+  echo "run.sh: $build/tests/bench_latency not built; no latency figures" >&2
+fi
+if [ "$have_cost" = yes ] && [ -x "$build/tests/bench_cost" ]; then
+  "$build/tests/bench_cost" "$corpus/long_mix_60s.wav" >"$out/cost.txt"
+  extra="$extra $out/cost.txt"
+else
+  echo "run.sh: $build/tests/bench_cost not built; no cost figures" >&2
+fi
+
+tandem=$build/tools/tandem-analyze
+[ -x "$tandem" ] || echo "run.sh: $tandem not built; scoring aubio only" >&2
+if [ "$record" = yes ]; then
+  results=$here/results.md
+else
+  results=$build/bench-results.md
+fi
+# shellcheck disable=SC2086 # $extra is a list of paths without spaces
+"$python" "$here/score.py" "$corpus" --tandem "$tandem" --results "$results" \
+  --details "$out/details.json" --extra $extra
+echo "run.sh: figures appended to $results; per-clip details in $out/details.json" >&2

@@ -1,0 +1,663 @@
+/* Tandem — the built-in generator: its output has each shipped profile's swing,
+ * ghost rate, dynamics and density, stays in key, locks bass to kick, varies
+ * with the seed and repeats exactly for the same seed. */
+#include "generator.h"
+#include "style.h"
+#include "theory.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STEP_TICKS (TANDEM_PPQ / 4)
+
+static const char* const role_names[] = {"drums", "bass", "chords", "melody"};
+
+static const TandemStyleSet* styles(void)
+{
+  static TandemStyleSet set;
+  static bool loaded = false;
+  if (!loaded) {
+    const char* dir = getenv("TANDEM_STYLES_DIR");
+    char err[1024];
+    const int n =
+        tandem_style_load_shipped(dir ? dir : "ttl/styles", &set, err, sizeof(err));
+    ck_assert_msg(n == TANDEM_STYLE_SHIPPED_COUNT, "%s", err);
+    loaded = true;
+  }
+  return &set;
+}
+
+static const TandemStyle* style_named(const char* name)
+{
+  return &styles()->styles[tandem_style_shipped_index(name)];
+}
+
+static void generate(const TandemStyle* s, const TandemGenParams* p, TandemPattern* out)
+{
+  ck_assert(tandem_generate(s, p, out));
+  ck_assert_msg(tandem_pattern_valid(out), "%s %s seed %u: invalid pattern", s->name,
+                role_names[p->role], p->seed);
+}
+
+/* ---- The profile's numbers, measured from 64 generated bars ---- */
+
+typedef struct {
+  double onsets; /* notes, or stabs for chords */
+  double ghosts;
+  double vel_sum, vel_sum2, vel_n;
+  double swing_sum, swing_n;
+  double bars;
+} Stats;
+
+/* Swing measured as a listener would: from the swung onset times, the position of
+ * each off-beat onset within its pair of grid steps, in percent of the pair. */
+static void measure(const TandemStyle* s, const TandemPattern* p, Stats* st)
+{
+  const uint32_t grid = s->swing_grid == 8 ? TANDEM_PPQ / 2 : TANDEM_PPQ / 4;
+  uint32_t last_tick = UINT32_MAX;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    const TandemNote* n = &p->notes[i];
+    const bool new_onset = n->tick != last_tick;
+    last_tick = n->tick;
+    if (p->role == TANDEM_ROLE_CHORDS && !new_onset) {
+      continue; /* a stab counts once */
+    }
+    st->onsets += 1;
+    if (n->flags & TANDEM_NOTE_GHOST) {
+      st->ghosts += 1;
+    } else {
+      st->vel_sum += n->velocity;
+      st->vel_sum2 += (double)n->velocity * n->velocity;
+      st->vel_n += 1;
+    }
+    const uint32_t heard = tandem_swing_tick(n->tick, s->swing_pct, grid);
+    const uint32_t pos = heard % (2 * grid);
+    if (pos != 0) {
+      st->swing_sum += 100.0 * pos / (2.0 * grid);
+      st->swing_n += 1;
+    }
+  }
+  st->bars += p->bars;
+}
+
+START_TEST(test_generator_output_matches_profile_numbers_over_64_bars)
+{
+  const int role = _i;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    Stats st = {0};
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, (TandemRole)role, seed);
+      prm.bars = 16;
+      static TandemPattern pat;
+      generate(s, &prm, &pat);
+      measure(s, &pat, &st);
+    }
+    const double density = st.onsets / st.bars;
+    const double ghost = st.ghosts / st.onsets;
+    const double mean = st.vel_sum / st.vel_n;
+    const double sd = sqrt(st.vel_sum2 / st.vel_n - mean * mean);
+    const double swing = st.swing_n > 0 ? st.swing_sum / st.swing_n : 50.0;
+    printf("%-9s %-6s density %5.2f (profile %5.2f) ghost %.3f (%.3f) velocity %5.1f "
+           "(%5.1f) "
+           "sd %4.1f (%4.1f) swing %4.1f (%4.1f)\n",
+           s->name, role_names[role], density, s->density[role], ghost, s->ghost_prob,
+           mean, s->velocity_mean, sd, s->velocity_spread, swing, s->swing_pct);
+    ck_assert_msg(fabs(swing - s->swing_pct) <= 3.0, "%s swing %.1f", s->name, swing);
+    ck_assert_msg(fabs(ghost - s->ghost_prob) <= 0.05, "%s ghost %.3f", s->name, ghost);
+    ck_assert_msg(fabs(mean - s->velocity_mean) <= 5.0, "%s mean %.1f", s->name, mean);
+    ck_assert_msg(fabs(sd - s->velocity_spread) <= 4.0, "%s sd %.1f", s->name, sd);
+    ck_assert_msg(fabs(density - s->density[role]) <= 0.15 * s->density[role],
+                  "%s %s density %.2f vs %.2f", s->name, role_names[role], density,
+                  s->density[role]);
+  }
+}
+END_TEST
+
+/* ---- Harmony: in key, roots on the downbeats ---- */
+
+/* I-vi-IV-V (or i-VI-iv-v in minor): scale degrees of the chord roots per bar. */
+static const int8_t progression[4] = {0, 5, 3, 4};
+
+static TandemHarmony harmony_at(int key, TandemScale scale, int bar, int tones)
+{
+  const int degree = progression[bar % 4];
+  TandemHarmony h = {(uint8_t)key, (uint8_t)scale, 0, 0};
+  h.chord_root = (uint8_t)(tandem_scale_degree_semitones(&h, degree) % 12);
+  /* The diatonic chord on that degree: stack the scale's thirds. */
+  const int third =
+      (tandem_scale_degree_semitones(&h, degree + 2) - h.chord_root + 24) % 12;
+  const int seventh =
+      (tandem_scale_degree_semitones(&h, degree + 6) - h.chord_root + 24) % 12;
+  if (tones == 4) {
+    h.chord_quality = third == 4 ? (seventh == 11 ? TANDEM_CHORD_MAJ7 : TANDEM_CHORD_DOM7)
+                                 : TANDEM_CHORD_MIN7;
+  } else {
+    h.chord_quality = third == 4 ? TANDEM_CHORD_MAJ : TANDEM_CHORD_MIN;
+  }
+  return h;
+}
+
+START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
+{
+  static const int keys[] = {0, 7, 3, 9}; /* C, G, Eb, A */
+  static const int base[] = {0, 36, 48, 60};
+  const int role = _i;
+  int8_t degrees[TANDEM_MAX_BARS];
+  for (int b = 0; b < TANDEM_MAX_BARS; ++b) {
+    degrees[b] = progression[b % 4];
+  }
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    long notes = 0, in_key = 0, downbeats = 0, on_root = 0, strong = 0,
+         strong_in_chord = 0;
+    for (int kk = 0; kk < 4; ++kk) {
+      for (int sc = 0; sc < 2; ++sc) {
+        const TandemScale scale = sc ? TANDEM_SCALE_MINOR : TANDEM_SCALE_MAJOR;
+        TandemGenParams prm;
+        tandem_gen_params_default(&prm, (TandemRole)role, (uint32_t)(kk * 2 + sc + 1));
+        prm.bars = 16;
+        prm.chord_degrees = (kk % 2) ? degrees : NULL; /* with and without the chords */
+        static TandemPattern pat;
+        generate(s, &prm, &pat);
+        const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+        for (uint32_t i = 0; i < pat.n_notes; ++i) {
+          const TandemNote* n = &pat.notes[i];
+          const int bar = (int)(n->tick / bar_ticks);
+          const TandemHarmony h = harmony_at(keys[kk], scale, bar, s->chord_tones);
+          const int pitch = tandem_resolve_pitch(&h, n, base[role]);
+          ++notes;
+          in_key += tandem_pitch_in_scale(&h, pitch) || tandem_pitch_in_chord(&h, pitch);
+          if (prm.chord_degrees && n->tick % (8 * STEP_TICKS) == 0 &&
+              !(n->flags & TANDEM_NOTE_GHOST)) {
+            ++strong;
+            strong_in_chord += tandem_pitch_in_chord(&h, pitch);
+          }
+          if (n->tick % bar_ticks == 0 && !(n->flags & TANDEM_NOTE_GHOST)) {
+            ++downbeats;
+            on_root += pitch % 12 == h.chord_root;
+          }
+        }
+      }
+    }
+    ck_assert_msg(in_key == notes, "%s %s: %ld of %ld in key", s->name, role_names[role],
+                  in_key, notes);
+    if (role == TANDEM_ROLE_MELODY) {
+      /* Given the progression, melody notes on beats 1 and 3 are chord tones. */
+      ck_assert_int_gt(strong, 0);
+      ck_assert_msg(strong_in_chord == strong,
+                    "%s: %ld of %ld strong-beat notes in chord", s->name, strong_in_chord,
+                    strong);
+    }
+    if (role == TANDEM_ROLE_BASS) {
+      printf("%-9s bass downbeats on the root: %ld of %ld\n", s->name, on_root,
+             downbeats);
+      /* Off-beat basses (house, techno, gabber) rightly leave the downbeat empty. */
+      if (s->bass_steps[0] >= 0.5f) {
+        ck_assert_int_gt(downbeats, 0);
+      }
+      ck_assert_msg(on_root * 10 >= downbeats * 9, "%s: %ld of %ld downbeats on the root",
+                    s->name, on_root, downbeats);
+    }
+  }
+}
+END_TEST
+
+/* ---- Seeds ---- */
+
+START_TEST(test_generator_eight_seeds_give_pairwise_different_rhythms)
+{
+  /* Threshold: in the densest 8-bar pattern (4/4, at most 128 onset steps), a
+   * distance above 0.03 means at least 4 onset positions differ: more than one
+   * displaced note (which changes 2), so the seeds are audibly different parts. */
+  const float threshold = 0.03f;
+  const int role = _i;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    static TandemPattern pats[8];
+    for (int seed = 0; seed < 8; ++seed) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, (TandemRole)role, (uint32_t)seed + 1);
+      prm.bars = 8;
+      generate(s, &prm, &pats[seed]);
+    }
+    float closest = 1.0f;
+    for (int a = 0; a < 8; ++a) {
+      for (int b = a + 1; b < 8; ++b) {
+        const float d = tandem_rhythm_distance(&pats[a], &pats[b]);
+        closest = d < closest ? d : closest;
+      }
+    }
+    printf("%-9s %-6s closest pair of 8 seeds: rhythm distance %.3f\n", s->name,
+           role_names[role], closest);
+    ck_assert_msg(closest > threshold, "%s %s: two seeds only %.3f apart", s->name,
+                  role_names[role], closest);
+  }
+}
+END_TEST
+
+START_TEST(test_generator_rhythm_distance_counts_onset_differences)
+{
+  static TandemPattern a, b;
+  tandem_pattern_init(&a, TANDEM_ROLE_DRUMS, 1, 4, 4);
+  tandem_pattern_init(&b, TANDEM_ROLE_DRUMS, 1, 4, 4);
+  const TandemNote n = {.length = 10, .pitch = 36, .velocity = 100};
+  for (uint32_t step = 0; step < 4; ++step) {
+    TandemNote x = n;
+    x.tick = step * 4 * STEP_TICKS;
+    tandem_pattern_add(&a, &x);
+    tandem_pattern_add(&b, &x);
+  }
+  ck_assert_float_eq(tandem_rhythm_distance(&a, &b), 0.0f);
+  b.notes[3].tick = 13 * STEP_TICKS; /* move one note: 2 of 5 onsets differ */
+  ck_assert_float_eq_tol(tandem_rhythm_distance(&a, &b), 2.0f / 5.0f, 1e-6f);
+}
+END_TEST
+
+START_TEST(test_generator_same_seed_gives_byte_identical_pattern)
+{
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    for (int role = 0; role < TANDEM_ROLE_TRIGGER; ++role) {
+      static TandemPattern a, b;
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, (TandemRole)role, 1234567u + (uint32_t)k);
+      prm.bars = 8;
+      prm.fill = 0.8f;
+      prm.complexity = 0.9f;
+      memset(&b, 0x5a, sizeof(b));
+      generate(&styles()->styles[k], &prm, &a);
+      generate(&styles()->styles[k], &prm, &b);
+      ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+      ck_assert_uint_eq(a.seed, prm.seed);
+    }
+  }
+}
+END_TEST
+
+/* ---- Parts of the algorithm ---- */
+
+static bool has_onset(const TandemPattern* p, uint32_t tick, int pitch)
+{
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    if (p->notes[i].tick == tick && (pitch < 0 || p->notes[i].pitch == pitch) &&
+        !(p->notes[i].flags & TANDEM_NOTE_GHOST)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Share of the bass's main notes that land with a kick of the drums (same seed). */
+static double bass_on_kick(const TandemStyle* s)
+{
+  long bass = 0, with_kick = 0;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    static TandemPattern drums, line;
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, seed);
+    prm.bars = 8;
+    generate(s, &prm, &drums);
+    prm.role = TANDEM_ROLE_BASS;
+    generate(s, &prm, &line);
+    for (uint32_t i = 0; i < line.n_notes; ++i) {
+      if (!(line.notes[i].flags & TANDEM_NOTE_GHOST)) {
+        ++bass;
+        with_kick +=
+            has_onset(&drums, line.notes[i].tick, s->drum_notes[TANDEM_DRUM_KICK]);
+      }
+    }
+  }
+  return (double)with_kick / (double)bass;
+}
+
+START_TEST(test_generator_bass_locks_to_kick_as_profile_says)
+{
+  const double trap = bass_on_kick(style_named("trap"));   /* the 808 doubles the kick */
+  const double house = bass_on_kick(style_named("house")); /* off-beat bass */
+  printf("bass notes on a kick: trap %.2f, house %.2f\n", trap, house);
+  ck_assert(trap >= 0.8);
+  ck_assert(house <= 0.2);
+}
+END_TEST
+
+START_TEST(test_generator_euclidean_drums_space_hits_evenly)
+{
+  const TandemStyle* s = style_named("rock");
+  TandemGenParams prm;
+  tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 7);
+  prm.euclidean = true;
+  prm.bars = 2;
+  static TandemPattern pat;
+  generate(s, &prm, &pat);
+  for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
+    int steps[64];
+    int n = 0;
+    for (uint32_t i = 0; i < pat.n_notes; ++i) {
+      const TandemNote* note = &pat.notes[i];
+      if (note->pitch == s->drum_notes[v] && !(note->flags & TANDEM_NOTE_GHOST) &&
+          note->tick < tandem_pattern_ticks_per_bar(&pat)) {
+        steps[n++] = (int)(note->tick / STEP_TICKS);
+      }
+    }
+    ck_assert_int_ge(n, 2);
+    int min_gap = 99, max_gap = 0;
+    for (int i = 0; i < n; ++i) {
+      const int gap = (steps[(i + 1) % n] - steps[i] + 16) % 16;
+      min_gap = gap < min_gap ? gap : min_gap;
+      max_gap = gap > max_gap ? gap : max_gap;
+    }
+    ck_assert_msg(max_gap - min_gap <= 1, "voice %d gaps %d..%d", v, min_gap, max_gap);
+  }
+}
+END_TEST
+
+START_TEST(test_generator_fill_param_puts_fills_at_phrase_ends_only)
+{
+  const TandemStyle* s = style_named("rock");
+  TandemGenParams prm;
+  tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 3);
+  prm.bars = 8;
+  prm.fill = 1.0f;
+  static TandemPattern pat;
+  generate(s, &prm, &pat);
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+  int fill_notes = 0;
+  bool crash_after = false;
+  for (uint32_t i = 0; i < pat.n_notes; ++i) {
+    const TandemNote* n = &pat.notes[i];
+    if (!(n->flags & TANDEM_NOTE_FILL)) {
+      continue;
+    }
+    const uint32_t bar = n->tick / bar_ticks;
+    const uint32_t pos = n->tick % bar_ticks;
+    if (n->pitch == 49) {
+      ck_assert_uint_eq(pos, 0);
+      ck_assert_uint_eq(bar, 4);
+      crash_after = true;
+    } else {
+      ++fill_notes;
+      ck_assert(bar == 3 || bar == 7);
+      ck_assert_uint_ge(pos, bar_ticks / 2); /* fill 1.0 spans the last two beats */
+    }
+  }
+  ck_assert_int_ge(fill_notes, 4);
+  ck_assert(crash_after);
+
+  prm.fill = 0.0f;
+  generate(s, &prm, &pat);
+  for (uint32_t i = 0; i < pat.n_notes; ++i) {
+    ck_assert(!(pat.notes[i].flags & TANDEM_NOTE_FILL));
+  }
+}
+END_TEST
+
+START_TEST(test_generator_melody_leaves_space_where_input_is_busy)
+{
+  float busy[16];
+  for (int i = 0; i < 16; ++i) {
+    busy[i] = i < 8 ? 1.0f : 0.0f; /* the input plays the first half of each bar */
+  }
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    long first_half[2] = {0, 0}, total[2] = {0, 0};
+    for (int with = 0; with < 2; ++with) {
+      for (uint32_t seed = 1; seed <= 4; ++seed) {
+        TandemGenParams prm;
+        tandem_gen_params_default(&prm, TANDEM_ROLE_MELODY, seed);
+        prm.bars = 16;
+        prm.input_busy = with ? busy : NULL;
+        static TandemPattern pat;
+        generate(s, &prm, &pat);
+        const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+        for (uint32_t i = 0; i < pat.n_notes; ++i) {
+          ++total[with];
+          first_half[with] += pat.notes[i].tick % bar_ticks < bar_ticks / 2;
+        }
+      }
+    }
+    const double free_share = (double)first_half[0] / total[0];
+    const double busy_share = (double)first_half[1] / total[1];
+    ck_assert_msg(busy_share < 0.5 * free_share,
+                  "%s: %.2f of notes in the busy half vs %.2f", s->name, busy_share,
+                  free_share);
+  }
+}
+END_TEST
+
+START_TEST(test_generator_melody_restates_its_motif_in_the_second_bar)
+{
+  int transposed_or_repeated = 0, cases = 0;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, TANDEM_ROLE_MELODY, seed);
+      prm.bars = 4;
+      static TandemPattern pat;
+      generate(&styles()->styles[k], &prm, &pat);
+      const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+      int deg[2][64];
+      bool on[2][64] = {{false}};
+      for (uint32_t i = 0; i < pat.n_notes; ++i) {
+        const TandemNote* n = &pat.notes[i];
+        const uint32_t bar = n->tick / bar_ticks;
+        if (bar < 2 && !(n->flags & TANDEM_NOTE_GHOST)) {
+          on[bar][(n->tick % bar_ticks) / STEP_TICKS] = true;
+          deg[bar][(n->tick % bar_ticks) / STEP_TICKS] = n->degree;
+        }
+      }
+      bool same_shift = true;
+      int shift = 99;
+      for (int i = 0; i < 16; ++i) {
+        ck_assert_msg(on[0][i] == on[1][i], "%s seed %u: bar 2 changes the rhythm",
+                      styles()->styles[k].name, seed);
+        if (on[0][i]) {
+          const int d = deg[1][i] - deg[0][i];
+          same_shift = same_shift && (shift == 99 || d == shift);
+          shift = d;
+        }
+      }
+      transposed_or_repeated += same_shift;
+      ++cases;
+    }
+  }
+  ck_assert_int_eq(transposed_or_repeated, cases);
+}
+END_TEST
+
+START_TEST(test_generator_follows_other_meters)
+{
+  static const uint8_t meters[][2] = {{3, 4}, {6, 8}, {7, 8}, {5, 4}, {12, 8}};
+  for (size_t m = 0; m < sizeof(meters) / sizeof(meters[0]); ++m) {
+    for (int role = 0; role < TANDEM_ROLE_TRIGGER; ++role) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, (TandemRole)role, 11);
+      prm.beats_per_bar = meters[m][0];
+      prm.beat_unit = meters[m][1];
+      static TandemPattern pat;
+      generate(style_named("rock"), &prm, &pat);
+      ck_assert_uint_eq(pat.beats_per_bar, meters[m][0]);
+      ck_assert_uint_eq(pat.beat_unit, meters[m][1]);
+      ck_assert_uint_gt(pat.n_notes, 0);
+      if (role == TANDEM_ROLE_DRUMS) {
+        /* Rock's kick on 1 of every bar. */
+        for (uint32_t bar = 0; bar < prm.bars; ++bar) {
+          ck_assert(has_onset(&pat, bar * tandem_pattern_ticks_per_bar(&pat), 36));
+        }
+      }
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_generator_compound_meter_profile_plays_its_24_steps)
+{
+  const char* dir = getenv("TANDEM_STYLES_DIR");
+  char path[1024], err[512];
+  snprintf(path, sizeof(path), "%s/shuffle.ttl", dir ? dir : "ttl/styles");
+  TandemStyle s;
+  ck_assert_msg(tandem_style_load_file(path, &s, err, sizeof(err)), "%s", err);
+  ck_assert_uint_eq(s.n_steps, 24);
+  for (int role = 0; role < TANDEM_ROLE_TRIGGER; ++role) {
+    Stats st = {0};
+    int snare_on_2_and_4 = 0;
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, (TandemRole)role, seed);
+      prm.bars = 16;
+      static TandemPattern pat;
+      generate(&s, &prm, &pat);
+      ck_assert_uint_eq(pat.beats_per_bar, 12);
+      ck_assert_uint_eq(pat.beat_unit, 8);
+      const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+      for (uint32_t i = 0; i < pat.n_notes; ++i) {
+        const uint32_t pos = pat.notes[i].tick % bar_ticks;
+        /* Triplet eighths only: the profile keeps to its eighth grid. */
+        ck_assert_uint_eq(pos % (TANDEM_PPQ / 2), 0);
+        snare_on_2_and_4 += role == TANDEM_ROLE_DRUMS && pat.notes[i].pitch == 38 &&
+                            !(pat.notes[i].flags & TANDEM_NOTE_GHOST) &&
+                            (pos == 6 * STEP_TICKS || pos == 18 * STEP_TICKS);
+      }
+      measure(&s, &pat, &st);
+    }
+    const double density = st.onsets / st.bars;
+    printf("shuffle 12/8 %-6s density %5.2f (profile %5.2f)\n", role_names[role], density,
+           s.density[role]);
+    ck_assert(fabs(density - s.density[role]) <= 0.15 * s.density[role]);
+    if (role == TANDEM_ROLE_DRUMS) {
+      ck_assert_int_ge(snare_on_2_and_4, 2 * 64 * 9 / 10);
+    }
+  }
+}
+END_TEST
+
+static double mean_velocity(const TandemPattern* p)
+{
+  double sum = 0.0;
+  int n = 0;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    if (!(p->notes[i].flags & TANDEM_NOTE_GHOST)) {
+      sum += p->notes[i].velocity;
+      ++n;
+    }
+  }
+  return sum / n;
+}
+
+START_TEST(test_generator_energy_and_density_move_velocity_and_note_count)
+{
+  const TandemStyle* s = style_named("funk");
+  static TandemPattern lo, mid, hi;
+  TandemGenParams prm;
+  tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 5);
+  prm.bars = 8;
+  prm.energy = 0.0f;
+  generate(s, &prm, &lo);
+  prm.energy = 0.5f;
+  generate(s, &prm, &mid);
+  prm.energy = 1.0f;
+  generate(s, &prm, &hi);
+  ck_assert(mean_velocity(&lo) + 10.0 < mean_velocity(&mid));
+  ck_assert(mean_velocity(&mid) + 10.0 < mean_velocity(&hi));
+
+  prm.energy = 0.5f;
+  prm.density = 0.0f;
+  generate(s, &prm, &lo);
+  prm.density = 1.0f;
+  generate(s, &prm, &hi);
+  printf("funk drums, 8 bars: %u notes at density 0, %u at 0.5, %u at 1\n", lo.n_notes,
+         mid.n_notes, hi.n_notes);
+  ck_assert_uint_lt(lo.n_notes * 3, mid.n_notes * 2); /* about half */
+  ck_assert_uint_gt(hi.n_notes * 2, mid.n_notes * 3); /* up to twice, as room allows */
+}
+END_TEST
+
+START_TEST(test_generator_caps_dense_requests_at_max_notes)
+{
+  TandemStyle dense = *style_named("funk");
+  for (int r = 0; r < TANDEM_ROLE_TRIGGER; ++r) {
+    dense.density[r] = 16.0f;
+  }
+  dense.density[TANDEM_ROLE_DRUMS] = 48.0f;
+  for (int role = 0; role < TANDEM_ROLE_TRIGGER; ++role) {
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, (TandemRole)role, 9);
+    prm.bars = TANDEM_MAX_BARS;
+    prm.density = 1.0f;
+    prm.fill = 1.0f;
+    prm.beats_per_bar = 16; /* 64 steps a bar */
+    prm.beat_unit = 4;
+    static TandemPattern pat;
+    generate(&dense, &prm, &pat);
+    ck_assert_uint_le(pat.n_notes, TANDEM_MAX_NOTES);
+    if (role == TANDEM_ROLE_DRUMS || role == TANDEM_ROLE_CHORDS) {
+      /* Asked for: drums 3 voices x 64 steps x 16 bars, chords 4 tones x 64 x 16. */
+      ck_assert_uint_eq(pat.n_notes, TANDEM_MAX_NOTES);
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_generator_rejects_bad_params_and_leaves_output)
+{
+  const TandemStyle* s = style_named("rock");
+  static TandemPattern pat, before;
+  memset(&pat, 0x33, sizeof(pat));
+  before = pat;
+  TandemGenParams prm;
+  tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 1);
+  prm.bars = 0;
+  ck_assert(!tandem_generate(s, &prm, &pat));
+  prm.bars = TANDEM_MAX_BARS + 1;
+  ck_assert(!tandem_generate(s, &prm, &pat));
+  prm.bars = 4;
+  prm.role = TANDEM_ROLE_TRIGGER;
+  ck_assert(!tandem_generate(s, &prm, &pat));
+  prm.role = TANDEM_ROLE_DRUMS;
+  prm.beats_per_bar = 4;
+  prm.beat_unit = 3;
+  ck_assert(!tandem_generate(s, &prm, &pat));
+  ck_assert(!tandem_generate(NULL, &prm, &pat));
+  ck_assert_int_eq(memcmp(&pat, &before, sizeof(pat)), 0);
+}
+END_TEST
+
+static Suite* generator_suite(void)
+{
+  Suite* s = suite_create("generator");
+  TCase* tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_generator_output_matches_profile_numbers_over_64_bars, 0,
+                      TANDEM_ROLE_TRIGGER);
+  tcase_add_loop_test(tc,
+                      test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root,
+                      TANDEM_ROLE_BASS, TANDEM_ROLE_TRIGGER);
+  tcase_add_loop_test(tc, test_generator_eight_seeds_give_pairwise_different_rhythms, 0,
+                      TANDEM_ROLE_TRIGGER);
+  tcase_add_test(tc, test_generator_rhythm_distance_counts_onset_differences);
+  tcase_add_test(tc, test_generator_same_seed_gives_byte_identical_pattern);
+  tcase_add_test(tc, test_generator_bass_locks_to_kick_as_profile_says);
+  tcase_add_test(tc, test_generator_euclidean_drums_space_hits_evenly);
+  tcase_add_test(tc, test_generator_fill_param_puts_fills_at_phrase_ends_only);
+  tcase_add_test(tc, test_generator_melody_leaves_space_where_input_is_busy);
+  tcase_add_test(tc, test_generator_melody_restates_its_motif_in_the_second_bar);
+  tcase_add_test(tc, test_generator_follows_other_meters);
+  tcase_add_test(tc, test_generator_compound_meter_profile_plays_its_24_steps);
+  tcase_add_test(tc, test_generator_energy_and_density_move_velocity_and_note_count);
+  tcase_add_test(tc, test_generator_caps_dense_requests_at_max_notes);
+  tcase_add_test(tc, test_generator_rejects_bad_params_and_leaves_output);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner* sr = srunner_create(generator_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,346 @@
+/* Tandem — tempo and beat tracker on onset-strength functions rendered here. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tempo.h"
+
+#define ODF_RATE_HZ 172.265625 /* 44.1 kHz with a 256-frame hop */
+
+typedef enum {
+  FEEL_PULSES = 0,  /* one pulse per beat */
+  FEEL_GHOSTS,      /* rock beat, 8th hats, ghost snares on 16ths */
+  FEEL_SWING,       /* rock beat, hats on swung 8ths (2/3 of the beat) */
+  FEEL_HALF_TIME,   /* kick on 1, snare on 3, 8th hats */
+  FEEL_DOUBLE_HATS, /* rock beat, 16th hats */
+  FEEL_COUNT
+} Feel;
+
+static const char* const feel_names[FEEL_COUNT] = {"pulses", "ghosts", "swing",
+                                                   "half-time", "double-time hats"};
+
+/* Strength of each 16th of a 4/4 bar. */
+static void feel_grid(Feel feel, float grid[16])
+{
+  memset(grid, 0, 16 * sizeof(float));
+  switch (feel) {
+  case FEEL_PULSES:
+    for (int i = 0; i < 16; i += 4) {
+      grid[i] = 1.0f;
+    }
+    break;
+  case FEEL_GHOSTS:
+  case FEEL_SWING:
+    for (int i = 0; i < 16; i += 2) {
+      grid[i] = 0.3f;
+    }
+    grid[0] = grid[8] = 1.0f;
+    grid[4] = grid[12] = 0.9f;
+    if (feel == FEEL_GHOSTS) {
+      grid[3] = 0.12f;
+      grid[7] = grid[10] = grid[15] = 0.15f;
+    }
+    break;
+  case FEEL_HALF_TIME:
+    for (int i = 0; i < 16; i += 2) {
+      grid[i] = 0.3f;
+    }
+    grid[0] = grid[8] = 1.0f;
+    break;
+  case FEEL_DOUBLE_HATS:
+    for (int i = 0; i < 16; ++i) {
+      grid[i] = 0.3f;
+    }
+    grid[0] = grid[8] = 1.0f;
+    grid[4] = grid[12] = 0.9f;
+    break;
+  default:
+    break;
+  }
+}
+
+typedef struct {
+  uint64_t state;
+} Rng;
+
+static double rng_uniform(Rng* r)
+{
+  r->state = r->state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(r->state >> 11) / 9007199254740992.0;
+}
+
+/* Renders an ODF like half-wave rectified spectral flux: each hit is a sharp rise with a
+ * ~10 ms decay, strengths vary +-15%, timing jitters by +-jitter_s, over a small noise
+ * floor.  Beats fall at first_beat_s + k * period (bpm0 until step_s, then bpm1). */
+static float* render_odf(size_t frames, double rate, Feel feel, double bpm0, double bpm1,
+                         double step_s, double first_beat_s, double jitter_s,
+                         uint64_t seed)
+{
+  float* odf = calloc(frames, sizeof(float));
+  ck_assert_ptr_nonnull(odf);
+  Rng rng = {seed * 7919 + 1};
+  float grid[16];
+  feel_grid(feel, grid);
+  const double duration = frames / rate;
+  double t = first_beat_s;
+  for (int idx = 0; t < duration; ++idx) {
+    const double sixteenth = 60.0 / (t < step_s ? bpm0 : bpm1) / 4.0;
+    const int pos = idx % 16;
+    double hit = t;
+    if (feel == FEEL_SWING && pos % 4 == 2) {
+      hit += sixteenth * (2.0 / 3.0); /* the off-beat 8th moves from 1/2 to 2/3 */
+    }
+    hit += jitter_s * (2.0 * rng_uniform(&rng) - 1.0);
+    if (grid[pos] > 0.0f && hit >= 0.0) {
+      const size_t f = (size_t)floor(hit * rate);
+      const double amp = grid[pos] * (0.85 + 0.3 * rng_uniform(&rng));
+      for (size_t k = 0; k <= (size_t)(0.03 * rate) && f + k < frames; ++k) {
+        odf[f + k] += (float)(amp * exp(-(double)k / (0.01 * rate)));
+      }
+    }
+    t += sixteenth;
+  }
+  for (size_t i = 0; i < frames; ++i) {
+    odf[i] += (float)(0.02 * rng_uniform(&rng));
+  }
+  return odf;
+}
+
+static void assert_estimate_sane(const TandemTempoEstimate* e)
+{
+  ck_assert(isfinite(e->bpm) && e->bpm >= 0.0f);
+  ck_assert(isfinite(e->confidence) && e->confidence >= 0.0f && e->confidence <= 1.0f);
+  ck_assert(isfinite(e->beat_phase) && e->beat_phase >= 0.0 && e->beat_phase < 1.0);
+  ck_assert(isfinite(e->period_s) && e->period_s >= 0.0);
+}
+
+static double circular_distance(double a, double b)
+{
+  const double d = fabs(a - b);
+  return d > 0.5 ? 1.0 - d : d;
+}
+
+/* Runs one rendered ODF through a fresh tracker and returns the final estimate. */
+static TandemTempoEstimate track(const float* odf, size_t frames, double rate)
+{
+  TandemTempo* t = tandem_tempo_new(rate);
+  ck_assert_ptr_nonnull(t);
+  TandemTempoEstimate e;
+  for (size_t i = 0; i < frames; ++i) {
+    tandem_tempo_push(t, odf[i]);
+    if (i % 997 == 0) {
+      tandem_tempo_get(t, &e);
+      assert_estimate_sane(&e);
+    }
+  }
+  tandem_tempo_get(t, &e);
+  assert_estimate_sane(&e);
+  tandem_tempo_free(t);
+  return e;
+}
+
+static const double test_bpms[] = {60.0, 90.0, 120.0, 150.0, 174.0, 200.0};
+#define N_TEST_BPMS 6
+
+START_TEST(test_tempo_within_4_percent_and_beat_phase_right_for_pulses_ghosts_swing)
+{
+  const Feel feel = (Feel)(_i / N_TEST_BPMS);
+  const double bpm = test_bpms[_i % N_TEST_BPMS];
+  const double first_beat_s = 0.137;
+  const size_t frames = (size_t)(14.0 * ODF_RATE_HZ);
+  float* odf = render_odf(frames, ODF_RATE_HZ, feel, bpm, bpm, 1e9, first_beat_s, 0.008,
+                          (uint64_t)_i + 1);
+  const TandemTempoEstimate e = track(odf, frames, ODF_RATE_HZ);
+  /* The last pushed value is frame frames-1; the rendered beats are known. */
+  const double period = 60.0 / bpm;
+  const double latest_s = (frames - 1) / ODF_RATE_HZ;
+  const double want_phase = fmod(latest_s - first_beat_s, period) / period;
+  const double phase_err = circular_distance(e.beat_phase, want_phase);
+  printf("%-7s %5.1f bpm -> %6.2f bpm, confidence %.2f, phase error %.3f beat\n",
+         feel_names[feel], bpm, (double)e.bpm, (double)e.confidence, phase_err);
+  ck_assert_msg(fabs(e.bpm / bpm - 1.0) < 0.04, "%s at %.0f bpm: got %.2f",
+                feel_names[feel], bpm, (double)e.bpm);
+  ck_assert_msg(phase_err < 0.08, "%s at %.0f bpm: phase %.3f, want %.3f",
+                feel_names[feel], bpm, e.beat_phase, want_phase);
+  ck_assert_msg(fabs(e.period_s - period) / period < 0.04, "period %.4f", e.period_s);
+  ck_assert_msg(e.confidence > 0.3f, "confidence %.2f", (double)e.confidence);
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_half_time_feel_and_double_time_hats_cause_no_octave_error)
+{
+  static const double bpms[] = {80.0, 100.0, 120.0, 140.0};
+  const Feel feel = _i < 4 ? FEEL_HALF_TIME : FEEL_DOUBLE_HATS;
+  const double bpm = bpms[_i % 4];
+  const size_t frames = (size_t)(14.0 * ODF_RATE_HZ);
+  float* odf = render_odf(frames, ODF_RATE_HZ, feel, bpm, bpm, 1e9, 0.05, 0.008,
+                          (uint64_t)_i + 100);
+  const TandemTempoEstimate e = track(odf, frames, ODF_RATE_HZ);
+  printf("%-16s %5.1f bpm -> %6.2f bpm\n", feel_names[feel], bpm, (double)e.bpm);
+  ck_assert_msg(fabs(e.bpm / bpm - 1.0) < 0.04, "%s at %.0f bpm: got %.2f",
+                feel_names[feel], bpm, (double)e.bpm);
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_tempo_step_100_to_130_relocks_within_4_bars)
+{
+  const double step_s = 16.0;
+  const size_t frames = (size_t)((step_s + 12.0) * ODF_RATE_HZ);
+  const Feel feel = _i == 0 ? FEEL_GHOSTS : FEEL_PULSES;
+  float* odf =
+      render_odf(frames, ODF_RATE_HZ, feel, 100.0, 130.0, step_s, 0.0, 0.005, 42);
+  TandemTempo* t = tandem_tempo_new(ODF_RATE_HZ);
+  ck_assert_ptr_nonnull(t);
+  double locked_since_s = -1.0;
+  bool locked_before_step = false;
+  for (size_t i = 0; i < frames; ++i) {
+    tandem_tempo_push(t, odf[i]);
+    TandemTempoEstimate e;
+    tandem_tempo_get(t, &e);
+    const double now = i / ODF_RATE_HZ;
+    if (now > step_s - 0.5 && now < step_s) {
+      locked_before_step = fabs(e.bpm / 100.0 - 1.0) < 0.04;
+    }
+    if (now >= step_s) {
+      const bool ok = fabs(e.bpm / 130.0 - 1.0) < 0.04;
+      if (!ok) {
+        locked_since_s = -1.0;
+      } else if (locked_since_s < 0.0) {
+        locked_since_s = now;
+      }
+    }
+  }
+  const double bar_s = 4.0 * 60.0 / 130.0;
+  const double relock_s = locked_since_s - step_s;
+  printf("%s: relocked to 130 bpm %.2f s (%.2f bars) after the step\n", feel_names[feel],
+         relock_s, relock_s / bar_s);
+  ck_assert(locked_before_step);
+  ck_assert_msg(locked_since_s >= 0.0 && relock_s <= 4.0 * bar_s, "relock after %.2f s",
+                relock_s);
+  tandem_tempo_free(t);
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_zero_constant_and_random_odf_give_no_confident_tempo)
+{
+  const size_t frames = (size_t)(12.0 * ODF_RATE_HZ);
+  for (int kind = 0; kind < 3; ++kind) {
+    TandemTempo* t = tandem_tempo_new(ODF_RATE_HZ);
+    ck_assert_ptr_nonnull(t);
+    Rng rng = {77};
+    TandemTempoEstimate e;
+    for (size_t i = 0; i < frames; ++i) {
+      const float v = kind == 0 ? 0.0f : (kind == 1 ? 0.7f : (float)rng_uniform(&rng));
+      tandem_tempo_push(t, v);
+      tandem_tempo_get(t, &e);
+      assert_estimate_sane(&e);
+    }
+    printf("odf kind %d: bpm %.1f confidence %.3f\n", kind, (double)e.bpm,
+           (double)e.confidence);
+    ck_assert_msg(e.confidence < (kind == 2 ? 0.2f : 0.01f), "kind %d: confidence %.3f",
+                  kind, (double)e.confidence);
+    tandem_tempo_free(t);
+  }
+}
+END_TEST
+
+START_TEST(test_nan_inf_negative_and_denormal_odf_do_not_poison_the_state)
+{
+  const float bad[] = {NAN, INFINITY, -INFINITY, -5.0f, 1e-42f, 3e38f};
+  const size_t frames = (size_t)(24.0 * ODF_RATE_HZ);
+  float* odf =
+      render_odf(frames, ODF_RATE_HZ, FEEL_GHOSTS, 110.0, 110.0, 1e9, 0.0, 0.005, 5);
+  for (int b = 0; b < 6; ++b) {
+    TandemTempo* t = tandem_tempo_new(ODF_RATE_HZ);
+    ck_assert_ptr_nonnull(t);
+    TandemTempoEstimate e;
+    for (size_t i = 0; i < frames; ++i) {
+      /* A burst of bad values 8 s in, amid the rhythm. */
+      const bool burst =
+          i >= (size_t)(8.0 * ODF_RATE_HZ) && i < (size_t)(8.2 * ODF_RATE_HZ);
+      tandem_tempo_push(t, burst ? bad[b] : odf[i]);
+      tandem_tempo_get(t, &e);
+      assert_estimate_sane(&e);
+    }
+    ck_assert_msg(fabs(e.bpm / 110.0 - 1.0) < 0.04, "bad value %d: bpm %.2f", b,
+                  (double)e.bpm);
+    tandem_tempo_free(t);
+  }
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_any_odf_rate_from_50_to_1000_hz_finds_the_tempo)
+{
+  static const double rates[] = {50.0, 86.1328125, 187.5, 375.0, 689.0625, 1000.0};
+  const double rate = rates[_i];
+  const size_t frames = (size_t)(14.0 * rate);
+  float* odf = render_odf(frames, rate, FEEL_SWING, 128.0, 128.0, 1e9, 0.3, 0.005, 9);
+  const TandemTempoEstimate e = track(odf, frames, rate);
+  printf("odf rate %7.2f Hz: 128 bpm -> %.2f\n", rate, (double)e.bpm);
+  ck_assert_msg(fabs(e.bpm / 128.0 - 1.0) < 0.04, "rate %.1f: bpm %.2f", rate,
+                (double)e.bpm);
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_reset_forgets_the_tempo_and_bad_rates_are_refused)
+{
+  const size_t frames = (size_t)(10.0 * ODF_RATE_HZ);
+  float* odf =
+      render_odf(frames, ODF_RATE_HZ, FEEL_PULSES, 120.0, 120.0, 1e9, 0.0, 0.0, 3);
+  TandemTempo* t = tandem_tempo_new(ODF_RATE_HZ);
+  ck_assert_ptr_nonnull(t);
+  for (size_t i = 0; i < frames; ++i) {
+    tandem_tempo_push(t, odf[i]);
+  }
+  TandemTempoEstimate e;
+  tandem_tempo_get(t, &e);
+  ck_assert(e.bpm > 0.0f);
+  tandem_tempo_reset(t);
+  tandem_tempo_get(t, &e);
+  ck_assert(e.bpm == 0.0f && e.confidence == 0.0f && e.period_s == 0.0);
+  tandem_tempo_free(t);
+  tandem_tempo_free(NULL);
+  ck_assert_ptr_null(tandem_tempo_new(49.0));
+  ck_assert_ptr_null(tandem_tempo_new(1001.0));
+  ck_assert_ptr_null(tandem_tempo_new(NAN));
+  free(odf);
+}
+END_TEST
+
+static Suite* tempo_suite(void)
+{
+  Suite* s = suite_create("tempo");
+  TCase* lock = tcase_create("lock");
+  tcase_set_timeout(lock, 120);
+  tcase_add_loop_test(
+      lock, test_tempo_within_4_percent_and_beat_phase_right_for_pulses_ghosts_swing, 0,
+      3 * N_TEST_BPMS);
+  tcase_add_loop_test(
+      lock, test_half_time_feel_and_double_time_hats_cause_no_octave_error, 0, 8);
+  tcase_add_loop_test(lock, test_tempo_step_100_to_130_relocks_within_4_bars, 0, 2);
+  tcase_add_loop_test(lock, test_any_odf_rate_from_50_to_1000_hz_finds_the_tempo, 0, 6);
+  suite_add_tcase(s, lock);
+  TCase* robust = tcase_create("robustness");
+  tcase_set_timeout(robust, 120);
+  tcase_add_test(robust, test_zero_constant_and_random_odf_give_no_confident_tempo);
+  tcase_add_test(robust, test_nan_inf_negative_and_denormal_odf_do_not_poison_the_state);
+  tcase_add_test(robust, test_reset_forgets_the_tempo_and_bad_rates_are_refused);
+  suite_add_tcase(s, robust);
+  return s;
+}
+
+int main(void)
+{
+  SRunner* runner = srunner_create(tempo_suite());
+  srunner_run_all(runner, CK_NORMAL);
+  const int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,107 @@
+/* Tandem — style profiles: the numbers that say how a style is played.
+ *
+ * Profiles are Turtle files in the urn:tandem:style# vocabulary
+ * (ttl/styles/vocab.ttl); the bundle ships them as <bundle>/styles/<name>.ttl.
+ * They are read with serd/sord into a fixed-size TandemStyle, so the generator
+ * and the prompt builder never touch RDF.
+ *
+ * Threads: loading allocates and does file I/O: worker thread (or tools) only.
+ * The shipped-name table and tandem_style_similarity touch no shared state:
+ * any thread.
+ */
+#ifndef TANDEM_STYLE_H
+#define TANDEM_STYLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pattern.h"
+
+#define TANDEM_STYLE_URI           "urn:tandem:style#"
+#define TANDEM_STYLE_MAX_STEPS     64 /* 16ths in the longest bar (16 quarter beats) */
+#define TANDEM_STYLE_NAME_MAX      32
+#define TANDEM_STYLE_LABEL_MAX     64
+#define TANDEM_STYLE_DESC_MAX      512
+#define TANDEM_STYLE_MAX_SCALES    4
+#define TANDEM_STYLE_SHIPPED_COUNT 12 /* shipped styles, indices 1..12; 0 is "auto" */
+
+/* The drum voices a profile places. */
+typedef enum {
+  TANDEM_DRUM_KICK = 0,
+  TANDEM_DRUM_SNARE = 1,
+  TANDEM_DRUM_HAT = 2,
+  TANDEM_DRUM_VOICES
+} TandemDrumVoice;
+
+/* One style profile.  Plain data; copy by value. */
+typedef struct {
+  char name[TANDEM_STYLE_NAME_MAX];        /* machine name, e.g. "funk" */
+  char label[TANDEM_STYLE_LABEL_MAX];      /* for people, e.g. "Funk" */
+  char description[TANDEM_STYLE_DESC_MAX]; /* for people and model prompts */
+  float tempo_min_bpm;
+  float tempo_max_bpm;
+  uint8_t beats_per_bar;              /* meter numerator */
+  uint8_t beat_unit;                  /* 4 or 8 */
+  uint8_t n_steps;                    /* 16ths per bar: beats_per_bar * 16 / beat_unit */
+  uint8_t swing_grid;                 /* 8 or 16: the note value that swings */
+  float swing_pct;                    /* 50..75, see tandem_swing_tick() */
+  float ghost_prob;                   /* share of a role's notes that are ghost notes */
+  float syncopation;                  /* 0..1 */
+  float velocity_mean;                /* of non-ghost notes at energy 0.5 */
+  float velocity_spread;              /* standard deviation of non-ghost velocities */
+  float density[TANDEM_ROLE_TRIGGER]; /* notes per bar per role (chords: stabs) */
+  float drum_steps[TANDEM_DRUM_VOICES][TANDEM_STYLE_MAX_STEPS]; /* weights 0..1 */
+  uint8_t drum_notes[TANDEM_DRUM_VOICES];                       /* GM drum notes */
+  float bass_steps[TANDEM_STYLE_MAX_STEPS];
+  float bass_kick_lock; /* 0..1 */
+  float bass_root;      /* relative weights of the bass's note choices */
+  float bass_fifth;
+  float bass_octave;
+  float bass_approach;
+  float bass_sustain; /* share of the gap to the next note that is held */
+  float chord_steps[TANDEM_STYLE_MAX_STEPS];
+  uint8_t chord_tones; /* 3 or 4 */
+  float chord_sustain;
+  float melody_steps[TANDEM_STYLE_MAX_STEPS];
+  uint8_t scales[TANDEM_STYLE_MAX_SCALES]; /* TandemScale, most typical first */
+  uint8_t n_scales;                        /* 1..TANDEM_STYLE_MAX_SCALES */
+} TandemStyle;
+
+/* Every shipped profile, indexed like the `style` control port (0 unused: "auto"). */
+typedef struct {
+  TandemStyle styles[TANDEM_STYLE_SHIPPED_COUNT + 1];
+  bool loaded[TANDEM_STYLE_SHIPPED_COUNT + 1];
+} TandemStyleSet;
+
+/* Shipped style names in their fixed order: index 1..TANDEM_STYLE_SHIPPED_COUNT,
+ * 0 gives "auto", anything else NULL.  The order is a contract with the `style`
+ * port's scale points, presets and saved sessions: append, never reorder.
+ * Threads: any. */
+const char* tandem_style_shipped_name(int index);
+/* Human label of a shipped style ("Hip-hop boom-bap"); "Auto" for 0; NULL outside.
+ * Threads: any. */
+const char* tandem_style_shipped_label(int index);
+/* Index of a shipped style name (0 for "auto"), or -1.  Threads: any. */
+int tandem_style_shipped_index(const char* name);
+
+/* Reads one profile file.  On success fills *out and returns true.  On any
+ * problem (unreadable file, bad Turtle, no or several sty:Style, a missing
+ * required field, a wrong type, a value out of range) writes ONE message naming
+ * the file, the field and the problem into err (if err_size > 0), returns false
+ * and leaves *out untouched.  Threads: worker (allocates, reads a file). */
+bool tandem_style_load_file(const char* path, TandemStyle* out, char* err,
+                            size_t err_size);
+
+/* Loads <dir>/<name>.ttl for every shipped name into set (indices 1..12),
+ * marking each that loaded.  Returns how many loaded; err receives the first
+ * failure's message ("" when all loaded).  Threads: worker. */
+int tandem_style_load_shipped(const char* dir, TandemStyleSet* set, char* err,
+                              size_t err_size);
+
+/* How alike two profiles are, 0 (nothing in common) .. 1 (identical numbers),
+ * from tempo, feel, densities and the drum/bass/chord step weights.  Symmetric.
+ * Threads: any. */
+float tandem_style_similarity(const TandemStyle* a, const TandemStyle* b);
+
+#endif

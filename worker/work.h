@@ -1,0 +1,55 @@
+/* Tandem — the jobs the LV2 worker does for the plugin (work()).
+ *
+ * run() sends small POD requests (messages.h) through the host's worker; work()
+ * does each one here, quickly: pattern generation with the built-in generator,
+ * loading a user's style profile.  Finished patterns go to the audio thread
+ * through the plugin's own pattern ring (the worker thread is its only
+ * producer); a status line goes back through respond().
+ *
+ * Threads: tandem_work_init and tandem_work_cleanup — instantiate/cleanup;
+ * tandem_work_do — the host's worker thread (or run()'s thread when the host
+ * runs the worker synchronously, e.g. in freewheel), never concurrently with
+ * itself.  tandem_work_auto_style — any.
+ */
+#ifndef TANDEM_WORK_H
+#define TANDEM_WORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lv2/log/logger.h>
+#include <lv2/worker/worker.h>
+
+#include "messages.h"
+#include "pattern.h"
+#include "ring.h"
+#include "style.h"
+
+typedef struct {
+  TandemStyleSet styles;  /* shipped profiles, loaded at instantiate */
+  int n_styles;           /* how many loaded */
+  TandemStyle user_style; /* a profile the user loaded from a file */
+  bool has_user_style;
+  char user_style_path[TANDEM_PATH_MAX];
+  TandemPattern scratch; /* the pattern being made */
+  TandemRing* patterns;  /* to the audio thread; this side is the producer */
+  LV2_Log_Logger* logger;
+} TandemWork;
+
+/* Loads the shipped profiles from <bundle_path>/styles.  Returns false, with a
+ * message in err, if none could be loaded (the plugin still runs; it can only
+ * trigger then).  Non-realtime. */
+bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patterns,
+                      LV2_Log_Logger* logger, char* err, size_t err_size);
+
+/* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message. */
+LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                 LV2_Worker_Respond_Handle handle, uint32_t size,
+                                 const void* data);
+
+/* The shipped style (1..12) that "auto" plays for a tempo: the one whose tempo range
+ * is nearest.  Until genre detection lands, tempo is all it goes by.  A tempo of 0
+ * (unknown) gives rock (1).  Only loaded styles are considered. */
+int tandem_work_auto_style(const TandemStyleSet* set, float bpm);
+
+#endif
