@@ -21,7 +21,7 @@
 #define TEMPO_MAX_RATE_HZ 200.0 /* the ODF is decimated (max) to at most this rate */
 #define INPUT_LIMIT       1e6f  /* beyond this a sample is garbage, like NaN */
 #define DENORMAL_LIMIT    1e-30f
-#define BAD_INPUT_MUTE_S  0.1   /* no onsets this long after bad input */
+#define BAD_INPUT_MUTE_S  0.1 /* no onsets this long after bad input */
 
 struct TandemAnalysis {
   double sample_rate;
@@ -33,8 +33,8 @@ struct TandemAnalysis {
   float scratch[CHUNK_FRAMES];
 
   /* clock and bad-input state */
-  uint64_t clock;  /* frames since new/reset */
-  bool in_bad;     /* the last sample seen was NaN/Inf/huge */
+  uint64_t clock;      /* frames since new/reset */
+  bool in_bad;         /* the last sample seen was NaN/Inf/huge */
   uint64_t mute_until; /* no onsets before this clock value */
   uint32_t mute_frames;
 
@@ -246,8 +246,8 @@ uint32_t tandem_analysis_process(TandemAnalysis* a, const float* in, uint32_t n,
       a->in_bad = bad;
       a->scratch[i] = (bad || fabsf(x) < DENORMAL_LIMIT) ? 0.0f : x;
     }
-    written =
-      process_clean(a, a->scratch + seg, len - seg, off + seg, events, written, max_events);
+    written = process_clean(a, a->scratch + seg, len - seg, off + seg, events, written,
+                            max_events);
     off += len;
   }
   return written;
@@ -286,10 +286,10 @@ void tandem_analysis_totals(const TandemAnalysis* a, TandemAnalysisTotals* out)
   out->crest_db = lv.crest_db;
   for (int b = 0; b < TANDEM_N_BANDS; ++b) {
     out->bands_db[b] =
-      tandem_power_db(a->band_frames ? a->band_sum[b] / (double)a->band_frames : 0.0);
+        tandem_power_db(a->band_frames ? a->band_sum[b] / (double)a->band_frames : 0.0);
   }
   out->centroid_hz =
-    a->centroid_den > 1e-20 ? (float)(a->centroid_num / a->centroid_den) : 0.0f;
+      a->centroid_den > 1e-20 ? (float)(a->centroid_num / a->centroid_den) : 0.0f;
   out->onsets = a->onsets;
 }
 

@@ -22,20 +22,20 @@
 typedef struct TandemAnalysis TandemAnalysis;
 
 typedef struct {
-  float rms_db, peak_db, crest_db;  /* meter: RMS over ~300 ms, peak held 0.5 s */
-  float bands_db[TANDEM_N_BANDS];   /* sub .. brilliance, mean square in dBFS, ~300 ms */
-  float centroid_hz, flux;          /* of the latest 40 ms spectrum frame (see spectrum.h) */
-  float onset_activity;             /* 0..1: onsets per second over ~2 s, 8/s and more = 1 */
+  float rms_db, peak_db, crest_db; /* meter: RMS over ~300 ms, peak held 0.5 s */
+  float bands_db[TANDEM_N_BANDS];  /* sub .. brilliance, mean square in dBFS, ~300 ms */
+  float centroid_hz, flux; /* of the latest 40 ms spectrum frame (see spectrum.h) */
+  float onset_activity;    /* 0..1: onsets per second over ~2 s, 8/s and more = 1 */
   TandemTempoEstimate tempo;
   TandemHarmonyEstimate harmony;
-  uint64_t frames;                  /* frames analysed since new/reset */
+  uint64_t frames; /* frames analysed since new/reset */
 } TandemAnalysisReadout;
 
 /* Long-run figures since new/reset, for whole-file analysis. */
 typedef struct {
-  float rms_db, peak_db, crest_db;  /* true RMS, highest |sample|, their ratio */
-  float bands_db[TANDEM_N_BANDS];   /* mean power per band over all frames, dBFS */
-  float centroid_hz;                /* power-weighted over all frames */
+  float rms_db, peak_db, crest_db; /* true RMS, highest |sample|, their ratio */
+  float bands_db[TANDEM_N_BANDS];  /* mean power per band over all frames, dBFS */
+  float centroid_hz;               /* power-weighted over all frames */
   uint64_t onsets;
 } TandemAnalysisTotals;
 

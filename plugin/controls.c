@@ -34,7 +34,40 @@ static const Range ranges[TANDEM_CTL_COUNT] = {
     [TANDEM_CTL_REGENERATE] = {0, 0, 1, true},
     [TANDEM_CTL_HOLD] = {0, 0, 1, true},
     [TANDEM_CTL_SENSITIVITY] = {0.5f, 0, 1, false},
+    [TANDEM_CTL_LIKE] = {0, 0, 1, true},
+    [TANDEM_CTL_DISLIKE] = {0, 0, 1, true},
+    [TANDEM_CTL_RESET_LEARNING] = {0, 0, 1, true},
+    [TANDEM_CTL_EXPORT] = {0, 0, 1, true},
+    [TANDEM_CTL_EXPORT_VARIATIONS] = {3, 0, 16, true},
+    [TANDEM_CTL_SEND] = {0, 0, 1, true},
+    [TANDEM_CTL_ALTERNATIVE] = {0, 0, 2, true},
 };
+
+/* Ports appended after onset_activity, in port order from TANDEM_PORT_FIRST_APPENDED:
+ * an input (TandemControlIndex) or an output (TandemOutputIndex).  Append rows only;
+ * must match ttl/tandem.ttl. */
+typedef struct {
+  bool input;
+  int index;
+} AppendedPort;
+
+static const AppendedPort appended_ports[] = {
+    {true, TANDEM_CTL_LIKE},              /* 40 like */
+    {true, TANDEM_CTL_DISLIKE},           /* 41 dislike */
+    {true, TANDEM_CTL_RESET_LEARNING},    /* 42 reset_learning */
+    {true, TANDEM_CTL_EXPORT},            /* 43 export */
+    {true, TANDEM_CTL_EXPORT_VARIATIONS}, /* 44 export_variations */
+    {true, TANDEM_CTL_SEND},              /* 45 send */
+    {true, TANDEM_CTL_ALTERNATIVE},       /* 46 alternative */
+    {false, TANDEM_OUT_LLM_STATUS},       /* 47 llm_status */
+    {false, TANDEM_OUT_GENRE},            /* 48 genre */
+    {false, TANDEM_OUT_GENRE_CONFIDENCE}, /* 49 genre_confidence */
+    {false, TANDEM_OUT_SECTION},          /* 50 section */
+};
+
+_Static_assert(sizeof(appended_ports) / sizeof(appended_ports[0]) ==
+                   TANDEM_PORT_COUNT - TANDEM_PORT_FIRST_APPENDED,
+               "every appended control needs a row in appended_ports");
 
 bool tandem_controls_connect(TandemControlPorts* ports, uint32_t port, void* data)
 {
@@ -42,8 +75,17 @@ bool tandem_controls_connect(TandemControlPorts* ports, uint32_t port, void* dat
     ports->in[port - TANDEM_PORT_FIRST_CONTROL] = (const float*)data;
     return true;
   }
-  if (port >= TANDEM_PORT_FIRST_OUTPUT && port < TANDEM_PORT_COUNT) {
+  if (port >= TANDEM_PORT_FIRST_OUTPUT && port < TANDEM_PORT_FIRST_APPENDED) {
     ports->out[port - TANDEM_PORT_FIRST_OUTPUT] = (float*)data;
+    return true;
+  }
+  if (port >= TANDEM_PORT_FIRST_APPENDED && port < TANDEM_PORT_COUNT) {
+    const AppendedPort* a = &appended_ports[port - TANDEM_PORT_FIRST_APPENDED];
+    if (a->input) {
+      ports->in[a->index] = (const float*)data;
+    } else {
+      ports->out[a->index] = (float*)data;
+    }
     return true;
   }
   return false;
@@ -84,6 +126,13 @@ void tandem_controls_read(const TandemControlPorts* ports, TandemControls* out)
   out->regenerate = value(ports, TANDEM_CTL_REGENERATE) > 0.5f;
   out->hold = value(ports, TANDEM_CTL_HOLD) > 0.5f;
   out->sensitivity = value(ports, TANDEM_CTL_SENSITIVITY);
+  out->like = value(ports, TANDEM_CTL_LIKE) > 0.5f;
+  out->dislike = value(ports, TANDEM_CTL_DISLIKE) > 0.5f;
+  out->reset_learning = value(ports, TANDEM_CTL_RESET_LEARNING) > 0.5f;
+  out->export_midi = value(ports, TANDEM_CTL_EXPORT) > 0.5f;
+  out->export_variations = (int)value(ports, TANDEM_CTL_EXPORT_VARIATIONS);
+  out->send = value(ports, TANDEM_CTL_SEND) > 0.5f;
+  out->alternative = (int)value(ports, TANDEM_CTL_ALTERNATIVE);
 }
 
 static void put(const TandemControlPorts* ports, TandemOutputIndex i, float v)
@@ -115,4 +164,17 @@ void tandem_controls_write(const TandemControlPorts* ports,
     put(ports, (TandemOutputIndex)(TANDEM_OUT_BAND_SUB_DB + b), r->bands_db[b]);
   }
   put(ports, TANDEM_OUT_ONSET_ACTIVITY, r->onset_activity);
+}
+
+void tandem_controls_write_llm_status(const TandemControlPorts* ports, uint32_t status)
+{
+  put(ports, TANDEM_OUT_LLM_STATUS, (float)status);
+}
+
+void tandem_controls_write_song(const TandemControlPorts* ports, int genre,
+                                float genre_confidence, int section)
+{
+  put(ports, TANDEM_OUT_GENRE, (float)genre);
+  put(ports, TANDEM_OUT_GENRE_CONFIDENCE, genre_confidence);
+  put(ports, TANDEM_OUT_SECTION, (float)section);
 }

@@ -37,8 +37,20 @@ typedef enum {
   TANDEM_CTL_REGENERATE,
   TANDEM_CTL_HOLD,
   TANDEM_CTL_SENSITIVITY,
+  /* Inputs appended after the first outputs (port TANDEM_PORT_FIRST_APPENDED on);
+   * their port numbers are in the appended-port table in controls.c. */
+  TANDEM_CTL_LIKE,
+  TANDEM_CTL_DISLIKE,
+  TANDEM_CTL_RESET_LEARNING,
+  TANDEM_CTL_EXPORT,
+  TANDEM_CTL_EXPORT_VARIATIONS,
+  TANDEM_CTL_SEND,
+  TANDEM_CTL_ALTERNATIVE,
   TANDEM_CTL_COUNT
 } TandemControlIndex;
+
+/* Inputs in the first block of ports, before the outputs. */
+#define TANDEM_CTL_FIRST_BLOCK (TANDEM_CTL_SENSITIVITY + 1)
 
 typedef enum {
   TANDEM_OUT_DETECTED_BPM = 0,
@@ -57,11 +69,23 @@ typedef enum {
   TANDEM_OUT_BAND_PRESENCE_DB,
   TANDEM_OUT_BAND_BRILLIANCE_DB,
   TANDEM_OUT_ONSET_ACTIVITY,
+  /* Outputs appended later go here; their ports are in the table in controls.c. */
+  TANDEM_OUT_LLM_STATUS, /* TandemLlmStatus (llm.h): off, idle, waiting, ok, ... */
+  TANDEM_OUT_GENRE,            /* style index 1..12, 0 unknown */
+  TANDEM_OUT_GENRE_CONFIDENCE, /* 0..1 */
+  TANDEM_OUT_SECTION,          /* TandemSectionLabel (worker/sections.h) */
   TANDEM_OUT_COUNT
 } TandemOutputIndex;
 
-#define TANDEM_PORT_FIRST_OUTPUT (TANDEM_PORT_FIRST_CONTROL + TANDEM_CTL_COUNT)
-#define TANDEM_PORT_COUNT        (TANDEM_PORT_FIRST_OUTPUT + TANDEM_OUT_COUNT)
+/* Outputs in the first block of ports. */
+#define TANDEM_OUT_FIRST_BLOCK (TANDEM_OUT_ONSET_ACTIVITY + 1)
+
+#define TANDEM_PORT_FIRST_OUTPUT (TANDEM_PORT_FIRST_CONTROL + TANDEM_CTL_FIRST_BLOCK)
+/* Ports from here on (40) were appended one by one, inputs and outputs mixed. */
+#define TANDEM_PORT_FIRST_APPENDED (TANDEM_PORT_FIRST_OUTPUT + TANDEM_OUT_FIRST_BLOCK)
+#define TANDEM_PORT_COUNT                                                                \
+  (TANDEM_PORT_FIRST_APPENDED + (TANDEM_CTL_COUNT - TANDEM_CTL_FIRST_BLOCK) +            \
+   (TANDEM_OUT_COUNT - TANDEM_OUT_FIRST_BLOCK))
 
 typedef struct {
   const float* in[TANDEM_CTL_COUNT];
@@ -89,6 +113,15 @@ typedef struct {
   bool regenerate;
   bool hold;
   float sensitivity; /* 0..1 */
+  /* Triggers: like or dislike the pattern playing now, forget what they taught,
+   * write the pattern and export_variations (0..16) variations as .mid files. */
+  bool like;
+  bool dislike;
+  bool reset_learning;
+  bool export_midi;
+  int export_variations;
+  bool send;       /* trigger: send the prompt property again */
+  int alternative; /* 0..2: which of the model's alternatives plays */
 } TandemControls;
 
 /* Stores data if port is a control port; returns false otherwise. */
@@ -101,5 +134,13 @@ void tandem_controls_read(const TandemControlPorts* ports, TandemControls* out);
 /* Writes the analysis to the connected output ports (never NaN). */
 void tandem_controls_write(const TandemControlPorts* ports,
                            const TandemAnalysisReadout* r);
+
+/* Writes the language model's state (TandemLlmStatus) to the llm_status port. */
+void tandem_controls_write_llm_status(const TandemControlPorts* ports, uint32_t status);
+
+/* Writes the genre (style index, 0 unknown), its confidence and the section label
+ * that work() last reported. */
+void tandem_controls_write_song(const TandemControlPorts* ports, int genre,
+                                float genre_confidence, int section);
 
 #endif

@@ -16,7 +16,7 @@
 
 typedef struct {
   /* set up by init */
-  double rms_coef;        /* one-pole coefficient of the mean-square integrator */
+  double rms_coef; /* one-pole coefficient of the mean-square integrator */
   uint32_t hold_frames;
   double release_per_frame; /* linear factor applied per frame once the hold ends */
   /* meter state */

@@ -148,7 +148,7 @@ static void build_templates(TandemHarmonyTracker* self)
 
 TandemHarmonyTracker* tandem_harmony_tracker_new(double sample_rate)
 {
-  if (!(sample_rate >= 22050.0 && sample_rate <= 192000.0)) {
+  if (!(sample_rate >= 8000.0 && sample_rate <= 768000.0)) {
     return NULL;
   }
   TandemHarmonyTracker* self = calloc(1, sizeof(TandemHarmonyTracker));

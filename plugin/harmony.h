@@ -1,8 +1,9 @@
 /* Tandem — harmony tracking: chroma, key and chords from raw audio.
  *
- * The input is low-passed and decimated to about 11-12 kHz, then analysed with a
- * ~170 ms Hann window every ~45 ms (one real FFT per hop).  Spectral peaks become a
- * 12-bin chroma (and a bass chroma from 40-250 Hz).  The key (24 keys) comes from a
+ * The input is low-passed and decimated to about 11-12 kHz (lower rates are used as
+ * they are), then analysed with a ~170-250 ms Hann window every quarter window (one real
+ * FFT per hop; the peaks-to-chroma half of a frame runs in the next process() call).
+ * Spectral peaks become a 12-bin chroma (and a bass chroma from 40-250 Hz).  The key (24 keys) comes from a
  * leaky-integrated chroma (time constant 20 s) correlated with key profiles; the chord
  * from the chroma accumulated since the last beat, matched against templates of the
  * chord qualities of theory.h with their harmonics, helped by the bass note.
@@ -23,7 +24,8 @@
 
 typedef struct TandemHarmonyTracker TandemHarmonyTracker;
 
-/* Allocates a tracker for audio at sample_rate (22050-192000 Hz).
+/* Allocates a tracker for audio at sample_rate (8000-768000 Hz; below 11025 Hz the
+ * chroma stops at the Nyquist frequency).
  * Returns NULL if the rate is out of range or memory is short.  Non-realtime. */
 TandemHarmonyTracker* tandem_harmony_tracker_new(double sample_rate);
 

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "barfeatures.h"
+
 #define TANDEM_STATUS_MAX 256
 #define TANDEM_PATH_MAX   1024
 #define TANDEM_BUSY_STEPS 64 /* 16ths in the longest bar */
@@ -20,11 +22,21 @@ typedef enum {
   TANDEM_MSG_STATUS = 2,     /* work() → run(): a new status text */
   TANDEM_MSG_GENERATE = 3,   /* run() → work(): make a pattern */
   TANDEM_MSG_STYLE_FILE = 4, /* run() → work(): load (or, if empty, drop) a user profile */
+  /* run() → work(): like, dislike or reset learning */
+  TANDEM_MSG_FEEDBACK = 20,
+  /* run() → work(): write the pattern playing and variations as .mid files */
+  TANDEM_MSG_EXPORT = 21,
+  TANDEM_MSG_BAR_SNAPSHOT = 30, /* run() → work(): one bar's features (genre, sections) */
+  TANDEM_MSG_SONG = 31,         /* work() → run(): genre and section now */
 } TandemMsgType;
 
 /* Messages in the plugin's own pattern ring (worker → audio thread). */
 typedef enum {
   TANDEM_RING_PATTERN = 1, /* body: a TandemPattern */
+  /* body: a TandemPattern from restored state; run() plays it whatever its serial,
+   * drops answers to older requests, and asks for no new one until a control
+   * that shapes the pattern changes */
+  TANDEM_RING_RESTORED_PATTERN = 20,
 } TandemRingMsgType;
 
 typedef enum {
@@ -75,5 +87,54 @@ typedef struct {
   uint32_t type; /* TANDEM_MSG_STYLE_FILE */
   char path[TANDEM_PATH_MAX];
 } TandemStyleFileMsg;
+
+typedef enum {
+  TANDEM_FEEDBACK_LIKE = 1,
+  TANDEM_FEEDBACK_DISLIKE = 2,
+  TANDEM_FEEDBACK_RESET = 3,
+} TandemFeedbackKind;
+
+typedef struct {
+  uint32_t type; /* TANDEM_MSG_FEEDBACK */
+  uint32_t kind; /* TandemFeedbackKind */
+} TandemFeedbackMsg;
+
+/* Export the pattern playing now (the worker keeps a copy of every pattern it
+ * sends) and n_variations variations of it.  Pitched roles are resolved against
+ * the harmony run() hears now. */
+typedef struct {
+  uint32_t type;         /* TANDEM_MSG_EXPORT */
+  uint32_t n_variations; /* 0..TANDEM_EXPORT_MAX_VARIATIONS */
+  uint8_t key_root;
+  uint8_t scale;
+  uint8_t chord_root;
+  uint8_t chord_quality;
+  uint8_t channel; /* 1..16 */
+  int8_t octave;   /* -3..3 */
+  uint8_t reserved[2];
+  float bpm; /* of the host or the analysis; 0 unknown (120 is written) */
+  char path[TANDEM_PATH_MAX];
+} TandemExportMsg;
+
+#define TANDEM_EXPORT_MAX_VARIATIONS 16
+
+/* One bar of input, measured by run() (worker/barfeatures.h, realtime-safe). */
+typedef struct {
+  uint32_t type; /* TANDEM_MSG_BAR_SNAPSHOT */
+  uint32_t reserved;
+  TandemBarFeatures bar;
+} TandemBarSnapshotMsg;
+
+/* What genre and section detection make of the bars so far. */
+typedef struct {
+  uint32_t type;          /* TANDEM_MSG_SONG */
+  int32_t genre;          /* style index 1..12, 0 unknown */
+  float genre_confidence; /* 0..1 */
+  int32_t candidates[3];  /* the top 3 style indices, 0 none */
+  float candidate_confidence[3];
+  int32_t section; /* TandemSectionLabel (worker/sections.h) */
+  float section_confidence;
+  int32_t auto_style; /* what "auto" plays now: 1..12, 0 when the tempo decides */
+} TandemSongMsg;
 
 #endif

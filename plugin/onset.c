@@ -7,38 +7,36 @@
 
 #include "spectrum.h"
 
-#define WINDOW_MS      10.0
-#define HOP_MS         2.5
-#define MAX_HZ         16000.0 /* bins above add only noise at high sample rates */
-#define THRESH_MS      100.0   /* causal window of the adaptive threshold */
-#define MIN_GAP_MS     30.0
-#define HISTORY_MS     80.0    /* time-domain history kept for the refinement */
-#define BACKGROUND_MS  10.0    /* level before the search span = background */
-#define GAP_MS         2.5     /* a dip this long below threshold ends the rise */
-#define HP_HZ          40.0    /* high-pass of the broadband refinement envelope */
-#define TREBLE_HZ      1500.0  /* two-pole high-pass of the treble envelope */
-#define FLUX_LAG       2       /* hops back that a frame is compared with ... */
-#define FLUX_SPAN      8       /* ... up to this many hops back (max over them) */
-#define LOW_FLUX_SPAN  8       /* below LOW_HZ: covers a whole cycle of a 50 Hz tone */
-#define LOW_HZ         200.0
-#define FLUX_FRAMES    (LOW_FLUX_SPAN + 1)
-#define FLUX_GAMMA     1000.0f /* log compression: log(1 + gamma * magnitude) */
-#define FLUX_DEADBAND  0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
-#define SILENCE_POWER  1e-10f  /* -100 dBFS: frames below carry no onsets */
+#define WINDOW_MS     10.0
+#define HOP_MS        2.5
+#define MAX_HZ        16000.0 /* bins above add only noise at high sample rates */
+#define THRESH_MS     100.0   /* causal window of the adaptive threshold */
+#define MIN_GAP_MS    30.0
+#define HISTORY_MS    80.0   /* time-domain history kept for the refinement */
+#define BACKGROUND_MS 10.0   /* level before the search span = background */
+#define GAP_MS        2.5    /* a dip this long below threshold ends the rise */
+#define HP_HZ         40.0   /* high-pass of the broadband refinement envelope */
+#define TREBLE_HZ     1500.0 /* two-pole high-pass of the treble envelope */
+#define FLUX_LAG      2 /* a frame is compared with the frames this many hops back ... */
+#define FLUX_SPAN     8 /* ... up to this many (20 ms: a whole cycle of a 50 Hz tone) */
+#define FLUX_FRAMES   (FLUX_SPAN + 1)
+#define FLUX_GAMMA    1000.0f /* log compression: log(1 + gamma * magnitude) */
+#define FLUX_DEADBAND 0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
+#define SILENCE_POWER 1e-10f  /* -100 dBFS: frames below carry no onsets */
 /* Class bands: sub (above DC) < 120 Hz <= low < 300 Hz <= mid < 3 kHz <= high.
  * DC is left out: many drum samples carry an offset that steps in with them. */
-#define CLASS_BANDS    4
-#define SUB_HZ         120.0
-#define LOW_HZ_CLASS   300.0
-#define HIGH_HZ        3000.0
-#define MAX_THRESH     64
-#define MASK_SHARE     0.1f    /* masking: share of the last ODF peak ... */
-#define MASK_TIME_MS   40.0    /* ... decaying with this time constant */
+#define CLASS_BANDS  4
+#define SUB_HZ       120.0
+#define LOW_HZ_CLASS 300.0
+#define HIGH_HZ      3000.0
+#define MAX_THRESH   64
+#define MASK_SHARE   0.1f /* masking: share of the last ODF peak ... */
+#define MASK_TIME_MS 40.0 /* ... decaying with this time constant */
 
 struct TandemOnset {
   double sample_rate;
   TandemSpectrum* spec;
-  uint32_t n_bins; /* bins used, up to MAX_HZ */
+  uint32_t n_bins;                     /* bins used, up to MAX_HZ */
   uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of low, mid, high */
   uint32_t hop_frames, window_frames;
 
@@ -47,7 +45,6 @@ struct TandemOnset {
   float* power[FLUX_FRAMES];
   float* ref;       /* per bin: the level a rise is measured from */
   float* ref_power; /* the same in power, for the class */
-  uint32_t low_bin; /* bins below use LOW_FLUX_SPAN */
   uint32_t frame_slot;
   uint64_t frame_count;
 
@@ -56,11 +53,16 @@ struct TandemOnset {
   uint32_t n_thresh;          /* window length in hops */
   uint32_t odf_write;
   uint32_t odf_filled;
-  float odf_prev2, odf_prev1;  /* ODF at t-2 and t-1 */
+  float odf_prev1;             /* ODF of the previous hop */
   float rise_cur[CLASS_BANDS]; /* energy rise per class band, previous hop */
   float thresh_scale, thresh_floor;
-  float recent_peak;  /* decaying maximum of the ODF, for masking */
-  float mask_decay;   /* per hop */
+  float recent_peak; /* decaying maximum of the ODF, for masking */
+  bool in_onset;     /* the ODF is still climbing after a reported onset */
+  bool pending;      /* an onset was detected; it is reported next hop */
+  float pending_rise[CLASS_BANDS];
+  float pending_peak;
+  uint64_t pending_onset_pos;
+  float mask_decay;        /* per hop */
   uint64_t last_onset_pos; /* detection position of the last onset */
   bool have_onset;
   uint32_t min_gap_frames;
@@ -96,7 +98,6 @@ TandemOnset* tandem_onset_new(double sample_rate)
   o->class_bin[2] = (uint32_t)ceil(HIGH_HZ / bin_hz);
   o->hop_frames = tandem_spectrum_hop_frames(spec);
   o->window_frames = tandem_spectrum_fft_frames(spec);
-  o->low_bin = (uint32_t)ceil(LOW_HZ / bin_hz);
   for (int i = 0; i < FLUX_FRAMES; ++i) {
     o->comp[i] = calloc(o->n_bins, sizeof(float));
     o->power[i] = calloc(o->n_bins, sizeof(float));
@@ -164,8 +165,10 @@ void tandem_onset_reset(TandemOnset* o)
   o->frame_count = 0;
   o->odf_write = 0;
   o->odf_filled = 0;
-  o->odf_prev2 = o->odf_prev1 = 0.0f;
+  o->odf_prev1 = 0.0f;
   o->recent_peak = 0.0f;
+  o->in_onset = false;
+  o->pending = false;
   memset(o->rise_cur, 0, sizeof(o->rise_cur));
   o->last_onset_pos = 0;
   o->have_onset = false;
@@ -245,7 +248,10 @@ static int32_t refine_delay(const TandemOnset* o, float* peak_out)
 {
   const uint64_t end = o->pos; /* one past the last consumed sample */
   const uint32_t span = o->window_frames + (FLUX_LAG + 1) * o->hop_frames;
-  const int32_t nominal = (int32_t)(o->hop_frames + o->window_frames / 2);
+  int32_t nominal = (int32_t)(o->hop_frames + o->window_frames / 2);
+  if ((uint64_t)nominal >= end) { /* no onset before the clock started */
+    nominal = end > 0 ? (int32_t)(end - 1) : 0;
+  }
   const uint64_t avail = o->hist_mask; /* one slot short of the ring, to be safe */
   uint64_t start = end > span ? end - span : 0;
   uint64_t bg_start = start > o->background_frames ? start - o->background_frames : 0;
@@ -287,8 +293,9 @@ static int32_t refine_delay(const TandemOnset* o, float* peak_out)
 }
 
 /* Coarse class from where the energy rose.  Hats rise mostly above 3 kHz;
- * kicks below 300 Hz with a good share below 120 Hz; snares have their body
- * at 120-300 Hz with noise above.  Tuned on the Hydrogen kits Debian ships. */
+ * kicks below 300 Hz with a good share below 120 Hz and little above; snares
+ * have their body at 120-300 Hz with noise above.  The figures were tuned on
+ * the Hydrogen kits Debian ships (tests/bench corpus). */
 static uint8_t classify(const float rise[CLASS_BANDS])
 {
   const float total = rise[0] + rise[1] + rise[2] + rise[3];
@@ -297,10 +304,10 @@ static uint8_t classify(const float rise[CLASS_BANDS])
   }
   const float sub = rise[0] / total, low = rise[1] / total, mid = rise[2] / total,
               high = rise[3] / total;
-  if (high > 0.2f && high > low + mid) {
+  if (high > 0.1f && high > low + mid) {
     return TANDEM_ONSET_HAT;
   }
-  if (sub >= 0.5f * low && sub + low > 0.3f) {
+  if (sub >= 0.5f * low && sub + low > 0.3f && mid + high < 0.4f) {
     return TANDEM_ONSET_KICK;
   }
   return TANDEM_ONSET_SNARE;
@@ -323,9 +330,8 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
    * bins), so that a level merely returning after a dip (beating, vibrato, the
    * cycle of a bass note longer than the window) does not count as a rise. */
   for (uint32_t k = 0; k < o->n_bins; ++k) {
-    const uint32_t span = k < o->low_bin ? LOW_FLUX_SPAN : FLUX_SPAN;
     float r = 0.0f, rp = 0.0f;
-    for (uint32_t lag = FLUX_LAG; lag <= span; ++lag) {
+    for (uint32_t lag = FLUX_LAG; lag <= FLUX_SPAN; ++lag) {
       const uint32_t at = (slot + FLUX_FRAMES - lag) % FLUX_FRAMES;
       const float* c = o->comp[at];
       float v = c[k];
@@ -351,7 +357,9 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
       }
       float pr = pw[k] - o->ref_power[k];
       if (pr > 0.0f && k > 0) {
-        const int band = k < o->class_bin[0] ? 0 : (k < o->class_bin[1] ? 1 : (k < o->class_bin[2] ? 2 : 3));
+        const int band = k < o->class_bin[0]
+                             ? 0
+                             : (k < o->class_bin[1] ? 1 : (k < o->class_bin[2] ? 2 : 3));
         rise[band] += pr;
       }
     }
@@ -359,12 +367,15 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
   o->frame_slot = (slot + 1) % FLUX_FRAMES;
   o->frame_count++;
 
-  /* Candidate: the previous hop, a local maximum above the threshold of the
-   * hops before it. */
-  const float cand = o->odf_prev1;
+  /* Detect on the rising edge: the first hop whose ODF climbs above the
+   * threshold of the hops before it.  Waiting for the peak would cost a hop
+   * of latency and find the same onsets, since the gap rule allows one per
+   * 30 ms anyway.  The onset is reported one hop later, when the class can
+   * see that hop's energy too. */
   hop->odf = odf;
   hop->has_onset = false;
-  if (o->odf_filled > 0 && cand > o->odf_prev2 && cand >= odf) {
+  bool pending_now = false;
+  if (o->odf_filled > 0 && odf > o->odf_prev1) {
     uint32_t n = o->odf_filled;
     float sum = 0.0f;
     for (uint32_t i = 0; i < n; ++i) {
@@ -376,39 +387,54 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
      * a fraction of its flux; a decaying share of the last peak masks them. */
     const float mask = MASK_SHARE * o->thresh_scale * o->recent_peak;
     thr = mask > thr ? mask : thr;
-    const bool gap_ok =
-      !o->have_onset || o->pos - o->last_onset_pos >= o->min_gap_frames;
-    if (cand > thr && gap_ok) {
-      float rise_sum[CLASS_BANDS];
+    const bool gap_ok = !o->have_onset || o->pos - o->last_onset_pos >= o->min_gap_frames;
+    if (odf > thr && gap_ok) {
       for (int b = 0; b < CLASS_BANDS; ++b) {
-        rise_sum[b] = o->rise_cur[b] + rise[b];
+        o->pending_rise[b] = o->rise_cur[b] + rise[b];
       }
-      float peak = 0.0f;
-      hop->has_onset = true;
-      hop->delay = refine_delay(o, &peak);
-      float db = peak > 1e-6f ? 20.0f * log10f(peak) : -120.0f;
-      float st = (db + 60.0f) / 60.0f;
-      hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
-      hop->cls = classify(rise_sum);
+      /* The refinement works best on the rise alone, before the decay. */
+      o->pending_onset_pos = o->pos - 1 - (uint64_t)refine_delay(o, &o->pending_peak);
+      o->pending = true;
       o->last_onset_pos = o->pos;
       o->have_onset = true;
+      o->in_onset = true;
+      pending_now = true;
     }
   }
-  /* The threshold history holds the hops before the candidate. */
-  o->odf_hist[o->odf_write] = o->odf_prev2;
-  o->odf_write = (o->odf_write + 1) % o->n_thresh;
-  if (o->odf_filled < o->n_thresh) {
-    o->odf_filled++;
+  if (o->pending && !pending_now) {
+    /* Reported one hop after the threshold was crossed: the class needs the
+     * energy of that hop too. */
+    for (int b = 0; b < CLASS_BANDS; ++b) {
+      o->pending_rise[b] += rise[b];
+    }
+    const float peak = o->pending_peak;
+    hop->has_onset = true;
+    hop->delay = (int32_t)(o->pos - 1 - o->pending_onset_pos);
+    float db = peak > 1e-6f ? 20.0f * log10f(peak) : -120.0f;
+    float st = (db + 60.0f) / 60.0f;
+    hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
+    hop->cls = classify(o->pending_rise);
+    o->pending = false;
   }
-  o->odf_prev2 = o->odf_prev1;
-  o->odf_prev1 = odf;
+  /* The masking peak follows the ODF through the onset just reported. */
   o->recent_peak *= o->mask_decay;
   if (o->recent_peak < 1e-6f) {
     o->recent_peak = 0.0f;
   }
-  if (hop->has_onset && cand > o->recent_peak) {
-    o->recent_peak = cand;
+  if (o->in_onset) {
+    if (odf > o->recent_peak) {
+      o->recent_peak = odf;
+    } else {
+      o->in_onset = false;
+    }
   }
+  /* The threshold history holds the hops before the one tested. */
+  o->odf_hist[o->odf_write] = odf;
+  o->odf_write = (o->odf_write + 1) % o->n_thresh;
+  if (o->odf_filled < o->n_thresh) {
+    o->odf_filled++;
+  }
+  o->odf_prev1 = odf;
   memcpy(o->rise_cur, rise, sizeof(rise));
 }
 

@@ -1,12 +1,18 @@
 /* Tandem — causal onset detector.
  *
- * A log-compressed spectral flux (10 ms window, 2.5 ms hop, compared with the
- * frame two hops back, max-filtered across neighbouring bins so that vibrato
- * and reverb tails do not count) feeds a peak picker with an adaptive threshold
- * (median plus mean of the previous 100 ms) and a minimum gap of 30 ms.  A peak
- * is confirmed one hop after it happened; the onset time is then refined to the
- * sample from the envelope of a high-passed copy of the input.  A coarse class
- * (kick, snare, hat, other) comes from where in the spectrum the energy rose.
+ * A log-compressed spectral flux (10 ms window, 2.5 ms hop; each bin is compared
+ * with the loudest of its neighbours in the frames 5 to 20 ms back, so that
+ * vibrato, beating, reverb tails and the cycle of a bass note longer than the
+ * window do not count; rises under 1.3 dB are ignored) feeds a peak picker with
+ * an adaptive threshold (median plus mean of the previous 100 ms, plus a
+ * decaying share of the last peak against echoes) and a minimum gap of 30 ms.
+ * An onset is detected on the hop where the ODF climbs over the threshold; its
+ * time is then refined to the sample from the envelope of a high-passed copy of
+ * the input (broadband or treble, whichever rises more clearly).  It is reported
+ * one hop (2.5 ms) later, with a coarse class (kick, snare, hat; other when
+ * unclear) from where in the spectrum the energy rose over both hops.  On the
+ * Hydrogen-kit benchmark corpus at 48 kHz in 64-frame blocks the report comes a
+ * median 6.4 ms after the true onset.
  *
  * Everything is computed sample by sample against a clock that counts samples
  * since reset, so the results do not depend on how the input is cut into blocks.
@@ -26,11 +32,11 @@ typedef struct TandemOnset TandemOnset;
 
 /* What one analysis hop produced. */
 typedef struct {
-  float odf;          /* onset detection function value of this hop (>= 0) */
-  bool has_onset;     /* an onset was confirmed in this hop */
-  int32_t delay;      /* frames from the onset to the last sample consumed (>= 0) */
-  float strength;     /* 0..1, from the onset's peak level (-60..0 dBFS) */
-  uint8_t cls;        /* TandemOnsetClass */
+  float odf;      /* onset detection function value of this hop (>= 0) */
+  bool has_onset; /* an onset was confirmed in this hop */
+  int32_t delay;  /* frames from the onset to the last sample consumed (>= 0) */
+  float strength; /* 0..1, from the onset's peak level (-60..0 dBFS) */
+  uint8_t cls;    /* TandemOnsetClass */
 } TandemOnsetHop;
 
 /* NULL on failure or on a sample rate outside 8 kHz .. 768 kHz. */

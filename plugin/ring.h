@@ -12,7 +12,7 @@
  *   tandem_ring_write_msg
  *       — the producer thread only.  Realtime-safe.
  *   tandem_ring_read, tandem_ring_peek, tandem_ring_skip, tandem_ring_read_space,
- *   tandem_ring_peek_msg_header, tandem_ring_read_msg
+ *   tandem_ring_read_msg
  *       — the consumer thread only.  Realtime-safe.
  */
 #ifndef TANDEM_RING_H

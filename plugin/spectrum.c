@@ -21,9 +21,10 @@ struct TandemSpectrum {
   uint32_t write;  /* next write index in ring */
   uint32_t to_hop; /* samples until the next frame */
 
-  float* window;   /* Hann */
-  float* frame;    /* windowed time frame (FFT input) */
-  kiss_fft_cpx* bins_cpx; /* FFT output; distinct from the input so kissfft never allocates */
+  float* window; /* Hann */
+  float* frame;  /* windowed time frame (FFT input) */
+  kiss_fft_cpx*
+      bins_cpx; /* FFT output; distinct from the input so kissfft never allocates */
   float* power;
   float* mag;
   float* prev_mag;

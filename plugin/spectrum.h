@@ -41,7 +41,7 @@ uint32_t tandem_spectrum_feed(TandemSpectrum* s, const float* in, uint32_t n,
 uint32_t tandem_spectrum_fft_frames(const TandemSpectrum* s); /* window length */
 uint32_t tandem_spectrum_hop_frames(const TandemSpectrum* s);
 uint32_t tandem_spectrum_bins(const TandemSpectrum* s); /* fft/2 + 1 */
-double tandem_spectrum_bin_hz(const TandemSpectrum* s);  /* bin spacing */
+double tandem_spectrum_bin_hz(const TandemSpectrum* s); /* bin spacing */
 
 /* Power per bin of the latest frame (mean-square contribution; sums to the
  * windowed mean square).  Valid until the next frame.  Audio thread. */

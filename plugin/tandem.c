@@ -31,15 +31,17 @@
 #include "pattern.h"
 #include "player.h"
 #include "ring.h"
+#include "state.h"
 #include "theory.h"
 #include "transport.h"
 #include "uris.h"
+#include "llm_work.h"
 #include "work.h"
 
-#define TANDEM_STATE_VERSION 1
 #define MAX_ONSETS           64  /* per block; more in one block are dropped */
 #define MAX_MIDI             512 /* MIDI events per block */
 #define REQUEST_INTERVAL_S   0.1 /* at most this often while a control moves */
+#define LLM_POLL_INTERVAL_S  0.1 /* how often work() looks for a model reply */
 
 typedef enum {
   PORT_IN = 0,
@@ -62,6 +64,7 @@ typedef struct {
   int beats_per_bar;
   int beat_unit;
   float auto_bpm; /* the tempo "auto" chose by, in 8% steps */
+  int genre_style; /* the style "auto" follows by genre (0: by tempo) */
 } GenerationKey;
 
 typedef struct {
@@ -91,6 +94,12 @@ typedef struct {
   TandemOnsetEvent onsets[MAX_ONSETS];
   uint32_t n_onsets;
   TandemAnalysisReadout readout;
+  TandemBarAccum bar_acc; /* this bar's features, for genre and section detection */
+  /* What work() last said about the song (written by work_response). */
+  int song_genre;
+  float song_genre_confidence;
+  int song_section;
+  int song_auto_style;
   float busy_count[TANDEM_BUSY_STEPS]; /* onsets per 16th in the current bar */
   float busy[TANDEM_BUSY_STEPS];       /* smoothed over bars, 0..1 */
   int64_t busy_bar;
@@ -105,11 +114,10 @@ typedef struct {
   TandemPattern incoming; /* scratch for a pattern read from the ring */
   TandemPattern trigger_pattern;
   uint32_t playing_serial;
-  float pattern_swing_pct;
-  uint32_t pattern_swing_grid;
   uint32_t player_seed;
   TandemMidiEvent midi[MAX_MIDI];
   uint32_t n_midi;
+  bool notes_off_pending;       /* end notes left sounding before a deactivate */
   uint32_t midi_budget;  /* events the notify buffer has room for this block */
   uint32_t block_frames; /* frames in the current run() */
 
@@ -118,6 +126,7 @@ typedef struct {
   bool has_requested;
   bool regenerate_was_on;
   bool request_pending; /* a change waits for the interval or a free worker */
+  bool adopt_restored;  /* a restored pattern was queued: it answers these settings */
   uint64_t frames_since_request;
   uint32_t serial;
   uint32_t regenerations;       /* presses of regenerate, to vary the seed */
@@ -126,6 +135,40 @@ typedef struct {
   char style_file[TANDEM_PATH_MAX];
   bool style_file_dirty;  /* to send to the worker */
   bool style_file_notify; /* to report on notify */
+
+  /* Feedback and export triggers (audio thread) */
+  bool like_was_on;
+  bool dislike_was_on;
+  bool reset_learning_was_on;
+  bool export_was_on;
+  uint32_t feedback_pending; /* TandemFeedbackKind waiting for the worker, 0 none */
+  bool export_pending;
+  TandemFeedbackMsg feedback_msg; /* scratch for the message */
+  TandemExportMsg export_msg;     /* scratch for the message */
+  char export_path[TANDEM_PATH_MAX];
+  bool export_path_notify;
+
+  /* Language model: prompt, settings and the model's state (audio thread).  The
+   * model runs on its own thread (worker/llm.h); run() only sends these POD
+   * messages and reads small replies. */
+  char prompt[TANDEM_LLM_TEXT_MAX];
+  bool prompt_pending; /* to send with the next block */
+  bool prompt_notify;
+  bool send_was_on;
+  TandemLlmConfigMsg llm_config; /* the llm_* properties; sent when dirty */
+  bool llm_config_dirty;
+  uint32_t llm_status; /* TandemLlmStatus, for the llm_status port */
+  uint32_t llm_n_alts; /* alternatives of the last model reply */
+  int alternative;     /* the alternative playing */
+  bool alternative_pending;
+  uint64_t frames_since_poll;
+  TandemLlmIntentMsg intent;       /* plain-language modifiers, added to the controls */
+  TandemLlmRequestMsg llm_request; /* scratch for the messages */
+  TandemLlmAltMsg alt_msg;
+  TandemLlmBarMsg bar_msg;
+
+  /* State keys (read-only after instantiate) */
+  TandemStateURIs state_uris;
 
   /* Worker side: only work() touches this after instantiate */
   TandemRing* patterns; /* worker → audio thread */
@@ -171,13 +214,12 @@ static void read_options(Tandem* self, const LV2_Options_Option* options)
   }
 }
 
-static void reset_playing(Tandem* self)
+/* Forgets where play was.  The player itself is kept, so that notes still sounding
+ * from before a deactivate get their note-offs in the next run(). */
+static void reset_position(Tandem* self)
 {
   tandem_transport_init(&self->transport);
   tandem_clock_init(&self->clock, self->sample_rate);
-  tandem_player_init(&self->player, self->sample_rate);
-  tandem_player_params_default(&self->player_params);
-  tandem_player_set_seed(&self->player, self->player_seed);
   memset(self->busy_count, 0, sizeof(self->busy_count));
   memset(self->busy, 0, sizeof(self->busy));
   self->busy_bar = INT64_MIN;
@@ -213,6 +255,7 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   }
 
   tandem_uris_map(&self->uris, self->map);
+  tandem_state_map(&self->state_uris, self->map);
   lv2_atom_forge_init(&self->forge, self->map);
 
   self->sample_rate = (isfinite(rate) && rate > 0.0) ? rate : 48000.0;
@@ -240,7 +283,9 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   if (!tandem_work_init(&self->work, bundle_path, self->patterns, &self->logger, err,
                         sizeof(err))) {
     lv2_log_error(&self->logger, "Tandem: %s; only the trigger role can play\n", err);
-    snprintf(self->status, sizeof(self->status), "error: %s", err);
+    /* Long paths are cut to the status length; the log above has the whole line. */
+    copy_text(self->status, sizeof(self->status), "error: ");
+    copy_text(self->status + 7, sizeof(self->status) - 7, err);
   } else {
     if (err[0]) {
       lv2_log_warning(&self->logger, "Tandem: %s\n", err);
@@ -260,7 +305,21 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
 
   tandem_pattern_init(&self->trigger_pattern, TANDEM_ROLE_TRIGGER, 1, 4, 4);
   self->player_seed = 1;
-  reset_playing(self);
+  tandem_player_init(&self->player, self->sample_rate);
+  tandem_player_params_default(&self->player_params);
+  tandem_player_set_seed(&self->player, self->player_seed);
+  reset_position(self);
+
+  self->llm_config.type = TANDEM_MSG_LLM_CONFIG;
+  self->llm_config.provider = TANDEM_LLM_OPENAI;
+  self->llm_config.timeout_s = 20.0f;
+  self->llm_config.temperature = 0.7f;
+  self->llm_config.max_tokens = 4096;
+  self->intent.tempo_factor = 1.0f;
+  /* Settings from the environment (TANDEM_LLM_URL) are already in the client. */
+  self->llm_status = self->work.llm.client
+                         ? (uint32_t)tandem_llm_status(self->work.llm.client)
+                         : TANDEM_LLM_STATUS_OFF;
   return (LV2_Handle)self;
 }
 
@@ -295,7 +354,10 @@ static void activate(LV2_Handle instance)
   if (self->analysis) {
     tandem_analysis_reset(self->analysis);
   }
-  reset_playing(self);
+  /* The analysis clock restarts at 0, so the bar being measured is void. */
+  tandem_bar_accum_init(&self->bar_acc);
+  reset_position(self);
+  self->notes_off_pending = true;
   self->status_dirty = true;
 }
 
@@ -375,13 +437,97 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
     /* A Get with no property asks for everything. */
     self->status_dirty = true;
     self->style_file_notify = true;
+    self->export_path_notify = true;
+    self->prompt_notify = true;
   } else if (urid_value(self, property, &key)) {
     if (key == self->uris.tandem_status) {
       self->status_dirty = true;
     } else if (key == self->uris.tandem_styleFile) {
       self->style_file_notify = true;
+    } else if (key == self->uris.tandem_exportPath) {
+      self->export_path_notify = true;
+    } else if (key == self->uris.tandem_prompt) {
+      self->prompt_notify = true;
     }
   }
+}
+
+/* Copies an atom string body (size bytes, maybe unterminated) into dst. */
+static void copy_atom_text(char* dst, size_t cap, const LV2_Atom* value)
+{
+  const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
+  size_t i = 0;
+  for (; i < value->size && i + 1 < cap && text[i]; ++i) {
+    dst[i] = text[i];
+  }
+  dst[i] = '\0';
+}
+
+/* The prompt (setting it sends it) and the model's text settings. */
+static void handle_llm_text(Tandem* self, LV2_URID key, const LV2_Atom* value)
+{
+  TandemLlmConfigMsg* c = &self->llm_config;
+  if (key == self->uris.tandem_prompt) {
+    copy_atom_text(self->prompt, sizeof(self->prompt), value);
+    self->prompt_pending = self->prompt[0] != '\0';
+    self->prompt_notify = true;
+    return;
+  }
+  if (key == self->uris.tandem_llmUrl) {
+    copy_atom_text(c->url, sizeof(c->url), value);
+  } else if (key == self->uris.tandem_llmModel) {
+    copy_atom_text(c->model, sizeof(c->model), value);
+  } else {
+    char name[16];
+    copy_atom_text(name, sizeof(name), value);
+    const int kind = tandem_llm_provider_parse(name);
+    if (kind < 0) {
+      return;
+    }
+    c->provider = (uint32_t)kind;
+  }
+  self->llm_config_dirty = true;
+}
+
+static bool atom_number(const Tandem* self, const LV2_Atom* a, double* out)
+{
+  const TandemURIs* u = &self->uris;
+  if (a->type == u->atom_Float && a->size >= sizeof(float)) {
+    *out = ((const LV2_Atom_Float*)a)->body;
+  } else if (a->type == u->atom_Double && a->size >= sizeof(double)) {
+    *out = ((const LV2_Atom_Double*)a)->body;
+  } else if (a->type == u->atom_Int && a->size >= sizeof(int32_t)) {
+    *out = ((const LV2_Atom_Int*)a)->body;
+  } else if (a->type == u->atom_Long && a->size >= sizeof(int64_t)) {
+    *out = (double)((const LV2_Atom_Long*)a)->body;
+  } else if (a->type == u->atom_Bool && a->size >= sizeof(int32_t)) {
+    *out = ((const LV2_Atom_Bool*)a)->body;
+  } else {
+    return false;
+  }
+  return isfinite(*out);
+}
+
+/* The model's numeric settings, and send (any true value re-sends the prompt). */
+static void handle_llm_number(Tandem* self, LV2_URID key, const LV2_Atom* value)
+{
+  double v = 0.0;
+  if (!atom_number(self, value, &v)) {
+    return;
+  }
+  TandemLlmConfigMsg* c = &self->llm_config;
+  if (key == self->uris.tandem_send) {
+    self->prompt_pending = v > 0.5 && self->prompt[0] != '\0';
+    return;
+  }
+  if (key == self->uris.tandem_llmTimeout) {
+    c->timeout_s = (float)(v < 1.0 ? 1.0 : v > 600.0 ? 600.0 : v);
+  } else if (key == self->uris.tandem_llmTemperature) {
+    c->temperature = (float)(v < 0.0 ? 0.0 : v > 2.0 ? 2.0 : v);
+  } else {
+    c->max_tokens = (int32_t)(v < 256.0 ? 256.0 : v > 65536.0 ? 65536.0 : v);
+  }
+  self->llm_config_dirty = true;
 }
 
 static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
@@ -405,6 +551,25 @@ static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
     self->style_file[i] = '\0';
     self->style_file_dirty = true;
     self->style_file_notify = true;
+  } else if (key == self->uris.tandem_exportPath &&
+             (value->type == self->uris.atom_Path ||
+              value->type == self->uris.atom_String)) {
+    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
+    size_t i = 0;
+    for (; i < value->size && i + 1 < sizeof(self->export_path) && text[i]; ++i) {
+      self->export_path[i] = text[i];
+    }
+    self->export_path[i] = '\0';
+    self->export_path_notify = true;
+  } else if (value->type == self->uris.atom_String &&
+             (key == self->uris.tandem_prompt || key == self->uris.tandem_llmUrl ||
+              key == self->uris.tandem_llmModel ||
+              key == self->uris.tandem_llmProvider)) {
+    handle_llm_text(self, key, value);
+  } else if (key == self->uris.tandem_llmTimeout ||
+             key == self->uris.tandem_llmTemperature ||
+             key == self->uris.tandem_llmMaxTokens || key == self->uris.tandem_send) {
+    handle_llm_number(self, key, value);
   }
   /* A patch:Set of an unknown or read-only property is ignored, as LV2 asks. */
 }
@@ -493,6 +658,8 @@ static void update_harmony(Tandem* self)
   }
 }
 
+static void send_bar(Tandem* self, TandemBarSnapshotMsg* snap);
+
 static void play_segment(Tandem* self, uint32_t start, uint32_t end)
 {
   if (end <= start) {
@@ -515,10 +682,41 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
     const double beats = frames * pos.bpm * pos.speed / (60.0 * self->sample_rate);
     if (self->analysis && floor(pos.bar_beat + beats) > floor(pos.bar_beat)) {
       tandem_analysis_beat(self->analysis);
+      /* The beat's time on the analysis clock, for the bar features. */
+      const double to_beat = (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames;
+      const double block_start_s =
+          (double)(self->readout.frames - self->block_frames) / self->sample_rate;
+      TandemBarSnapshotMsg snap;
+      if (tandem_bar_accum_beat(&self->bar_acc,
+                                block_start_s + (start + to_beat) / self->sample_rate,
+                                &snap.bar)) {
+        send_bar(self, &snap);
+      }
     }
   }
   tandem_clock_advance(&self->clock, frames);
   tandem_transport_advance(&self->transport, frames, self->sample_rate);
+}
+
+/* A pattern from restored state plays as it is: it gets the newest serial, so
+ * answers to older requests are dropped, and send_requests takes it as the answer
+ * to the settings of this block (after its transport events), so nothing asks for
+ * a new pattern until a setting changes. */
+static void take_restored_pattern(Tandem* self, uint32_t size)
+{
+  if (size != sizeof(self->incoming) || !tandem_pattern_valid(&self->incoming) ||
+      self->incoming.role != (uint8_t)self->ctl.role) {
+    return;
+  }
+  self->incoming.serial = ++self->serial;
+  if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
+    self->playing_serial = self->incoming.serial;
+    if (!self->transport.has_host) {
+      tandem_clock_set_meter(&self->clock, self->incoming.beats_per_bar,
+                             self->incoming.beat_unit);
+    }
+    self->adopt_restored = true;
+  }
 }
 
 /* Reads the worker's finished patterns; the newest of the current role plays next. */
@@ -532,6 +730,10 @@ static void take_patterns(Tandem* self)
     if (st == TANDEM_RING_EMPTY) {
       break;
     }
+    if (st == TANDEM_RING_OK && type == TANDEM_RING_RESTORED_PATTERN) {
+      take_restored_pattern(self, size);
+      continue;
+    }
     if (st != TANDEM_RING_OK || type != TANDEM_RING_PATTERN ||
         size != sizeof(self->incoming) || !tandem_pattern_valid(&self->incoming) ||
         self->incoming.role != (uint8_t)self->ctl.role ||
@@ -540,8 +742,6 @@ static void take_patterns(Tandem* self)
     }
     if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
       self->playing_serial = self->incoming.serial;
-      self->pattern_swing_pct = self->incoming.swing_pct;
-      self->pattern_swing_grid = self->incoming.swing_grid_ticks;
       if (!self->transport.has_host) {
         tandem_clock_set_meter(&self->clock, self->incoming.beats_per_bar,
                                self->incoming.beat_unit);
@@ -559,11 +759,9 @@ static void update_player_params(Tandem* self)
   const bool drums = c->role == TANDEM_ROLE_DRUMS || c->role == TANDEM_ROLE_TRIGGER;
   p.channel = (uint8_t)(c->channel > 0 ? c->channel : drums ? 10 : 1);
   p.octave = (int8_t)c->octave;
-  p.swing_pct = c->swing_pct >= 50.0f              ? c->swing_pct
-                : self->pattern_swing_pct >= 50.0f ? self->pattern_swing_pct
-                                                   : 50.0f;
-  p.swing_grid_ticks =
-      self->pattern_swing_grid ? self->pattern_swing_grid : TANDEM_PPQ / 4;
+  /* 0 lets the player use each pattern's own swing from the bar it takes over. */
+  p.swing_pct = c->swing_pct >= 50.0f ? c->swing_pct : 0.0f;
+  p.swing_grid_ticks = 0;
   p.humanize_ms = c->humanize_ms;
   p.velocity_humanize = c->velocity_humanize;
   p.follow = c->follow;
@@ -595,8 +793,11 @@ static GenerationKey generation_key(const Tandem* self)
     k.beats_per_bar = (int)lrint(self->transport.beats_per_bar);
     k.beat_unit = self->transport.beat_unit;
   }
-  if (c->style == 0 && !self->transport.has_host &&
-      self->readout.tempo.confidence >= 0.5f && self->readout.tempo.bpm > 0.0f) {
+  if (c->style == 0 && self->song_auto_style > 0) {
+    /* Genre decides (with hysteresis in the worker): tempo wobble asks for nothing. */
+    k.genre_style = self->song_auto_style;
+  } else if (c->style == 0 && !self->transport.has_host &&
+             self->readout.tempo.confidence >= 0.5f && self->readout.tempo.bpm > 0.0f) {
     /* Auto style goes by tempo: ask again only when it moves by a step of ~8%. */
     k.auto_bpm = exp2f(roundf(log2f(self->readout.tempo.bpm) * 9.0f) / 9.0f);
   }
@@ -609,11 +810,216 @@ static bool schedule(Tandem* self, uint32_t size, const void* data)
          LV2_WORKER_SUCCESS;
 }
 
+/* Hands one closed bar to work() for genre and section detection.  A full
+ * worker ring drops the bar: detection smooths over bars anyway. */
+static void send_bar(Tandem* self, TandemBarSnapshotMsg* snap)
+{
+  snap->type = TANDEM_MSG_BAR_SNAPSHOT;
+  snap->reserved = 0;
+  schedule(self, sizeof(*snap), snap);
+}
+
+/* Feeds this block's onsets and readout to the bar features; closes a timed
+ * bar when no beats have come for a while. */
+static void accumulate_bar(Tandem* self)
+{
+  for (uint32_t i = 0; i < self->n_onsets; ++i) {
+    const TandemOnsetEvent* e = &self->onsets[i];
+    tandem_bar_accum_onset(&self->bar_acc, e->time_s, e->strength, e->cls);
+  }
+  const TandemAnalysisReadout* r = &self->readout;
+  tandem_bar_accum_readout(&self->bar_acc, (double)r->frames / self->sample_rate,
+                           r->bands_db, r->rms_db, r->peak_db, r->crest_db,
+                           r->centroid_hz, r->flux, r->tempo.bpm, r->tempo.confidence);
+  TandemBarSnapshotMsg snap;
+  if (tandem_bar_accum_poll(&self->bar_acc, &snap.bar)) {
+    send_bar(self, &snap);
+  }
+}
+
+/* True on the block a trigger port goes from off to on. */
+static float clamp01(float v)
+{
+  return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
+static bool rising(bool on, bool* was_on)
+{
+  const bool edge = on && !*was_on;
+  *was_on = on;
+  return edge;
+}
+
+/* Like, dislike, reset learning and export go to the worker, which holds the
+ * pattern playing and the learning.  One that the worker cannot take now is
+ * tried again next block. */
+static void send_feedback_and_export(Tandem* self)
+{
+  const TandemControls* c = &self->ctl;
+  if (rising(c->like, &self->like_was_on)) {
+    self->feedback_pending = TANDEM_FEEDBACK_LIKE;
+  }
+  if (rising(c->dislike, &self->dislike_was_on)) {
+    self->feedback_pending = TANDEM_FEEDBACK_DISLIKE;
+  }
+  if (rising(c->reset_learning, &self->reset_learning_was_on)) {
+    self->feedback_pending = TANDEM_FEEDBACK_RESET;
+  }
+  if (rising(c->export_midi, &self->export_was_on)) {
+    self->export_pending = true;
+  }
+  if (self->feedback_pending) {
+    memset(&self->feedback_msg, 0, sizeof(self->feedback_msg));
+    self->feedback_msg.type = TANDEM_MSG_FEEDBACK;
+    self->feedback_msg.kind = self->feedback_pending;
+    if (schedule(self, sizeof(self->feedback_msg), &self->feedback_msg)) {
+      self->feedback_pending = 0;
+    }
+  }
+  if (self->export_pending) {
+    TandemExportMsg* msg = &self->export_msg;
+    memset(msg, 0, sizeof(*msg));
+    msg->type = TANDEM_MSG_EXPORT;
+    msg->n_variations = (uint32_t)c->export_variations;
+    msg->key_root = self->harmony.key_root;
+    msg->scale = self->harmony.scale;
+    msg->chord_root = self->harmony.chord_root;
+    msg->chord_quality = self->harmony.chord_quality;
+    msg->channel = self->player_params.channel;
+    msg->octave = self->player_params.octave;
+    msg->bpm = self->transport.has_host                 ? (float)self->transport.bpm
+               : self->readout.tempo.confidence >= 0.5f ? self->readout.tempo.bpm
+                                                        : 0.0f;
+    copy_text(msg->path, sizeof(msg->path), self->export_path);
+    if (schedule(self, sizeof(*msg), msg)) {
+      self->export_pending = false;
+    }
+  }
+}
+
+/* What the track is doing now, for a model request.  The onset strings use the
+ * smoothed per-16th busyness (the bands are not told apart yet: all go to "other"). */
+static void fill_llm_request(Tandem* self, TandemLlmRequestMsg* m)
+{
+  memset(m, 0, sizeof(*m));
+  m->type = TANDEM_MSG_LLM_REQUEST;
+  m->role = (uint8_t)self->ctl.role;
+  m->style = (uint8_t)self->ctl.style;
+  m->bars = (uint8_t)self->ctl.bars;
+  const int bpb =
+      self->transport.has_host ? (int)lrint(self->transport.beats_per_bar) : 4;
+  const int unit = self->transport.has_host ? self->transport.beat_unit : 4;
+  const bool meter_ok = bpb >= 1 && bpb <= 16 && (unit == 4 || unit == 8);
+  m->beats_per_bar = (uint8_t)(meter_ok ? bpb : 4);
+  m->beat_unit = (uint8_t)(meter_ok ? unit : 4);
+  m->tempo_bpm =
+      self->transport.has_host ? (float)self->transport.bpm : self->readout.tempo.bpm;
+  m->tempo_confidence = self->transport.has_host ? 1.0f : self->readout.tempo.confidence;
+  const TandemHarmonyEstimate* h = &self->readout.harmony;
+  m->key_known = h->key_confidence > 0.0f;
+  m->key_root = h->key_root % 12;
+  m->key_scale = h->key_scale;
+  if (h->has_chord) {
+    m->n_chords = 1;
+    m->chord_known[0] = 1;
+    m->chord_root[0] = h->chord_root % 12;
+    m->chord_quality[0] = h->chord_quality;
+  }
+  if (self->busy_bar != INT64_MIN) {
+    m->onsets_known = 1;
+    const int steps = m->beats_per_bar * 16 / m->beat_unit;
+    for (int i = 0; i < 16 && i < steps; ++i) {
+      if (self->busy[i] >= 0.5f) {
+        m->onset_steps[1][TANDEM_LLM_ONSET_BANDS - 1] |= (uint16_t)(1u << i);
+      }
+    }
+  }
+  m->energy = self->ctl.energy;
+  copy_text(m->text, sizeof(m->text), self->prompt);
+}
+
+/* The model's settings, a prompt to send, the alternative to play, and while a
+ * reply is awaited a poll message every LLM_POLL_INTERVAL_S.  Each pattern message
+ * reserves the next serial when it is scheduled. */
+static void send_llm(Tandem* self)
+{
+  if (self->llm_config_dirty &&
+      schedule(self, sizeof(self->llm_config), &self->llm_config)) {
+    self->llm_config_dirty = false;
+  }
+  if (rising(self->ctl.send, &self->send_was_on) && self->prompt[0]) {
+    self->prompt_pending = true;
+  }
+  if (self->prompt_pending && self->ctl.role != TANDEM_ROLE_TRIGGER) {
+    fill_llm_request(self, &self->llm_request);
+    self->llm_request.serial = self->serial + 1;
+    if (schedule(self, sizeof(self->llm_request), &self->llm_request)) {
+      self->serial = self->llm_request.serial;
+      self->prompt_pending = false;
+      self->frames_since_poll = 0;
+    }
+  }
+  if (self->ctl.alternative != self->alternative) {
+    self->alternative = self->ctl.alternative;
+    self->alternative_pending = true;
+  }
+  if (self->alternative_pending) {
+    if ((uint32_t)self->alternative >= self->llm_n_alts) {
+      self->alternative_pending = false; /* nothing to step to (yet) */
+    } else {
+      self->alt_msg.type = TANDEM_MSG_LLM_ALTERNATIVE;
+      self->alt_msg.index = (uint32_t)self->alternative;
+      self->alt_msg.serial = self->serial + 1;
+      if (schedule(self, sizeof(self->alt_msg), &self->alt_msg)) {
+        self->serial = self->alt_msg.serial;
+        self->alternative_pending = false;
+      }
+    }
+  }
+  self->frames_since_poll += self->block_frames;
+  if (self->llm_status == TANDEM_LLM_STATUS_WAITING &&
+      (double)self->frames_since_poll >= LLM_POLL_INTERVAL_S * self->sample_rate) {
+    self->bar_msg.type = TANDEM_MSG_LLM_BAR;
+    self->bar_msg.apply = 1;
+    self->bar_msg.serial = self->serial + 1;
+    if (schedule(self, sizeof(self->bar_msg), &self->bar_msg)) {
+      self->serial = self->bar_msg.serial;
+      self->frames_since_poll = 0;
+    }
+  }
+}
+
+/* Adds the plain-language modifiers to the controls as read from the ports. */
+static void apply_intent(Tandem* self)
+{
+  TandemControls* c = &self->ctl;
+  const TandemLlmIntentMsg* in = &self->intent;
+  c->energy = clamp01(c->energy + in->energy);
+  c->complexity = clamp01(c->complexity + in->complexity);
+  c->density = clamp01(c->density + in->density);
+  c->fill = clamp01(c->fill + in->fill);
+  const int octave = c->octave + in->octave;
+  c->octave = octave < -3 ? -3 : octave > 3 ? 3 : octave;
+  if (in->straight) {
+    c->swing_pct = 50.0f;
+  } else if (in->swing_pct != 0.0f) {
+    const float playing =
+        self->player.has_pattern ? self->player.pattern.swing_pct : 0.0f;
+    const float base = c->swing_pct >= 50.0f ? c->swing_pct
+                       : playing >= 50.0f    ? playing
+                                             : 50.0f;
+    const float s = base + in->swing_pct;
+    c->swing_pct = s < 50.0f ? 50.0f : s > 75.0f ? 75.0f : s;
+  }
+}
+
 /* Asks the worker for what run() needs: a user profile, a new pattern.  A request
  * that the worker cannot take now (its queue full) is tried again next block. */
 static void send_requests(Tandem* self)
 {
   self->frames_since_request += self->block_frames;
+  send_feedback_and_export(self);
+  send_llm(self);
 
   if (self->style_file_dirty) {
     memset(&self->style_msg, 0, sizeof(self->style_msg));
@@ -638,6 +1044,13 @@ static void send_requests(Tandem* self)
   }
 
   const GenerationKey key = generation_key(self);
+  if (self->adopt_restored) {
+    self->adopt_restored = false;
+    self->requested = key;
+    self->has_requested = true;
+    self->request_pending = false;
+    self->regenerate_was_on = self->ctl.regenerate;
+  }
   const bool regenerate = self->ctl.regenerate && !self->regenerate_was_on;
   self->regenerate_was_on = self->ctl.regenerate;
   if (regenerate) {
@@ -725,6 +1138,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
   /* Hear the block. */
   tandem_controls_read(&self->controls, &self->ctl);
+  apply_intent(self);
   self->n_onsets = 0;
   if (self->analysis && self->in && n_samples > 0) {
     tandem_analysis_set_sensitivity(self->analysis, self->ctl.sensitivity);
@@ -733,14 +1147,22 @@ static void run(LV2_Handle instance, uint32_t n_samples)
   }
   if (self->analysis) {
     tandem_analysis_get(self->analysis, &self->readout);
+    accumulate_bar(self);
   }
   tandem_controls_write(&self->controls, &self->readout);
+  tandem_controls_write_llm_status(&self->controls, self->llm_status);
+  tandem_controls_write_song(&self->controls, self->song_genre,
+                             self->song_genre_confidence, self->song_section);
   update_harmony(self);
 
   /* Play it, split at each transport change. */
   take_patterns(self);
   update_player_params(self);
   self->n_midi = 0;
+  if (self->notes_off_pending) {
+    self->n_midi = tandem_player_all_notes_off(&self->player, 0, self->midi, midi_budget);
+    self->notes_off_pending = false;
+  }
   uint32_t played = 0;
   const uint32_t budget = midi_budget;
   self->midi_budget = midi_budget;
@@ -790,9 +1212,17 @@ static void run(LV2_Handle instance, uint32_t n_samples)
                                              u->atom_String, self->status)) {
       self->status_dirty = false;
     }
+    if (self->prompt_notify && forge_property(self, last_frame, u->tandem_prompt,
+                                              u->atom_String, self->prompt)) {
+      self->prompt_notify = false;
+    }
     if (self->style_file_notify && forge_property(self, last_frame, u->tandem_styleFile,
                                                   u->atom_Path, self->style_file)) {
       self->style_file_notify = false;
+    }
+    if (self->export_path_notify && forge_property(self, last_frame, u->tandem_exportPath,
+                                                   u->atom_Path, self->export_path)) {
+      self->export_path_notify = false;
     }
     lv2_atom_forge_pop(&self->forge, &seq_frame);
   }
@@ -811,6 +1241,7 @@ static void cleanup(LV2_Handle instance)
   if (!self) {
     return;
   }
+  tandem_work_cleanup(&self->work);
   tandem_analysis_free(self->analysis);
   tandem_ring_free(self->patterns);
   free(self);
@@ -835,6 +1266,16 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
   }
   uint32_t type;
   memcpy(&type, data, sizeof(type));
+  if (type == TANDEM_MSG_SONG && size == sizeof(TandemSongMsg)) {
+    TandemSongMsg m;
+    memcpy(&m, data, sizeof(m));
+    self->song_genre = m.genre >= 0 && m.genre <= TANDEM_STYLE_SHIPPED_COUNT ? m.genre : 0;
+    self->song_genre_confidence = isfinite(m.genre_confidence) ? m.genre_confidence : 0.0f;
+    self->song_section = m.section >= 0 && m.section < TANDEM_SECTION_LABELS ? m.section : 0;
+    self->song_auto_style =
+        m.auto_style >= 0 && m.auto_style <= TANDEM_STYLE_SHIPPED_COUNT ? m.auto_style : 0;
+    return LV2_WORKER_SUCCESS;
+  }
   if (type == TANDEM_MSG_STATUS && size == sizeof(TandemStatusMsg)) {
     const char* text = (const char*)data + offsetof(TandemStatusMsg, text);
     size_t i = 0;
@@ -843,6 +1284,38 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
     }
     self->status[i] = '\0';
     self->status_dirty = true;
+    return LV2_WORKER_SUCCESS;
+  }
+  if (type == TANDEM_MSG_LLM_INTENT && size == sizeof(TandemLlmIntentMsg)) {
+    /* Modifiers add up over requests ("harder", then "harder" again). */
+    TandemLlmIntentMsg m;
+    memcpy(&m, data, sizeof(m));
+    TandemLlmIntentMsg* in = &self->intent;
+    in->energy = fmaxf(-1.0f, fminf(1.0f, in->energy + m.energy));
+    in->complexity = fmaxf(-1.0f, fminf(1.0f, in->complexity + m.complexity));
+    in->density = fmaxf(-1.0f, fminf(1.0f, in->density + m.density));
+    in->fill = fmaxf(-1.0f, fminf(1.0f, in->fill + m.fill));
+    const int32_t octave = in->octave + m.octave;
+    in->octave = octave < -3 ? -3 : octave > 3 ? 3 : octave;
+    if (m.straight) {
+      in->straight = 1;
+      in->swing_pct = 0.0f;
+    } else if (m.swing_pct != 0.0f) {
+      in->straight = 0;
+      in->swing_pct = fmaxf(-25.0f, fminf(25.0f, in->swing_pct + m.swing_pct));
+    }
+    return LV2_WORKER_SUCCESS;
+  }
+  if (type == TANDEM_MSG_LLM_STATE && size == sizeof(TandemLlmStateMsg)) {
+    TandemLlmStateMsg m;
+    memcpy(&m, data, sizeof(m));
+    self->llm_status =
+        m.status <= TANDEM_LLM_STATUS_ERROR ? m.status : TANDEM_LLM_STATUS_ERROR;
+    self->llm_n_alts = m.n_alternatives;
+    if (m.serial && self->alternative != 0) {
+      /* A new reply plays its first choice; step on to the one the port asks for. */
+      self->alternative = 0;
+    }
     return LV2_WORKER_SUCCESS;
   }
   return LV2_WORKER_ERR_UNKNOWN;
@@ -862,10 +1335,7 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  (void)features;
-  const int32_t version = TANDEM_STATE_VERSION;
-  return store(handle, self->uris.tandem_stateVersion, &version, sizeof(version),
-               self->uris.atom_Int, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+  return tandem_state_save(&self->work, &self->state_uris, store, handle, features);
 }
 
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
@@ -874,30 +1344,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  (void)features;
-  size_t size = 0;
-  uint32_t type = 0;
-  uint32_t vflags = 0;
-  const void* value =
-      retrieve(handle, self->uris.tandem_stateVersion, &size, &type, &vflags);
-  if (!value) {
-    lv2_log_note(&self->logger, "Tandem: state has no format version; using defaults\n");
-    return LV2_STATE_SUCCESS;
-  }
-  if (type != self->uris.atom_Int || size != sizeof(int32_t)) {
-    lv2_log_warning(&self->logger,
-                    "Tandem: state format version has the wrong type; ignoring it\n");
-    return LV2_STATE_SUCCESS;
-  }
-  int32_t version;
-  memcpy(&version, value, sizeof(version));
-  if (version > TANDEM_STATE_VERSION) {
-    lv2_log_warning(&self->logger,
-                    "Tandem: state is from a newer version (%d > %d); reading what "
-                    "this version knows\n",
-                    version, TANDEM_STATE_VERSION);
-  }
-  return LV2_STATE_SUCCESS;
+  return tandem_state_restore(&self->work, &self->state_uris, retrieve, handle, features);
 }
 
 static const void* extension_data(const char* uri)

@@ -17,11 +17,15 @@
 #define PRIOR_BPM            120.0
 #define PRIOR_OCTAVES        0.8  /* log-normal prior width, in octaves */
 #define COMB_DOUBLE          0.75 /* comb weight of the doubled period */
+#define COMB_BAR             0.3  /* comb weight of four periods (a 4/4 bar) */
 #define COMB_HALF            0.4  /* comb weight of the halved period (subdivisions) */
 #define SWITCH_UPDATES       3    /* a new tempo must win this many updates in a row */
 #define FASTER_EVENNESS      0.75 /* see metrical_level_step() */
 #define SLOWER_EVENNESS      0.6
 #define SLOWER_SUBDIVISION   0.25
+#define HALF_TIME_MAX_BPM    150.0
+#define QUIET_S              2.0 /* see recently_quiet() */
+#define QUIET_RATIO          0.1
 #define MIN_FILL_S           2.0 /* no estimate before this much ODF */
 #define MAX_ODF_VALUE        1e9f
 
@@ -60,7 +64,7 @@ struct TandemTempo {
   Stage stage;
   int pushes_to_update;
   double* snap; /* [window_len] tapered, mean-removed copy of the ring */
-  double* acf;  /* [max_lag + 1] normalised autocorrelation */
+  double* acf;  /* [max_lag + 1] autocorrelation, per overlapping sample */
   int next_lag;
   float* score;            /* [n_cand] */
   double candidate_period; /* this update's winner, internal samples */
@@ -72,7 +76,7 @@ struct TandemTempo {
   float confidence;
   double phase;          /* fraction of the beat elapsed at the latest raw push */
   double pending_period; /* period waiting to replace the held one, 0 for none */
-  int pending_count;
+  int pending_count;     /* updates in a row that it has won */
 };
 
 static int clamp_int(int v, int lo, int hi)
@@ -204,6 +208,14 @@ static double acf_at(const TandemTempo* self, double lag)
   return self->acf[i] * (1.0 - f) + self->acf[i + 1] * f;
 }
 
+/* Autocorrelation a bar of four beats away: a true beat divides the bar, a period 3/2 of
+ * it does not.  Periods too long for the window use the doubled period instead. */
+static double bar_acf(const TandemTempo* self, double period)
+{
+  return 4.0 * period < self->max_lag ? acf_at(self, 4.0 * period)
+                                      : acf_at(self, 2.0 * period);
+}
+
 /* ODF value `back` internal samples before the newest, fractional. */
 static double ring_back(const TandemTempo* self, double back)
 {
@@ -313,7 +325,10 @@ static bool metrical_level_step(TandemTempo* self)
   }
   if (period * 2.0 <= max_period) {
     measure_meter(self, period, &even, &sub);
-    if (even < SLOWER_EVENNESS && sub < SLOWER_SUBDIVISION) {
+    /* Above HALF_TIME_MAX_BPM an uneven beat is taken for subdivisions (16th hats at
+     * 80 bpm), below it for a half-time feel (kick on 1, snare on 3 at 140 bpm). */
+    const bool fast = 60.0 * self->rate_hz / period > HALF_TIME_MAX_BPM;
+    if (even < SLOWER_EVENNESS && (sub < SLOWER_SUBDIVISION || fast)) {
       self->candidate_period = period * 2.0;
       return true;
     }
@@ -326,12 +341,29 @@ static double wrap_half(double x)
   return x - floor(x + 0.5);
 }
 
+/* True when the last 2 s hold almost no onset strength next to the whole window: the
+ * music stopped, so hold the tempo instead of reading meter into silence. */
+static bool recently_quiet(const TandemTempo* self)
+{
+  const int n = self->window_len;
+  const int recent = (int)(QUIET_S * self->rate_hz);
+  double recent_sum = 0.0, sum = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double v = self->ring[(self->ring_pos + n - 1 - i) % n];
+    sum += v;
+    if (i < recent) {
+      recent_sum += v;
+    }
+  }
+  return recent_sum / recent < QUIET_RATIO * (sum / n);
+}
+
 /* Scores every candidate period; false when there is nothing periodic to hear. */
 static bool score_candidates(TandemTempo* self)
 {
   const double energy = self->acf[0];
   const double fill_s = (double)self->filled / self->rate_hz;
-  if (!(energy > 1e-20) || fill_s < MIN_FILL_S) {
+  if (!(energy > 1e-20) || fill_s < MIN_FILL_S || recently_quiet(self)) {
     /* Nothing periodic to hear: let the belief fade rather than jump. */
     self->confidence *= 0.8f;
     if (self->confidence < 1e-3f) {
@@ -343,7 +375,8 @@ static bool score_candidates(TandemTempo* self)
   for (int i = 0; i < self->n_cand; ++i) {
     const double lag = self->cand_lag[i];
     const double comb = acf_at(self, lag) + COMB_DOUBLE * acf_at(self, 2.0 * lag) +
-                        COMB_HALF * acf_at(self, 0.5 * lag);
+                        COMB_HALF * acf_at(self, 0.5 * lag) +
+                        COMB_BAR * bar_acf(self, lag);
     self->score[i] = (float)(comb / energy * self->cand_prior[i]);
     if (self->score[i] > self->score[best]) {
       best = i;

@@ -1,12 +1,16 @@
 /* Tandem — causal tempo and beat tracking from an onset-strength function (ODF).
  *
  * The caller pushes one ODF value (>= 0, e.g. half-wave rectified spectral flux) per
- * analysis frame.  The tracker keeps the last 8 s, and every 0.25 s it autocorrelates
- * them, scores candidate beat periods (40-240 bpm) with a comb over the period and its
- * double plus a log-normal tempo prior around 120 bpm, and picks the metrical level.
- * The beat phase comes from a recency-weighted phase histogram of the ODF at the chosen
- * period, and is advanced between updates.  The autocorrelation is spread over the pushes
- * of each update period so no single push is expensive.
+ * analysis frame.  The tracker averages it down to <= 100 Hz and keeps the last 8 s
+ * (recent seconds weighted more).  Every 0.25 s it autocorrelates them, scores candidate
+ * beat periods (40-240 bpm) with a comb over the period, its half, double and a 4-beat
+ * bar, times a log-normal tempo prior around 120 bpm, then settles the metrical level
+ * from how alike alternate beats are and whether off-beats subdivide them.  A new tempo
+ * must win 3 updates in a row before it replaces the held one.  The beat phase comes
+ * from a recency-weighted phase histogram of the ODF at the chosen period and is
+ * advanced between updates.  The work of an update is spread over its pushes (a few
+ * autocorrelation lags per push, then one decision step per push), so no single push is
+ * expensive.
  *
  * Beat phase refers to the ODF's own timeline: if the ODF lags the audio by some frames,
  * the beats lag by the same amount.

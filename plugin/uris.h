@@ -22,6 +22,16 @@
 #define TANDEM__status       TANDEM_NS "status"
 #define TANDEM__stateVersion TANDEM_NS "stateVersion"
 #define TANDEM__styleFile    TANDEM_NS "styleFile"
+#define TANDEM__exportPath   TANDEM_NS "exportPath"
+/* Language model: setting prompt sends it; send re-sends the current prompt. */
+#define TANDEM__prompt         TANDEM_NS "prompt"
+#define TANDEM__send           TANDEM_NS "send"
+#define TANDEM__llmUrl         TANDEM_NS "llmUrl"
+#define TANDEM__llmModel       TANDEM_NS "llmModel"
+#define TANDEM__llmProvider    TANDEM_NS "llmProvider"
+#define TANDEM__llmTimeout     TANDEM_NS "llmTimeout"
+#define TANDEM__llmTemperature TANDEM_NS "llmTemperature"
+#define TANDEM__llmMaxTokens   TANDEM_NS "llmMaxTokens"
 
 typedef struct {
   LV2_URID atom_Blank;
@@ -56,6 +66,15 @@ typedef struct {
   LV2_URID tandem_status;
   LV2_URID tandem_stateVersion;
   LV2_URID tandem_styleFile;
+  LV2_URID tandem_exportPath;
+  LV2_URID tandem_prompt;
+  LV2_URID tandem_send;
+  LV2_URID tandem_llmUrl;
+  LV2_URID tandem_llmModel;
+  LV2_URID tandem_llmProvider;
+  LV2_URID tandem_llmTimeout;
+  LV2_URID tandem_llmTemperature;
+  LV2_URID tandem_llmMaxTokens;
 } TandemURIs;
 
 static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
@@ -92,6 +111,15 @@ static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
   u->tandem_status = map->map(map->handle, TANDEM__status);
   u->tandem_stateVersion = map->map(map->handle, TANDEM__stateVersion);
   u->tandem_styleFile = map->map(map->handle, TANDEM__styleFile);
+  u->tandem_exportPath = map->map(map->handle, TANDEM__exportPath);
+  u->tandem_prompt = map->map(map->handle, TANDEM__prompt);
+  u->tandem_send = map->map(map->handle, TANDEM__send);
+  u->tandem_llmUrl = map->map(map->handle, TANDEM__llmUrl);
+  u->tandem_llmModel = map->map(map->handle, TANDEM__llmModel);
+  u->tandem_llmProvider = map->map(map->handle, TANDEM__llmProvider);
+  u->tandem_llmTimeout = map->map(map->handle, TANDEM__llmTimeout);
+  u->tandem_llmTemperature = map->map(map->handle, TANDEM__llmTemperature);
+  u->tandem_llmMaxTokens = map->map(map->handle, TANDEM__llmMaxTokens);
 }
 
 #endif

@@ -151,7 +151,12 @@ typedef enum {
 typedef struct {
   PortKind kind;
   char* symbol;
-  float value;  /* PORT_CONTROL */
+  bool is_input;
+  float value; /* PORT_CONTROL */
+  bool has_range;
+  float minimum;
+  float maximum;
+  float default_value;
   void* buffer; /* PORT_SIGNAL, PORT_ATOM_* */
   uint32_t capacity;
 } HostPort;
@@ -406,18 +411,23 @@ static bool connect_port_storage(LvthHost* host, const LilvPlugin* plugin, uint3
   }
   memcpy(port->symbol, symbol, len + 1);
   const bool input = lilv_port_is_a(plugin, lport, classes[INPUT]);
+  port->is_input = input;
   if (lilv_port_is_a(plugin, lport, classes[CONTROL])) {
     port->kind = PORT_CONTROL;
     LilvNode* def = NULL;
     LilvNode* min = NULL;
-    lilv_port_get_range(plugin, lport, &def, &min, NULL);
-    if (input && def) {
-      port->value = lilv_node_as_float(def);
-    } else if (input && min) {
-      port->value = lilv_node_as_float(min);
+    LilvNode* max = NULL;
+    lilv_port_get_range(plugin, lport, &def, &min, &max);
+    port->has_range = min && max;
+    port->minimum = min ? lilv_node_as_float(min) : 0.0f;
+    port->maximum = max ? lilv_node_as_float(max) : 0.0f;
+    port->default_value = def ? lilv_node_as_float(def) : port->minimum;
+    if (input) {
+      port->value = port->default_value;
     }
     lilv_node_free(def);
     lilv_node_free(min);
+    lilv_node_free(max);
     lilv_instance_connect_port(host->instance, index, &port->value);
     return true;
   }
@@ -481,6 +491,28 @@ float* lvth_host_control(LvthHost* host, const char* symbol)
     }
   }
   return NULL;
+}
+
+uint32_t lvth_host_n_ports(const LvthHost* host)
+{
+  return host->n_ports;
+}
+
+bool lvth_host_port_info(LvthHost* host, uint32_t index, LvthPortInfo* info)
+{
+  if (index >= host->n_ports) {
+    return false;
+  }
+  HostPort* port = &host->ports[index];
+  info->symbol = port->symbol;
+  info->is_input = port->is_input;
+  info->is_control = port->kind == PORT_CONTROL;
+  info->value = info->is_control ? &port->value : NULL;
+  info->has_range = port->has_range;
+  info->minimum = port->minimum;
+  info->maximum = port->maximum;
+  info->default_value = port->default_value;
+  return true;
 }
 
 const LV2_Worker_Interface* lvth_host_worker(LvthHost* host)

@@ -95,6 +95,24 @@ bool lvth_host_connect_all(LvthHost* host, uint32_t atom_capacity);
  * or NULL if the plugin has no control port with that symbol. */
 float* lvth_host_control(LvthHost* host, const char* symbol);
 
+/* One port as lvth_host_connect_all connected it. */
+typedef struct {
+  const char* symbol;
+  bool is_input;
+  bool is_control; /* a control port: value points at the host's float */
+  float* value;    /* control ports only, else NULL */
+  bool has_range;  /* the TTL gives both lv2:minimum and lv2:maximum */
+  float minimum;
+  float maximum;
+  float default_value; /* lv2:default, else minimum, else 0 */
+} LvthPortInfo;
+
+/* The number of ports connected by lvth_host_connect_all (0 before). */
+uint32_t lvth_host_n_ports(const LvthHost* host);
+
+/* Describes port index; false if index is out of range. */
+bool lvth_host_port_info(LvthHost* host, uint32_t index, LvthPortInfo* info);
+
 /* true: schedule_work calls work() at once (freewheel); false (the default):
  * requests wait for lvth_host_run_worker(). */
 void lvth_host_set_worker_inline(LvthHost* host, bool inline_work);
@@ -106,8 +124,9 @@ unsigned lvth_host_run_worker(LvthHost* host);
 /* Requests scheduled so far that are still waiting for the worker. */
 unsigned lvth_host_pending_work(const LvthHost* host);
 
-/* One audio cycle the way hosts do it: run(n_frames), then work_response()
- * for every queued response, then end_run(). */
+/* One audio cycle the way hosts do it: empty the host-owned atom buffers,
+ * run(n_frames), then work_response() for every queued response, then
+ * end_run().  Only for a host whose instance is not NULL. */
 void lvth_host_cycle(LvthHost* host, uint32_t n_frames);
 
 const LvthLogCounts* lvth_host_log(const LvthHost* host);
@@ -118,8 +137,8 @@ void lvth_host_clear_log(LvthHost* host);
 /* Checks that the output sequence written into a buffer of capacity_bytes is
  * well formed: type atom:Sequence, size within capacity, every event's header
  * and body inside it, times not going backwards, and every property of an
- * object event inside that object.  Returns NULL if so, else a static description of
- * the first fault. */
+ * object event inside that object.  Returns NULL if so, else a static
+ * description of the first fault. */
 const char* lvth_sequence_fault(LvthWorld* world, const LV2_Atom_Sequence* seq,
                                 uint32_t capacity_bytes);
 

@@ -31,6 +31,8 @@ typedef struct {
   /* Read-only while the threads run. */
   uint8_t table[STRESS_TABLE_BYTES];
   atomic_bool producer_done;
+  /* Set by the consumer when the stream is beyond repair, so the producer stops. */
+  atomic_bool abandon;
   /* Written by the consumer thread only, read after join. */
   uint32_t received;
   uint32_t errors;
@@ -91,6 +93,9 @@ static void* producer(void* arg)
     body[2] = (uint8_t)(sum >> 16);
     body[3] = (uint8_t)(sum >> 24);
     while (!tandem_ring_write_msg(st->ring, seq, body, 4 + n)) {
+      if (atomic_load_explicit(&st->abandon, memory_order_relaxed)) {
+        return NULL;
+      }
       sched_yield();
     }
   }
@@ -121,6 +126,15 @@ static void* consumer(void* arg)
       if (atomic_load_explicit(&st->producer_done, memory_order_acquire) &&
           tandem_ring_read_space(st->ring) == 0) {
         note_error(st, seq, "messages missing at the end");
+        break;
+      }
+      /* A corrupt header can claim a body that never arrives; both ends would
+       * then wait for ever. */
+      TandemRingMsgHeader header;
+      if (tandem_ring_peek(st->ring, &header, sizeof(header)) &&
+          header.size > STRESS_MAX_BODY) {
+        note_error(st, seq, "corrupt header");
+        atomic_store_explicit(&st->abandon, true, memory_order_relaxed);
         break;
       }
       sched_yield();
@@ -178,6 +192,7 @@ START_TEST(test_ring_two_threads_deliver_every_msg_in_order_intact)
   ck_assert_ptr_nonnull(st->ring);
   st->messages = message_count();
   atomic_init(&st->producer_done, false);
+  atomic_init(&st->abandon, false);
 
   const double start = now_s();
   pthread_t prod;

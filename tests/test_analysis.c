@@ -330,7 +330,8 @@ START_TEST(test_analysis_works_at_22050_and_192000_and_after_a_rate_change)
     ck_assert_msg(f.n == 6, "%.0f Hz: %u onsets", rate, f.n);
     ck_assert_int_lt(f.onset_frame[0], (int64_t)(0.02 * rate));
     for (unsigned i = 1; i < f.n; ++i) {
-      ck_assert_int_le(llabs(f.onset_frame[i] - expected[i - 1]), (long long)(0.005 * rate));
+      ck_assert_int_le(llabs(f.onset_frame[i] - expected[i - 1]),
+                       (long long)(0.005 * rate));
     }
     TandemAnalysisReadout ro;
     tandem_analysis_get(a, &ro);

@@ -45,15 +45,24 @@ static void add_note(Audio* a, int midi, double start_s, double dur_s, Timbre ti
     if (f > 0.45 * a->rate) {
       break;
     }
-    double ph_amp =
+    const double ph_amp =
         timbre == TIMBRE_SAW ? 1.0 / h : (timbre == TIMBRE_PIANO ? pow(h, -1.5) : 1.0);
     const double decay_per_s = timbre == TIMBRE_PIANO ? 0.8 + 0.6 * h : 0.0;
+    /* A rotating phasor and a per-sample decay factor: the same tone as sin() and exp()
+     * per sample, at a fraction of the cost. */
+    const double step_re = cos(2.0 * M_PI * f / a->rate),
+                 step_im = sin(2.0 * M_PI * f / a->rate);
+    const double decay_step = exp(-decay_per_s / a->rate);
+    double re = 1.0, im = 0.0, env = amp * ph_amp;
     for (size_t i = first; i < last; ++i) {
       const double t = (double)(i - first) / a->rate;
       /* 10 ms fades so that note edges do not splash across the spectrum. */
       const double edge = fmin(1.0, fmin(t, (double)(last - i) / a->rate) / 0.01);
-      a->data[i] +=
-          (float)(amp * ph_amp * edge * exp(-decay_per_s * t) * sin(2.0 * M_PI * f * t));
+      a->data[i] += (float)(env * edge * im);
+      const double next_re = re * step_re - im * step_im;
+      im = re * step_im + im * step_re;
+      re = next_re;
+      env *= decay_step;
     }
   }
 }
@@ -328,6 +337,23 @@ START_TEST(test_progression_chords_are_right_on_most_beats)
 }
 END_TEST
 
+START_TEST(test_chord_appears_without_beats_within_2_5_seconds)
+{
+  Audio a = audio_new(2.5, 44100.0);
+  add_chord(&a, 5, TANDEM_CHORD_SUS4, 0.0, 2.5, TIMBRE_PIANO, true); /* Fsus4 */
+  TandemHarmonyTracker* t = tandem_harmony_tracker_new(a.rate);
+  ck_assert_ptr_nonnull(t);
+  feed(t, &a, 1000, 0.0, NULL, NULL);
+  TandemHarmonyEstimate e;
+  tandem_harmony_tracker_get(t, &e);
+  assert_estimate_finite(&e);
+  ck_assert_msg(e.has_chord && e.chord_root == 5 && e.chord_quality == TANDEM_CHORD_SUS4,
+                "has %d root %d quality %d", e.has_chord, e.chord_root, e.chord_quality);
+  tandem_harmony_tracker_free(t);
+  free(a.data);
+}
+END_TEST
+
 /* ---- no chord ---- */
 
 static uint64_t lcg(uint64_t* s)
@@ -423,10 +449,11 @@ END_TEST
 
 START_TEST(test_any_rate_and_block_size_names_the_chord)
 {
-  static const double rates[] = {22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0};
+  static const double rates[] = {8000.0,  16000.0, 22050.0,  44100.0,
+                                 48000.0, 96000.0, 192000.0, 384000.0};
   static const uint32_t blocks[] = {1, 64, 8192};
-  const double rate = rates[_i % 6];
-  const uint32_t block = blocks[_i / 6];
+  const double rate = rates[_i % 8];
+  const uint32_t block = blocks[_i / 8];
   Audio a = audio_new(2.0, rate);
   add_chord(&a, 7, TANDEM_CHORD_DOM7, 0.0, 2.0, TIMBRE_PIANO, true); /* G7 */
   TandemHarmonyTracker* t = tandem_harmony_tracker_new(rate);
@@ -466,8 +493,8 @@ END_TEST
 
 START_TEST(test_out_of_range_rates_are_refused)
 {
-  ck_assert_ptr_null(tandem_harmony_tracker_new(8000.0));
-  ck_assert_ptr_null(tandem_harmony_tracker_new(384000.0));
+  ck_assert_ptr_null(tandem_harmony_tracker_new(7999.0));
+  ck_assert_ptr_null(tandem_harmony_tracker_new(768001.0));
   ck_assert_ptr_null(tandem_harmony_tracker_new(NAN));
   tandem_harmony_tracker_free(NULL);
 }
@@ -489,12 +516,13 @@ static Suite* harmony_suite(void)
                       TIMBRE_COUNT);
   tcase_add_loop_test(chords, test_progression_chords_are_right_on_most_beats, 0,
                       TIMBRE_COUNT);
+  tcase_add_test(chords, test_chord_appears_without_beats_within_2_5_seconds);
   tcase_add_test(chords, test_silence_and_noise_give_no_chord);
   suite_add_tcase(s, chords);
   TCase* robust = tcase_create("robustness");
   tcase_set_timeout(robust, 120);
   tcase_add_test(robust, test_nan_inf_and_denormals_do_not_poison_the_state);
-  tcase_add_loop_test(robust, test_any_rate_and_block_size_names_the_chord, 0, 18);
+  tcase_add_loop_test(robust, test_any_rate_and_block_size_names_the_chord, 0, 24);
   tcase_add_test(robust, test_dc_and_full_scale_square_give_finite_output);
   tcase_add_test(robust, test_out_of_range_rates_are_refused);
   suite_add_tcase(s, robust);

@@ -33,8 +33,8 @@ static void server_down(void)
   test_llm_server_stop(&server);
 }
 
-static void endpoint(TandemLlmEndpoint* ep, TandemLlmProviderKind kind, const char* behaviour,
-                     float timeout_s)
+static void endpoint(TandemLlmEndpoint* ep, TandemLlmProviderKind kind,
+                     const char* behaviour, float timeout_s)
 {
   memset(ep, 0, sizeof(*ep));
   ep->provider = kind;
@@ -95,6 +95,7 @@ static TandemLlmResult* run_one(TandemLlmProviderKind kind, const char* behaviou
   const uint32_t id = tandem_llm_submit(c, ctx, 77);
   ck_assert_uint_gt(id, 0);
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id, 30.0, r));
   ck_assert_uint_eq(r->tag, 77);
   tandem_llm_destroy(c);
@@ -107,38 +108,60 @@ typedef struct {
   const char* behaviour;
   float timeout_s;
   TandemLlmStatus status;
-  const char* why[TANDEM_LLM_PROVIDER_COUNT]; /* per wire format: openai, ollama, anthropic */
+  const char*
+      why[TANDEM_LLM_PROVIDER_COUNT]; /* per wire format: openai, ollama, anthropic */
 } Case;
 
 static const Case cases[] = {
-  {"ok", 5, TANDEM_LLM_STATUS_OK, {"", "", ""}},
-  {"slow2000", 0.5f, TANDEM_LLM_STATUS_FALLBACK, {"timed out", "timed out", "timed out"}},
-  {"stall", 1.0f, TANDEM_LLM_STATUS_FALLBACK, {"timed out", "timed out", "timed out"}},
-  {"e500", 5, TANDEM_LLM_STATUS_FALLBACK, {"HTTP 500", "HTTP 500", "HTTP 500"}},
-  {"e429", 5, TANDEM_LLM_STATUS_FALLBACK, {"HTTP 429", "HTTP 429", "HTTP 429"}},
-  {"e401", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"authentication failed", "authentication failed", "authentication failed"}},
-  {"echo_auth", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"authentication failed", "authentication failed", "authentication failed"}},
-  {"truncated", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"invalid JSON", "invalid JSON", "response is not JSON"}},
-  {"prose", 5, TANDEM_LLM_STATUS_FALLBACK, {"prose", "prose", "prose"}},
-  {"inject", 5, TANDEM_LLM_STATUS_FALLBACK, {"prose", "prose", "prose"}},
-  {"refusal", 5, TANDEM_LLM_STATUS_FALLBACK, {"refused", "prose", "refused"}},
-  {"length", 5, TANDEM_LLM_STATUS_FALLBACK, {"cut off", "cut off", "cut off"}},
-  {"wrong_types", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"'tick' is not a number", "'tick' is not a number", "'tick' is not a number"}},
-  {"out_of_range", 5, TANDEM_LLM_STATUS_REPAIRED, {"", "", ""}},
-  {"dup_keys", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"invalid JSON", "invalid JSON", "response is not JSON"}},
-  {"nul", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"response is not JSON", "response is not JSON", "response is not JSON"}},
-  {"deep", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"invalid JSON", "invalid JSON", "response is not JSON"}},
-  {"huge", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"larger than 256 KiB", "larger than 256 KiB", "larger than 256 KiB"}},
-  {"gzip_bomb", 5, TANDEM_LLM_STATUS_FALLBACK,
-   {"larger than 256 KiB", "larger than 256 KiB", "larger than 256 KiB"}},
+    {"ok", 5, TANDEM_LLM_STATUS_OK, {"", "", ""}},
+    {"slow2000",
+     0.5f,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"timed out", "timed out", "timed out"}},
+    {"stall", 1.0f, TANDEM_LLM_STATUS_FALLBACK, {"timed out", "timed out", "timed out"}},
+    {"e500", 5, TANDEM_LLM_STATUS_FALLBACK, {"HTTP 500", "HTTP 500", "HTTP 500"}},
+    {"e429", 5, TANDEM_LLM_STATUS_FALLBACK, {"HTTP 429", "HTTP 429", "HTTP 429"}},
+    {"e401",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"authentication failed", "authentication failed", "authentication failed"}},
+    {"echo_auth",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"authentication failed", "authentication failed", "authentication failed"}},
+    {"truncated",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"invalid JSON", "invalid JSON", "response is not JSON"}},
+    {"prose", 5, TANDEM_LLM_STATUS_FALLBACK, {"prose", "prose", "prose"}},
+    {"inject", 5, TANDEM_LLM_STATUS_FALLBACK, {"prose", "prose", "prose"}},
+    {"refusal", 5, TANDEM_LLM_STATUS_FALLBACK, {"refused", "prose", "refused"}},
+    {"length", 5, TANDEM_LLM_STATUS_FALLBACK, {"cut off", "cut off", "cut off"}},
+    {"wrong_types",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"'tick' is not a number", "'tick' is not a number", "'tick' is not a number"}},
+    {"out_of_range", 5, TANDEM_LLM_STATUS_REPAIRED, {"", "", ""}},
+    {"dup_keys",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"invalid JSON", "invalid JSON", "response is not JSON"}},
+    {"nul",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"invalid JSON", "invalid JSON", "response is not JSON"}},
+    {"deep",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"invalid JSON", "invalid JSON", "response is not JSON"}},
+    {"huge",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"larger than 256 KiB", "larger than 256 KiB", "larger than 256 KiB"}},
+    {"gzip_bomb",
+     5,
+     TANDEM_LLM_STATUS_FALLBACK,
+     {"larger than 256 KiB", "larger than 256 KiB", "larger than 256 KiB"}},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -147,7 +170,8 @@ START_TEST(test_client_names_the_outcome_of_every_scripted_behaviour)
 {
   setenv("TANDEM_API_KEY", FAKE_KEY, 1);
   const Case* k = &cases[_i / TANDEM_LLM_PROVIDER_COUNT];
-  const TandemLlmProviderKind kind = (TandemLlmProviderKind)(_i % TANDEM_LLM_PROVIDER_COUNT);
+  const TandemLlmProviderKind kind =
+      (TandemLlmProviderKind)(_i % TANDEM_LLM_PROVIDER_COUNT);
   TandemLlmResult* r = run_one(kind, k->behaviour, k->timeout_s, TANDEM_ROLE_DRUMS);
   ck_assert_msg(r->status == k->status, "%s/%s: status %s, want %s (%s)", k->behaviour,
                 tandem_llm_provider_name(kind), tandem_llm_status_name(r->status),
@@ -180,16 +204,17 @@ START_TEST(test_client_sends_schema_strict_and_key_only_in_the_auth_header)
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_OK);
   ck_assert_uint_eq(r->reply.alts[0].pattern.notes[0].kind, TANDEM_PITCH_SCALE);
   char* last = malloc(65536);
+  ck_assert_ptr_nonnull(last);
   ck_assert(test_llm_server_call(&server, "/last", NULL, last));
   switch (kind) {
   case TANDEM_LLM_OPENAI:
     ck_assert_ptr_nonnull(strstr(last, "Bearer " FAKE_KEY));
-    ck_assert_ptr_nonnull(strstr(last, "\\\"strict\\\": true"));
+    ck_assert_ptr_nonnull(strstr(last, "\\\"strict\\\":true"));
     ck_assert_ptr_nonnull(strstr(last, "json_schema"));
     break;
   case TANDEM_LLM_OLLAMA:
-    ck_assert_ptr_nonnull(strstr(last, "\\\"format\\\": {"));
-    ck_assert_ptr_nonnull(strstr(last, "\\\"stream\\\": false"));
+    ck_assert_ptr_nonnull(strstr(last, "\\\"format\\\":{"));
+    ck_assert_ptr_nonnull(strstr(last, "\\\"stream\\\":false"));
     break;
   default:
     ck_assert_ptr_nonnull(strstr(last, "\"x-api-key\": \"" FAKE_KEY));
@@ -219,6 +244,7 @@ START_TEST(test_client_reads_the_key_from_the_key_file)
   TandemLlmResult* r = run_one(TANDEM_LLM_OPENAI, "ok", 5, TANDEM_ROLE_DRUMS);
   unlink(path);
   char* last = malloc(65536);
+  ck_assert_ptr_nonnull(last);
   ck_assert(test_llm_server_call(&server, "/last", NULL, last));
   ck_assert_ptr_nonnull(strstr(last, "Bearer sk-from-file-42\""));
   free(last);
@@ -239,6 +265,7 @@ START_TEST(test_client_retries_429_after_retry_after_then_succeeds)
   const double t0 = now_ms();
   const uint32_t id = tandem_llm_submit(c, ctx, 0);
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id, 30, r));
   const double took = now_ms() - t0;
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_OK);
@@ -264,6 +291,7 @@ START_TEST(test_client_falls_back_along_the_provider_list)
   TandemPromptContext* ctx = ctx_for(TANDEM_ROLE_CHORDS, "warmer chords");
   const uint32_t id = tandem_llm_submit(c, ctx, 0);
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id, 30, r));
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_OK);
   ck_assert_str_eq(r->provider, "openai");
@@ -285,6 +313,7 @@ START_TEST(test_client_cache_hit_makes_no_network_call)
   TandemLlmClient* c = tandem_llm_create(&cfg, err, sizeof(err));
   TandemPromptContext* ctx = ctx_for(TANDEM_ROLE_DRUMS, "cache me");
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, tandem_llm_submit(c, ctx, 0), 30, r));
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_OK);
   ck_assert_uint_eq(r->reply.n_alts, 3);
@@ -313,6 +342,7 @@ START_TEST(test_client_breaker_opens_after_repeated_failures_and_probes_later)
   char err[128];
   TandemLlmClient* c = tandem_llm_create(&cfg, err, sizeof(err));
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   uint32_t attempts[4];
   for (int i = 0; i < 4; ++i) {
     if (i == 3) {
@@ -346,6 +376,7 @@ START_TEST(test_client_rate_limit_spaces_requests)
   char err[128];
   TandemLlmClient* c = tandem_llm_create(&cfg, err, sizeof(err));
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   const double t0 = now_ms();
   for (int i = 0; i < 3; ++i) {
     char text[32];
@@ -380,6 +411,7 @@ START_TEST(test_client_newer_request_supersedes_a_queued_one)
   const uint32_t id2 = tandem_llm_submit(c, b, 2);
   const uint32_t id3 = tandem_llm_submit(c, d, 3);
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id1, 30, r));
   ck_assert(!tandem_llm_wait(c, id2, 0.1, r)); /* superseded: never runs */
   ck_assert(tandem_llm_wait(c, id3, 30, r));
@@ -398,7 +430,8 @@ START_TEST(test_client_destroy_during_a_request_returns_within_200_ms)
 {
   TandemLlmConfig cfg;
   fast_config(&cfg);
-  endpoint(&cfg.endpoints[0], (TandemLlmProviderKind)_i, _i == 0 ? "slow10000" : "stall", 30);
+  endpoint(&cfg.endpoints[0], (TandemLlmProviderKind)_i, _i == 0 ? "slow10000" : "stall",
+           30);
   cfg.n_endpoints = 1;
   char err[128];
   TandemLlmClient* c = tandem_llm_create(&cfg, err, sizeof(err));
@@ -433,6 +466,7 @@ START_TEST(test_client_cancel_aborts_in_flight_and_reports_it)
   const double t0 = now_ms();
   tandem_llm_cancel(c);
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id, 5, r));
   ck_assert_double_lt(now_ms() - t0, 200.0);
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_FALLBACK);
@@ -454,6 +488,7 @@ START_TEST(test_client_refuses_plain_http_to_other_hosts_and_reports_off)
   ck_assert(!tandem_llm_enabled(c));
   TandemPromptContext* ctx = ctx_for(TANDEM_ROLE_DRUMS, "x");
   TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, tandem_llm_submit(c, ctx, 0), 5, r));
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_ERROR);
   ck_assert_ptr_nonnull(strstr(r->error, "no language model configured"));
@@ -506,8 +541,8 @@ static Suite* suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_client_names_the_outcome_of_every_scripted_behaviour, 0,
                       (int)(N_CASES * TANDEM_LLM_PROVIDER_COUNT));
-  tcase_add_loop_test(tc, test_client_sends_schema_strict_and_key_only_in_the_auth_header, 0,
-                      TANDEM_LLM_PROVIDER_COUNT);
+  tcase_add_loop_test(tc, test_client_sends_schema_strict_and_key_only_in_the_auth_header,
+                      0, TANDEM_LLM_PROVIDER_COUNT);
   tcase_add_test(tc, test_client_reads_the_key_from_the_key_file);
   tcase_add_test(tc, test_client_retries_429_after_retry_after_then_succeeds);
   tcase_add_test(tc, test_client_falls_back_along_the_provider_list);

@@ -55,13 +55,14 @@ START_TEST(test_prompt_user_part_carries_the_analysis)
   const json_t* track = json_object_get(j, "track");
   ck_assert_str_eq(json_string_value(json_object_get(j, "role")), "bass");
   ck_assert_str_eq(json_string_value(json_object_get(track, "meter")), "4/4");
-  ck_assert_float_eq_tol(json_number_value(json_object_get(track, "tempo_bpm")), 96.0, 0.01);
+  ck_assert_float_eq_tol(json_number_value(json_object_get(track, "tempo_bpm")), 96.0,
+                         0.01);
   ck_assert_str_eq(json_string_value(json_object_get(track, "key")), "A minor");
   const json_t* chords = json_object_get(track, "chords_last_bars");
   ck_assert_uint_eq(json_array_size(chords), 2);
   ck_assert_str_eq(json_string_value(json_array_get(chords, 0)), "Am");
   const json_t* kick =
-    json_object_get(json_object_get(track, "onsets_last_2_bars_16ths"), "kick");
+      json_object_get(json_object_get(track, "onsets_last_2_bars_16ths"), "kick");
   ck_assert_str_eq(json_string_value(json_array_get(kick, 1)), "x.......x.......");
   ck_assert_str_eq(json_string_value(json_object_get(track, "section")), "chorus");
   ck_assert_str_eq(json_string_value(json_object_get(j, "request")),
@@ -117,8 +118,11 @@ START_TEST(test_prompt_includes_style_current_pattern_and_history)
   c->style.ghost_prob = 0.3f;
   c->has_current = true;
   tandem_pattern_init(&c->current, TANDEM_ROLE_BASS, 2, 4, 4);
-  const TandemNote n = {.tick = TANDEM_PPQ, .length = TANDEM_PPQ / 2, .kind = TANDEM_PITCH_SCALE,
-                        .degree = 4, .velocity = 99};
+  const TandemNote n = {.tick = TANDEM_PPQ,
+                        .length = TANDEM_PPQ / 2,
+                        .kind = TANDEM_PITCH_SCALE,
+                        .degree = 4,
+                        .velocity = 99};
   tandem_pattern_add(&c->current, &n);
   for (int i = 0; i < 12; ++i) {
     char rq[32];
@@ -130,11 +134,14 @@ START_TEST(test_prompt_includes_style_current_pattern_and_history)
   json_t* j = user_json(c, &system);
   const json_t* style = json_object_get(j, "style");
   ck_assert_str_eq(json_string_value(json_object_get(style, "name")), "funk");
-  ck_assert_float_eq_tol(json_number_value(json_object_get(style, "swing_pct")), 58.0, 0.01);
+  ck_assert_float_eq_tol(json_number_value(json_object_get(style, "swing_pct")), 58.0,
+                         0.01);
   const json_t* notes = json_object_get(json_object_get(j, "current_pattern"), "notes");
   ck_assert_uint_eq(json_array_size(notes), 1);
-  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(notes, 0), "tick")), 480);
-  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(notes, 0), "degree")), 4);
+  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(notes, 0), "tick")),
+                   480);
+  ck_assert_int_eq(
+      json_integer_value(json_object_get(json_array_get(notes, 0), "degree")), 4);
   const json_t* hist = json_object_get(j, "history");
   ck_assert_uint_eq(json_array_size(hist), TANDEM_LLM_HISTORY);
   ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0), "request")),
@@ -153,10 +160,10 @@ START_TEST(test_schema_is_strict_and_role_specific)
   ck_assert_ptr_nonnull(b);
   ck_assert(json_is_false(json_object_get(d, "additionalProperties")));
   const json_t* alt = json_object_get(
-    json_object_get(json_object_get(d, "properties"), "alternatives"), "items");
+      json_object_get(json_object_get(d, "properties"), "alternatives"), "items");
   ck_assert(json_is_false(json_object_get(alt, "additionalProperties")));
   const json_t* note = json_object_get(
-    json_object_get(json_object_get(alt, "properties"), "notes"), "items");
+      json_object_get(json_object_get(alt, "properties"), "notes"), "items");
   const json_t* pitch = json_object_get(json_object_get(note, "properties"), "pitch");
   ck_assert_int_eq(json_integer_value(json_object_get(pitch, "minimum")), 35);
   ck_assert_uint_eq(json_array_size(json_object_get(note, "required")), 4);

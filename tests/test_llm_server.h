@@ -3,7 +3,7 @@
  * The server script comes from $TANDEM_LLM_TEST_SERVER and the interpreter from
  * $TANDEM_PYTHON (default "python3").  It binds 127.0.0.1 on a free port and
  * reports it; tests build URLs as http://127.0.0.1:PORT/<behaviour>.
- * Header-only (static functions) so that each test program stays one file.
+ * Header-only (static inline functions) so that each test program stays one file.
  */
 #ifndef TANDEM_TEST_LLM_SERVER_H
 #define TANDEM_TEST_LLM_SERVER_H
@@ -24,7 +24,7 @@ typedef struct {
 } TestLlmServer;
 
 /* Starts the server; returns false if it did not report a port within 10 s. */
-static bool test_llm_server_start(TestLlmServer* s)
+static inline bool test_llm_server_start(TestLlmServer* s)
 {
   const char* script = getenv("TANDEM_LLM_TEST_SERVER");
   const char* python = getenv("TANDEM_PYTHON");
@@ -63,7 +63,7 @@ static bool test_llm_server_start(TestLlmServer* s)
   return s->port > 0;
 }
 
-static void test_llm_server_stop(TestLlmServer* s)
+static inline void test_llm_server_stop(TestLlmServer* s)
 {
   if (s->pid > 0) {
     kill(s->pid, SIGTERM);
@@ -72,7 +72,7 @@ static void test_llm_server_stop(TestLlmServer* s)
   }
 }
 
-static size_t test_llm_collect(char* data, size_t size, size_t n, void* user)
+static inline size_t test_llm_collect(char* data, size_t size, size_t n, void* user)
 {
   char* buf = user;
   const size_t have = strlen(buf);
@@ -85,8 +85,8 @@ static size_t test_llm_collect(char* data, size_t size, size_t n, void* user)
 }
 
 /* GET or POST (body non-NULL) to a server path; the reply goes to out (64 KiB). */
-static bool test_llm_server_call(const TestLlmServer* s, const char* path, const char* body,
-                                 char* out)
+static inline bool test_llm_server_call(const TestLlmServer* s, const char* path,
+                                        const char* body, char* out)
 {
   char url[256];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
@@ -108,7 +108,7 @@ static bool test_llm_server_call(const TestLlmServer* s, const char* path, const
 }
 
 /* Requests the server has seen since the last reset, or -1. */
-static long test_llm_server_requests(const TestLlmServer* s)
+static inline long test_llm_server_requests(const TestLlmServer* s)
 {
   char* out = malloc(65536);
   if (!out || !test_llm_server_call(s, "/stats", NULL, out)) {

@@ -134,8 +134,8 @@ START_TEST(test_onset_reports_within_20ms_of_the_onset)
   long expected[8];
   for (int i = 0; i < 8; ++i) {
     expected[i] = (long)(0.1 * rate) + i * 16001L;
-    add_hit(x, len, expected[i], i % 3 == 0 ? KICK : (i % 3 == 1 ? SNARE : HAT), 0.7, rate,
-            &rng);
+    add_hit(x, len, expected[i], i % 3 == 0 ? KICK : (i % 3 == 1 ? SNARE : HAT), 0.7,
+            rate, &rng);
   }
   TandemOnset* o = tandem_onset_new(rate);
   Found f;
@@ -188,7 +188,8 @@ START_TEST(test_onset_sensitivity_is_monotonic_and_reaches_ghost_notes)
   /* Loud snares with ever quieter ghost hits between them, on a -60 dB floor. */
   for (int i = 0; i < 24; ++i) {
     const long at = (long)(0.1 * rate) + i * 11000L;
-    const double amp = (i % 2 == 0) ? 0.8 : 0.8 * pow(10.0, -(10.0 + 2.5 * (i / 2)) / 20.0);
+    const double amp =
+        (i % 2 == 0) ? 0.8 : 0.8 * pow(10.0, -(10.0 + 2.5 * (i / 2)) / 20.0);
     add_hit(x, len, at, SNARE, amp, rate, &rng);
   }
   for (long i = 0; i < len; ++i) {
@@ -220,8 +221,8 @@ START_TEST(test_onset_steady_signals_give_no_onsets_after_their_start)
   const double rate = 48000.0;
   const long len = (long)(3 * rate);
   const long start_grace = (long)(0.05 * rate);
-  static const char* names[] = {"sine", "full-scale square", "DC", "white noise",
-                                "two beating sines", "low 40 Hz sine"};
+  static const char* names[] = {"sine",        "full-scale square", "DC",
+                                "white noise", "two beating sines", "low 40 Hz sine"};
   for (int kind = 0; kind < 6; ++kind) {
     float* x = make_signal(len);
     uint64_t rng = 11;
@@ -229,12 +230,24 @@ START_TEST(test_onset_steady_signals_give_no_onsets_after_their_start)
       const double t = i / rate;
       double v = 0.0;
       switch (kind) {
-      case 0: v = 0.5 * sin(2.0 * M_PI * 440.0 * t); break;
-      case 1: v = sin(2.0 * M_PI * 110.0 * t) >= 0.0 ? 1.0 : -1.0; break;
-      case 2: v = 0.7; break;
-      case 3: v = 0.3 * noise(&rng); break;
-      case 4: v = 0.3 * sin(2.0 * M_PI * 440.0 * t) + 0.3 * sin(2.0 * M_PI * 443.0 * t); break;
-      case 5: v = 0.8 * sin(2.0 * M_PI * 40.0 * t); break;
+      case 0:
+        v = 0.5 * sin(2.0 * M_PI * 440.0 * t);
+        break;
+      case 1:
+        v = sin(2.0 * M_PI * 110.0 * t) >= 0.0 ? 1.0 : -1.0;
+        break;
+      case 2:
+        v = 0.7;
+        break;
+      case 3:
+        v = 0.3 * noise(&rng);
+        break;
+      case 4:
+        v = 0.3 * sin(2.0 * M_PI * 440.0 * t) + 0.3 * sin(2.0 * M_PI * 443.0 * t);
+        break;
+      case 5:
+        v = 0.8 * sin(2.0 * M_PI * 40.0 * t);
+        break;
       }
       x[i] = (float)v;
     }
@@ -315,7 +328,8 @@ START_TEST(test_onset_clicks_within_5ms_at_22050_and_192000)
     ck_assert_ptr_nonnull(o);
     Found f;
     run_detector(o, x, len, 64, &f);
-    assert_matches(&f, expected, 9, (long)(0.005 * rate), rate < 30000 ? "22050" : "192000");
+    assert_matches(&f, expected, 9, (long)(0.005 * rate),
+                   rate < 30000 ? "22050" : "192000");
     tandem_onset_free(o);
     free(x);
   }

@@ -121,6 +121,8 @@ typedef struct {
   LV2_Atom_Sequence* notify;
   uint32_t notify_capacity;
   float enabled;
+  uint32_t last_frames; /* length of the last block run */
+  unsigned midi_seen;   /* MIDI events checked by rig_assert_notify_valid */
   LV2_Atom_Forge forge; /* writes the control sequence */
   LV2_Atom_Forge_Frame control_frame;
 } Rig;
@@ -188,6 +190,7 @@ static void rig_cycle(Rig* rig, uint32_t n_frames)
 {
   rig->notify->atom.type = rig->uris.atom_Chunk;
   rig->notify->atom.size = rig->notify_capacity;
+  rig->last_frames = n_frames;
   lvth_host_cycle(rig->host, n_frames);
   lvth_host_run_worker(rig->host);
   /* Consumed: the next cycle gets an empty control sequence. */
@@ -195,10 +198,54 @@ static void rig_cycle(Rig* rig, uint32_t n_frames)
   rig->control->atom.size = sizeof(LV2_Atom_Sequence_Body);
 }
 
+/* Bytes in a channel voice message with this status byte. */
+static uint32_t midi_message_size(uint8_t status)
+{
+  const uint8_t kind = status & 0xf0;
+  return (kind == 0xc0 || kind == 0xd0) ? 2 : 3;
+}
+
+/* The notify sequence is well formed, and every MIDI event in it is one complete
+ * channel message timed inside the block. */
 static void rig_assert_notify_valid(Rig* rig)
 {
   const char* fault = lvth_sequence_fault(the_world(), rig->notify, rig->notify_capacity);
   ck_assert_msg(fault == NULL, "notify: %s", fault ? fault : "");
+  const LV2_Atom_Sequence* seq = rig->notify;
+  for (const LV2_Atom_Event* ev = lv2_atom_sequence_begin(&seq->body);
+       !lv2_atom_sequence_is_end(&seq->body, seq->atom.size, ev);
+       ev = lv2_atom_sequence_next(ev)) {
+    if (ev->body.type != rig->uris.midi_MidiEvent) {
+      continue;
+    }
+    const uint8_t* msg = (const uint8_t*)LV2_ATOM_BODY_CONST(&ev->body);
+    ck_assert_msg(ev->time.frames >= 0 && (ev->time.frames < (int64_t)rig->last_frames ||
+                                           ev->time.frames == 0),
+                  "MIDI event at frame %lld in a block of %u", (long long)ev->time.frames,
+                  rig->last_frames);
+    ++rig->midi_seen;
+    ck_assert_uint_ge(ev->body.size, 1);
+    ck_assert_msg(msg[0] >= 0x80 && msg[0] < 0xf0, "MIDI status byte 0x%02x", msg[0]);
+    ck_assert_uint_eq(ev->body.size, midi_message_size(msg[0]));
+    for (uint32_t i = 1; i < ev->body.size; ++i) {
+      ck_assert_msg(msg[i] < 0x80, "MIDI data byte %u is 0x%02x", i, msg[i]);
+    }
+  }
+}
+
+/* Every control output with a declared range holds a finite value inside it. */
+static void rig_assert_outputs_in_range(Rig* rig)
+{
+  LvthPortInfo info;
+  for (uint32_t i = 0; lvth_host_port_info(rig->host, i, &info); ++i) {
+    if (!info.is_control || info.is_input || !info.has_range) {
+      continue;
+    }
+    const float v = *info.value;
+    ck_assert_msg(isfinite(v) && v >= info.minimum && v <= info.maximum,
+                  "output %s = %g, outside [%g, %g]", info.symbol, (double)v,
+                  (double)info.minimum, (double)info.maximum);
+  }
 }
 
 /* Finds the status text in a patch:Set on notify.  Returns false if none. */
@@ -286,13 +333,30 @@ static void assert_bits_equal(const float* a, const float* b, uint32_t n,
 
 /* Runs one block through the plugin, in place or not, and checks the output
  * bit by bit against the input. */
-static void check_pass_through(Rig* rig, uint32_t n, bool in_place, uint64_t seed)
+/* Noise in [-0.5, 0.5) with a loud click every 12000 frames: music-like input
+ * that gives the analysis something to find. */
+static void fill_clicky_noise(float* buf, uint32_t n, uint64_t seed)
+{
+  uint64_t rng = seed | 1u;
+  for (uint32_t i = 0; i < n; ++i) {
+    buf[i] = (float)next_random(&rng) / 4294967296.0f - 0.5f;
+    if ((seed * 1024u + i) % 12000u < 32u) {
+      buf[i] = 0.95f;
+    }
+  }
+}
+
+static void pass_through(Rig* rig, uint32_t n, bool in_place, uint64_t seed, bool awkward)
 {
   float* expected = malloc((n ? n : 1) * sizeof(float));
   float* in = malloc((n ? n : 1) * sizeof(float));
   float* out = malloc((n ? n : 1) * sizeof(float));
   ck_assert(expected && in && out);
-  fill_awkward_audio(expected, n, seed);
+  if (awkward) {
+    fill_awkward_audio(expected, n, seed);
+  } else {
+    fill_clicky_noise(expected, n, seed);
+  }
   memcpy(in, expected, n * sizeof(float));
   /* A different pattern in out, so that "out was not written" fails. */
   fill_awkward_audio(out, n, seed ^ 0x5555u);
@@ -312,6 +376,13 @@ static void check_pass_through(Rig* rig, uint32_t n, bool in_place, uint64_t see
   free(expected);
   free(in);
   free(out);
+}
+
+/* Runs one block of random bit patterns (denormals, NaN, Inf included) through
+ * the plugin, in place or not, and checks the output bit by bit. */
+static void check_pass_through(Rig* rig, uint32_t n, bool in_place, uint64_t seed)
+{
+  pass_through(rig, n, in_place, seed, true);
 }
 
 /* ---- Forge helpers for control events ---- */
@@ -1065,6 +1136,87 @@ START_TEST(test_odd_patch_set_messages_are_ignored_and_status_stays_read_only)
 END_TEST
 
 /* ======================================================================== */
+/* Control ports                                                            */
+/* ======================================================================== */
+
+static void start_rolling(Rig* rig, double bpm)
+{
+  rig_control_begin(rig);
+  const Position rolling = {.has_bpm = true,
+                            .bpm = bpm,
+                            .has_speed = true,
+                            .speed = 1,
+                            .has_frame = true,
+                            .has_bar = true,
+                            .has_bar_beat = true,
+                            .has_bpb = true,
+                            .bpb = 4};
+  forge_position(rig, 0, &rolling);
+  rig_control_end(rig);
+}
+
+START_TEST(test_plays_midi_and_outputs_stay_in_range_through_nan_and_inf_input)
+{
+  Rig* rig = rig_new(48000.0, 1024, LVTH_FEATURES_ALL);
+  start_rolling(rig, 128);
+  /* Clean input, then garbage, then clean again: outputs must recover too. */
+  for (int i = 0; i < 240; ++i) {
+    const bool awkward = i >= 80 && i < 160;
+    pass_through(rig, 1024, i % 2 == 0, (uint64_t)i, awkward);
+    rig_assert_notify_valid(rig);
+    rig_assert_outputs_in_range(rig);
+  }
+  /* Default controls and a rolling host: the part must have started playing. */
+  ck_assert_msg(rig->midi_seen > 0, "no MIDI in 5 s of a rolling transport");
+  rig_free(rig);
+}
+END_TEST
+
+/* Sets every control input to one kind of value.  export stays off: it writes
+ * files, which a test must not do in the source or build tree. */
+static void set_all_controls(Rig* rig, int setting)
+{
+  static const float specials[] = {NAN, INFINITY, -INFINITY, -1e9f, 1e9f};
+  LvthPortInfo info;
+  for (uint32_t i = 0; lvth_host_port_info(rig->host, i, &info); ++i) {
+    if (!info.is_control || !info.is_input || !strcmp(info.symbol, "export")) {
+      continue;
+    }
+    float v = info.default_value;
+    if (setting == 0) {
+      v = info.minimum;
+    } else if (setting == 1) {
+      v = info.maximum;
+    } else if (setting == 2) {
+      v = 0.5f * (info.minimum + info.maximum) + 0.37f; /* between the steps */
+    } else {
+      v = specials[setting - 3];
+    }
+    *info.value = v;
+  }
+}
+
+START_TEST(test_control_inputs_at_extremes_keep_audio_midi_and_outputs_sane)
+{
+  static const char* const names[] = {"minimum", "maximum", "off-step", "NaN",
+                                      "+Inf",    "-Inf",    "-1e9",     "1e9"};
+  for (int setting = 0; setting < 8; ++setting) {
+    Rig* rig = rig_new(48000.0, 1024, LVTH_FEATURES_ALL);
+    set_all_controls(rig, setting);
+    start_rolling(rig, 128);
+    for (int i = 0; i < 120; ++i) {
+      pass_through(rig, 1024, i % 2 == 0, (uint64_t)i, i % 16 == 15);
+      rig_assert_notify_valid(rig);
+      ck_assert_msg(lvth_host_log(rig->host)->error == 0, "controls at %s: %s",
+                    names[setting], lvth_host_log(rig->host)->last);
+    }
+    rig_assert_outputs_in_range(rig);
+    rig_free(rig);
+  }
+}
+END_TEST
+
+/* ======================================================================== */
 /* State                                                                    */
 /* ======================================================================== */
 
@@ -1195,9 +1347,18 @@ START_TEST(test_state_restore_warns_about_newer_or_mistyped_version)
   Rig* a = rig_new(48000.0, 256, LVTH_FEATURES_ALL);
   char* text = save_state_string(a, 1.0f);
   rig_free(a);
-  /* lilv writes an atom:Int as an xsd:int literal. */
-  char* newer = replace_once(text, "\"1\"^^xsd:int", "\"99\"^^xsd:int");
-  char* typed = replace_once(text, "\"1\"^^xsd:int", "\"one\"");
+  /* lilv writes the atom:Int version as <...#stateVersion> "N"^^xsd:int. */
+  const char* key = "stateVersion> ";
+  const char* at = strstr(text, key);
+  ck_assert_msg(at != NULL, "no state version in:\n%s", text);
+  at += strlen(key);
+  const char* end = strstr(at, "^^xsd:int");
+  ck_assert_msg(end != NULL && end - at < 16, "version is not an xsd:int in:\n%s", text);
+  char literal[32];
+  memcpy(literal, at, (size_t)(end - at) + strlen("^^xsd:int"));
+  literal[(size_t)(end - at) + strlen("^^xsd:int")] = '\0';
+  char* newer = replace_once(text, literal, "\"2000000000\"^^xsd:int");
+  char* typed = replace_once(text, literal, "\"one\"");
   char* none = replace_once(text, "stateVersion>", "unknownKey>");
 
   struct {
@@ -1376,6 +1537,12 @@ static Suite* plugin_suite(void)
   tcase_add_test(tc, test_odd_time_positions_are_accepted);
   tcase_add_test(tc, test_truncated_and_garbage_events_are_rejected_safely);
   tcase_add_test(tc, test_odd_patch_set_messages_are_ignored_and_status_stays_read_only);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("controls");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_plays_midi_and_outputs_stay_in_range_through_nan_and_inf_input);
+  tcase_add_test(tc, test_control_inputs_at_extremes_keep_audio_midi_and_outputs_sane);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("state");

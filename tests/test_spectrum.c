@@ -43,7 +43,7 @@ static int loudest_band(const float* bands)
 START_TEST(test_spectrum_sine_lands_in_its_band_at_every_rate)
 {
   static const double rates[] = {22050.0, 44100.0, 48000.0, 96000.0, 192000.0};
-  static const double freqs[TANDEM_N_BANDS] = {35.0,   150.0,  370.0,  1000.0,
+  static const double freqs[TANDEM_N_BANDS] = {35.0,   150.0,  370.0, 1000.0,
                                                3000.0, 5000.0, 9000.0};
   for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); ++r) {
     TandemSpectrum* s = tandem_spectrum_new(rates[r], 40.0, 10.0);
@@ -101,7 +101,8 @@ START_TEST(test_spectrum_flux_is_zero_when_steady_and_high_on_a_level_step)
   feed_sine(s, 48000.0, 440.0, 0.1, 48000, &pos);
   ck_assert_float_le(tandem_spectrum_flux(s), 0.01f);
   /* One hop after the level jumps tenfold the frame holds part of the louder signal. */
-  unsigned frames = feed_sine(s, 48000.0, 440.0, 1.0, tandem_spectrum_hop_frames(s), &pos);
+  unsigned frames =
+      feed_sine(s, 48000.0, 440.0, 1.0, tandem_spectrum_hop_frames(s), &pos);
   ck_assert_uint_eq(frames, 1);
   ck_assert_float_ge(tandem_spectrum_flux(s), 0.5f);
   tandem_spectrum_free(s);

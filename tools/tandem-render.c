@@ -105,6 +105,8 @@ typedef struct {
   int n_sets;
   const char* preset;
   int variations;
+  const char* feedback[MAX_SETS]; /* --feedback KIND@BAR as given */
+  int n_feedback;
   bool freewheel;
   double tail_s;
   bool quiet;
@@ -1214,6 +1216,52 @@ static bool run_block(Host* h, Render* r, LilvInstance* inst, Worker* w, PortBuf
   return true;
 }
 
+static int find_control_input(const Host* h, const char* symbol);
+static bool parse_whole(const char* text, double lo, double hi, double* out);
+
+/* A trigger port pressed at one frame (--feedback). */
+typedef struct {
+  int port;
+  uint64_t frame;
+} Press;
+
+/* Resolves --feedback KIND@BAR into ports and frames.  Returns how many, or -1
+ * after printing one line. */
+static int feedback_presses(const Host* h, Press* out)
+{
+  for (int i = 0; i < h->opt.n_feedback; ++i) {
+    const char* arg = h->opt.feedback[i];
+    const char* at = strchr(arg, '@');
+    char kind[32];
+    double bar = 0.0;
+    if (!at || (size_t)(at - arg) >= sizeof(kind) ||
+        !parse_whole(at + 1, 0.0, 1e6, &bar)) {
+      fail_line("--feedback takes KIND@BAR (like@4, dislike@8, reset@0), not '%s'", arg);
+      return -1;
+    }
+    memcpy(kind, arg, (size_t)(at - arg));
+    kind[at - arg] = '\0';
+    const char* symbol = !strcmp(kind, "reset") ? "reset_learning" : kind;
+    if (strcmp(symbol, "like") && strcmp(symbol, "dislike") &&
+        strcmp(symbol, "reset_learning")) {
+      fail_line("--feedback: '%s' is not like, dislike or reset", kind);
+      return -1;
+    }
+    if (!h->opt.has_bpm) {
+      fail_line("--feedback needs --bpm, so that bars have a place in the file");
+      return -1;
+    }
+    out[i].port = find_control_input(h, symbol);
+    if (out[i].port < 0) {
+      fail_line("--feedback: the plugin has no '%s' control", symbol);
+      return -1;
+    }
+    const double beat_s = 60.0 / h->opt.bpm * 4.0 / h->opt.meter_den;
+    out[i].frame = (uint64_t)llround(bar * h->opt.meter_num * beat_s * h->rate);
+  }
+  return h->opt.n_feedback;
+}
+
 /* Renders the whole input once into r->output.  Returns false after printing
  * one line on failure. */
 static bool render_once(Host* h, Render* r)
@@ -1273,11 +1321,21 @@ static bool render_once(Host* h, Render* r)
   bool first = true;
   bool failed = false;
   uint64_t pos = 0;
+  Press presses[MAX_SETS];
+  const int n_presses = feedback_presses(h, presses);
+  if (n_presses < 0) {
+    failed = true;
+  }
   while (pos < total && !failed) {
     const uint32_t n =
         (uint32_t)(total - pos < h->opt.block ? total - pos : h->opt.block);
     for (uint32_t i = 0; i < n; ++i) {
       b.audio_in[i] = pos + i < h->audio_frames ? h->audio[pos + i] : 0.0f;
+    }
+    /* A trigger is on for the one block that holds its bar line. */
+    for (int k = 0; k < n_presses; ++k) {
+      const bool on = presses[k].frame >= pos && presses[k].frame < pos + n;
+      b.control_values[presses[k].port] = on ? 1.0f : 0.0f;
     }
     const bool changed = h->opt.has_bpm && !transport_equal(&ts, &sent);
     failed = !run_block(h, r, inst, &w, &b, &forge, n, (int64_t)pos, &ts, changed, first);
@@ -1679,10 +1737,26 @@ static bool control_value(Host* h, int port, const char* option, const char* tex
         ++partial;
         partial_value = value;
       }
-      if (len + 1 < sizeof(known)) {
-        len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "",
-                                shown);
+    }
+    /* Listed in value order, as a host's menu shows them. */
+    double listed = -INFINITY;
+    for (;;) {
+      const char* next = NULL;
+      double next_value = INFINITY;
+      LILV_FOREACH (scale_points, i, points) {
+        const LilvScalePoint* sp = lilv_scale_points_get(points, i);
+        const double value = lilv_node_as_float(lilv_scale_point_get_value(sp));
+        if (value > listed && value < next_value) {
+          next_value = value;
+          next = lilv_node_as_string(lilv_scale_point_get_label(sp));
+        }
       }
+      if (!next || len + 1 >= sizeof(known)) {
+        break;
+      }
+      len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "",
+                              next);
+      listed = next_value;
     }
     lilv_scale_points_free(points);
     if (!found && partial == 1) {
@@ -1904,6 +1978,8 @@ static void usage(FILE* out)
       "      --llm-provider P     openai, anthropic or ollama\n"
       "      --set SYMBOL=VALUE   set any input control port (repeatable)\n"
       "      --preset URI|LABEL   load one of the plugin's presets first\n"
+      "      --feedback KIND@BAR  press like, dislike or reset (reset_learning) at the\n"
+      "                           start of bar BAR (from 0; needs --bpm; repeatable)\n"
       "      --block N            frames per run() call, 1 to 8192 (default 512)\n"
       "      --rate HZ            run the plugin at HZ; a file at another rate is\n"
       "                           resampled (windowed sinc)\n"
@@ -1934,6 +2010,7 @@ enum {
   OPT_RATE,
   OPT_SET,
   OPT_PRESET,
+  OPT_FEEDBACK,
   OPT_VARIATIONS,
   OPT_FREEWHEEL,
   OPT_TAIL,
@@ -1965,6 +2042,7 @@ static int parse_args(int argc, char** argv, Options* o)
       {"rate", required_argument, NULL, OPT_RATE},
       {"set", required_argument, NULL, OPT_SET},
       {"preset", required_argument, NULL, OPT_PRESET},
+      {"feedback", required_argument, NULL, OPT_FEEDBACK},
       {"variations", required_argument, NULL, OPT_VARIATIONS},
       {"freewheel", no_argument, NULL, OPT_FREEWHEEL},
       {"tail", required_argument, NULL, OPT_TAIL},
@@ -2094,6 +2172,13 @@ static int parse_args(int argc, char** argv, Options* o)
       break;
     case OPT_PRESET:
       o->preset = optarg;
+      break;
+    case OPT_FEEDBACK:
+      if (o->n_feedback == MAX_SETS) {
+        fail_line("too many --feedback options (at most %d)", MAX_SETS);
+        return EXIT_USAGE;
+      }
+      o->feedback[o->n_feedback++] = optarg;
       break;
     case OPT_VARIATIONS:
       if (!parse_whole(optarg, 1.0, 1000.0, &v)) {

@@ -29,6 +29,9 @@ run_suite() { # run_suite BUILD_DIR LABEL MESON_SETUP_ARGS...
   return $rc
 }
 
+# A UBSan report must fail the test that caused it, not just print.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
 status=0
 run_suite build "plain build" -Dbuildtype=debugoptimized -Db_sanitize=none || status=1
 if [ "${TANDEM_TEST_QUICK:-0}" != 1 ]; then

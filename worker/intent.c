@@ -32,33 +32,44 @@ static const struct {
   const char* words;
   Modifier mod;
 } forms[] = {
-  {"half time", M_HALF},      {"half-time", M_HALF},         {"halftime", M_HALF},
-  {"double time", M_DOUBLE},  {"double-time", M_DOUBLE},     {"doubletime", M_DOUBLE},
-  {"ghost notes", M_GHOST},   {"ghost note", M_GHOST},       {"ghosts", M_GHOST},
-  {"ghost", M_GHOST},         {"harder", M_HARDER},          {"hard", M_HARDER},
-  {"louder", M_HARDER},       {"heavier", M_HARDER},         {"punchier", M_HARDER},
-  {"softer", M_SOFTER},       {"soft", M_SOFTER},            {"quieter", M_SOFTER},
-  {"gentler", M_SOFTER},      {"darker", M_DARKER},          {"dark", M_DARKER},
-  {"lower", M_DARKER},        {"brighter", M_BRIGHTER},      {"bright", M_BRIGHTER},
-  {"higher", M_BRIGHTER},     {"busier", M_BUSIER},          {"busy", M_BUSIER},
-  {"complex", M_COMPLEX},     {"complicated", M_COMPLEX},    {"intricate", M_COMPLEX},
-  {"simpler", M_SIMPLER},     {"simple", M_SIMPLER},         {"groovier", M_GROOVIER},
-  {"groovy", M_GROOVIER},     {"funkier", M_GROOVIER},       {"swing", M_SWING},
-  {"swingier", M_SWING},      {"swung", M_SWING},            {"shuffle", M_SWING},
-  {"straighter", M_STRAIGHTER}, {"straight", M_STRAIGHTER},  {"fill", M_FILL},
-  {"fills", M_FILL},          {"sparser", M_SPARSER},        {"sparse", M_SPARSER},
-  {"fewer notes", M_SPARSER}, {"less notes", M_SPARSER},     {"denser", M_DENSER},
-  {"dense", M_DENSER},        {"more notes", M_DENSER},
+    {"half time", M_HALF},      {"half-time", M_HALF},
+    {"halftime", M_HALF},       {"double time", M_DOUBLE},
+    {"double-time", M_DOUBLE},  {"doubletime", M_DOUBLE},
+    {"ghost notes", M_GHOST},   {"ghost note", M_GHOST},
+    {"ghosts", M_GHOST},        {"ghost", M_GHOST},
+    {"harder", M_HARDER},       {"hard", M_HARDER},
+    {"louder", M_HARDER},       {"heavier", M_HARDER},
+    {"punchier", M_HARDER},     {"softer", M_SOFTER},
+    {"soft", M_SOFTER},         {"quieter", M_SOFTER},
+    {"gentler", M_SOFTER},      {"darker", M_DARKER},
+    {"dark", M_DARKER},         {"lower", M_DARKER},
+    {"brighter", M_BRIGHTER},   {"bright", M_BRIGHTER},
+    {"higher", M_BRIGHTER},     {"busier", M_BUSIER},
+    {"busy", M_BUSIER},         {"complex", M_COMPLEX},
+    {"complicated", M_COMPLEX}, {"intricate", M_COMPLEX},
+    {"simpler", M_SIMPLER},     {"simple", M_SIMPLER},
+    {"groovier", M_GROOVIER},   {"groovy", M_GROOVIER},
+    {"funkier", M_GROOVIER},    {"swing", M_SWING},
+    {"swingier", M_SWING},      {"swung", M_SWING},
+    {"shuffle", M_SWING},       {"straighter", M_STRAIGHTER},
+    {"straight", M_STRAIGHTER}, {"fill", M_FILL},
+    {"fills", M_FILL},          {"sparser", M_SPARSER},
+    {"sparse", M_SPARSER},      {"fewer notes", M_SPARSER},
+    {"less notes", M_SPARSER},  {"denser", M_DENSER},
+    {"dense", M_DENSER},        {"more notes", M_DENSER},
 };
 
 /* Words that carry no request of their own. */
 static const char* const fillers[] = {
-  "make", "it", "the", "a", "an", "bit", "little", "lot", "please", "and", "with", "add",
-  "some", "more", "much", "slightly", "way", "bassline", "bass", "line", "drums", "drum",
-  "beat", "groove", "part", "chords", "melody", "pattern", "feel", "play", "give", "me",
-  "us", "can", "you", "could", "go", "to", "of", "in", "on", "this", "that", "be", "make",
-  "sound", "notes", "too", "very", "really", "less", "no", "fewer", "not", "so", "just",
-  "keep", "bars", "bar", "at", "end", "put", "get", "try", "let's", "lets", "now", "again",
+    "make",   "it",       "the",    "a",       "an",    "bit",   "little", "lot",
+    "please", "and",      "with",   "add",     "some",  "more",  "much",   "slightly",
+    "way",    "bassline", "bass",   "line",    "drums", "drum",  "beat",   "groove",
+    "part",   "chords",   "melody", "pattern", "feel",  "play",  "give",   "me",
+    "us",     "can",      "you",    "could",   "go",    "to",    "of",     "in",
+    "on",     "this",     "that",   "be",      "make",  "sound", "notes",  "too",
+    "very",   "really",   "less",   "no",      "fewer", "not",   "so",     "just",
+    "keep",   "bars",     "bar",    "at",      "end",   "put",   "get",    "try",
+    "let's",  "lets",     "now",    "again",
 };
 
 static bool is_filler(const char* w)
@@ -183,7 +194,8 @@ bool tandem_intent_parse(const char* text, TandemIntent* out)
       int k = 0;
       char* save = NULL;
       bool ok = true;
-      for (char* part = strtok_r(form, " ", &save); part; part = strtok_r(NULL, " ", &save)) {
+      for (char* part = strtok_r(form, " ", &save); part;
+           part = strtok_r(NULL, " ", &save)) {
         if (i + k >= n || strcmp(words[i + k], part) != 0) {
           ok = false;
           break;

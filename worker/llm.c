@@ -74,8 +74,8 @@ static double now_ms(void)
 
 const char* tandem_llm_status_name(TandemLlmStatus status)
 {
-  static const char* const names[] = {"off",      "idle",     "waiting", "ok",
-                                      "cached",   "repaired", "fallback", "error"};
+  static const char* const names[] = {"off",    "idle",     "waiting",  "ok",
+                                      "cached", "repaired", "fallback", "error"};
   return (unsigned)status <= TANDEM_LLM_STATUS_ERROR ? names[status] : "error";
 }
 
@@ -230,8 +230,9 @@ static bool cancelled(TandemLlmClient* c)
 typedef enum { TRY_DONE, TRY_NEXT, TRY_CANCELLED } TryOutcome;
 
 /* One endpoint: cache, then attempts with retries.  TRY_DONE fills r with a reply. */
-static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemLlmEndpoint* ep,
-                               const json_t* schema, TandemLlmResult* r)
+static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job,
+                               const TandemLlmEndpoint* ep, const json_t* schema,
+                               TandemLlmResult* r)
 {
   char url[TANDEM_LLM_URL_MAX + 64];
   char what[TANDEM_LLM_URL_MAX + 80];
@@ -257,7 +258,8 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemL
 
   char* cached = c->cache ? tandem_llm_cache_get(c->cache, key) : NULL;
   if (cached) {
-    const bool ok = tandem_llm_reply_parse(cached, strlen(cached), &job->shape, &r->reply);
+    const bool ok =
+        tandem_llm_reply_parse(cached, strlen(cached), &job->shape, &r->reply);
     free(cached);
     if (ok) {
       r->status = TANDEM_LLM_STATUS_CACHED;
@@ -266,12 +268,12 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemL
   }
 
   const TandemLlmCall call = {
-    .model = ep->model,
-    .system = job->system,
-    .user = job->user,
-    .schema = schema,
-    .temperature = ep->temperature,
-    .max_tokens = max_tokens,
+      .model = ep->model,
+      .system = job->system,
+      .user = job->user,
+      .schema = schema,
+      .temperature = ep->temperature,
+      .max_tokens = max_tokens,
   };
   char* body = tandem_llm_wire_body(ep->provider, &call);
   if (!body) {
@@ -294,14 +296,14 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemL
   }
   const float timeout_s = ep->timeout_s > 0 ? ep->timeout_s : 20.0f;
   const TandemHttpRequest req = {
-    .url = url,
-    .body = body,
-    .body_len = strlen(body),
-    .headers = headers,
-    .n_headers = n_headers,
-    .connect_timeout_ms = (long)(timeout_s * 1000 / 2),
-    .total_timeout_ms = (long)(timeout_s * 1000),
-    .low_speed_time_s = (long)(timeout_s / 2 > 1 ? timeout_s / 2 : 1),
+      .url = url,
+      .body = body,
+      .body_len = strlen(body),
+      .headers = headers,
+      .n_headers = n_headers,
+      .connect_timeout_ms = (long)(timeout_s * 1000 / 2),
+      .total_timeout_ms = (long)(timeout_s * 1000),
+      .low_speed_time_s = (long)(timeout_s / 2 > 1 ? timeout_s / 2 : 1),
   };
   const TandemLlmConfig* cfg = &c->job_cfg;
   const double base = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 250;
@@ -311,7 +313,8 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemL
   TandemHttpResponse resp;
   for (uint32_t attempt = 0; attempt <= cfg->max_retries; ++attempt) {
     if (attempt > 0) {
-      double delay = base * (double)(1u << (attempt - 1 < 8 ? attempt - 1 : 8)) * jitter(c);
+      double delay =
+          base * (double)(1u << (attempt - 1 < 8 ? attempt - 1 : 8)) * jitter(c);
       if (retry_after_ms > delay) {
         delay = retry_after_ms;
       }
@@ -367,7 +370,8 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job, const TandemL
       free(env.content);
       break;
     }
-    if (!tandem_llm_reply_parse(env.content, strlen(env.content), &job->shape, &r->reply)) {
+    if (!tandem_llm_reply_parse(env.content, strlen(env.content), &job->shape,
+                                &r->reply)) {
       set_error(r, "%s: reply %s", what, r->reply.verdict);
       free(env.content);
       break;
@@ -521,7 +525,8 @@ TandemLlmClient* tandem_llm_create(const TandemLlmConfig* cfg, char* err, size_t
   if (ok) {
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    ok = pthread_cond_init(&c->wake, &attr) == 0 && pthread_cond_init(&c->done, &attr) == 0;
+    ok = pthread_cond_init(&c->wake, &attr) == 0 &&
+         pthread_cond_init(&c->done, &attr) == 0;
     pthread_condattr_destroy(&attr);
   }
   if (ok && pthread_create(&c->thread, NULL, thread_main, c) == 0) {
@@ -589,7 +594,8 @@ bool tandem_llm_enabled(TandemLlmClient* c)
   return on;
 }
 
-uint32_t tandem_llm_submit(TandemLlmClient* c, const TandemPromptContext* ctx, uint32_t tag)
+uint32_t tandem_llm_submit(TandemLlmClient* c, const TandemPromptContext* ctx,
+                           uint32_t tag)
 {
   Job* job = calloc(1, sizeof(*job));
   if (!job) {
@@ -662,7 +668,7 @@ TandemLlmStatus tandem_llm_status(TandemLlmClient* c)
 {
   pthread_mutex_lock(&c->lock);
   const TandemLlmStatus s =
-    (c->pending || c->running_id) ? TANDEM_LLM_STATUS_WAITING : c->status;
+      (c->pending || c->running_id) ? TANDEM_LLM_STATUS_WAITING : c->status;
   pthread_mutex_unlock(&c->lock);
   return s;
 }

@@ -43,7 +43,7 @@
 
 /* What the llm_status output port shows (its values are a port contract). */
 typedef enum {
-  TANDEM_LLM_STATUS_OFF = 0,      /* no endpoint configured */
+  TANDEM_LLM_STATUS_OFF = 0, /* no endpoint configured */
   TANDEM_LLM_STATUS_IDLE = 1,
   TANDEM_LLM_STATUS_WAITING = 2,  /* a job is queued or in flight */
   TANDEM_LLM_STATUS_OK = 3,       /* a reply was accepted as given */
@@ -90,10 +90,10 @@ typedef struct {
   TandemReply reply; /* alternatives when status is OK, CACHED or REPAIRED */
   char provider[16];
   char model[TANDEM_LLM_MODEL_MAX];
-  double latency_ms;       /* submit to result */
-  long prompt_tokens;      /* -1 when not given */
-  long completion_tokens;  /* -1 when not given */
-  uint32_t attempts;       /* HTTP requests made */
+  double latency_ms;                /* submit to result */
+  long prompt_tokens;               /* -1 when not given */
+  long completion_tokens;           /* -1 when not given */
+  uint32_t attempts;                /* HTTP requests made */
   char error[TANDEM_LLM_ERROR_MAX]; /* the last failure, key scrubbed; "" if none */
 } TandemLlmResult;
 
@@ -101,7 +101,8 @@ typedef struct TandemLlmClient TandemLlmClient;
 
 /* Reads the key from the environment, starts the thread.  NULL (with err) on
  * failure. */
-TandemLlmClient* tandem_llm_create(const TandemLlmConfig* cfg, char* err, size_t err_size);
+TandemLlmClient* tandem_llm_create(const TandemLlmConfig* cfg, char* err,
+                                   size_t err_size);
 
 /* Cancels, joins, frees.  NULL is fine. */
 void tandem_llm_destroy(TandemLlmClient* client);

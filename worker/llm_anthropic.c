@@ -6,12 +6,12 @@
 char* tandem_llm_anthropic_body(const TandemLlmCall* call)
 {
   json_t* root = json_pack(
-    "{s:s, s:i, s:f, s:s, s:[{s:s, s:s}], s:[{s:s, s:s, s:O}], s:{s:s, s:s}}", "model",
-    call->model ? call->model : "", "max_tokens", call->max_tokens, "temperature",
-    call->temperature, "system", call->system, "messages", "role", "user", "content",
-    call->user, "tools", "name", TANDEM_LLM_TOOL_NAME, "description",
-    "Emit the requested part as pattern alternatives.", "input_schema", call->schema,
-    "tool_choice", "type", "tool", "name", TANDEM_LLM_TOOL_NAME);
+      "{s:s, s:i, s:f, s:s, s:[{s:s, s:s}], s:[{s:s, s:s, s:O}], s:{s:s, s:s}}", "model",
+      call->model ? call->model : "", "max_tokens", call->max_tokens, "temperature",
+      call->temperature, "system", call->system, "messages", "role", "user", "content",
+      call->user, "tools", "name", TANDEM_LLM_TOOL_NAME, "description",
+      "Emit the requested part as pattern alternatives.", "input_schema", call->schema,
+      "tool_choice", "type", "tool", "name", TANDEM_LLM_TOOL_NAME);
   if (!root) {
     return NULL;
   }
@@ -43,7 +43,8 @@ void tandem_llm_anthropic_parse(const char* body, size_t len, TandemLlmEnvelope*
     const json_t* type = json_object_get(block, "type");
     const json_t* name = json_object_get(block, "name");
     if (json_is_string(type) && strcmp(json_string_value(type), "tool_use") == 0 &&
-        json_is_string(name) && strcmp(json_string_value(name), TANDEM_LLM_TOOL_NAME) == 0) {
+        json_is_string(name) &&
+        strcmp(json_string_value(name), TANDEM_LLM_TOOL_NAME) == 0) {
       input = json_object_get(block, "input");
       break;
     }
@@ -51,7 +52,8 @@ void tandem_llm_anthropic_parse(const char* body, size_t len, TandemLlmEnvelope*
   if (!json_is_array(content)) {
     tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response has no content");
   } else if (strcmp(reason, "refusal") == 0) {
-    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_REFUSED, "the model refused the request");
+    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_REFUSED,
+                             "the model refused the request");
   } else if (strcmp(reason, "max_tokens") == 0) {
     tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_TRUNCATED,
                              "reply cut off at max_tokens (stop_reason: max_tokens)");
@@ -62,7 +64,8 @@ void tandem_llm_anthropic_parse(const char* body, size_t len, TandemLlmEnvelope*
     tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_OK, "");
     out->content = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!out->content) {
-      tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "tool input not serializable");
+      tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED,
+                               "tool input not serializable");
     }
   }
   out->prompt_tokens = json_is_integer(pt) ? (long)json_integer_value(pt) : -1;

@@ -48,7 +48,8 @@ TandemLlmCache* tandem_llm_cache_create(const char* disk_dir, size_t disk_max_by
     return NULL;
   }
   c->disk_max_bytes = disk_max_bytes ? disk_max_bytes : 16u * 1024u * 1024u;
-  if (disk_dir && *disk_dir && strlen(disk_dir) < sizeof(c->dir) - 32 && mkdir_p(disk_dir)) {
+  if (disk_dir && *disk_dir && strlen(disk_dir) < sizeof(c->dir) - 32 &&
+      mkdir_p(disk_dir)) {
     snprintf(c->dir, sizeof(c->dir), "%s", disk_dir);
   }
   return c;

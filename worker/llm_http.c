@@ -170,8 +170,8 @@ static size_t on_header(char* data, size_t size, size_t nmemb, void* user)
   return n;
 }
 
-static int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
+static int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
 {
   (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
   TandemHttp* http = user;
@@ -194,8 +194,9 @@ TandemHttpResult tandem_http_post(TandemHttp* http, const TandemHttpRequest* req
   resp->body = http->buf;
   http->overflow = false;
   http->retry_after_s = -1;
-  http->cap = req->max_body && req->max_body < TANDEM_HTTP_MAX_BODY ? req->max_body
-                                                                   : TANDEM_HTTP_MAX_BODY;
+  http->cap = req->max_body && req->max_body < TANDEM_HTTP_MAX_BODY
+                  ? req->max_body
+                  : TANDEM_HTTP_MAX_BODY;
   const double t0 = now_ms();
   if (!tandem_http_url_allowed(req->url)) {
     set_error(resp, TANDEM_HTTP_BAD_URL,
@@ -295,7 +296,8 @@ TandemHttpResult tandem_http_post(TandemHttp* http, const TandemHttpRequest* req
              http->cap / 1024);
     resp->result = TANDEM_HTTP_TOO_LARGE;
   } else if (code == CURLE_OPERATION_TIMEDOUT) {
-    snprintf(resp->error, sizeof(resp->error), "timed out after %.0f ms", resp->elapsed_ms);
+    snprintf(resp->error, sizeof(resp->error), "timed out after %.0f ms",
+             resp->elapsed_ms);
     resp->result = TANDEM_HTTP_TIMEOUT;
   } else if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
              code == CURLE_COULDNT_RESOLVE_PROXY) {

@@ -24,13 +24,13 @@
 #define TANDEM_HTTP_ERROR_MAX 256
 
 typedef enum {
-  TANDEM_HTTP_OK = 0,        /* a complete response arrived (any HTTP status) */
-  TANDEM_HTTP_BAD_URL,       /* not https, http to a non-loopback host, or unparsable */
-  TANDEM_HTTP_CANCELLED,     /* tandem_http_cancel() */
-  TANDEM_HTTP_TIMEOUT,       /* connect, total or low-speed timeout */
-  TANDEM_HTTP_TOO_LARGE,     /* body (decoded) over the cap */
-  TANDEM_HTTP_CONNECT,       /* could not resolve or connect */
-  TANDEM_HTTP_FAILED,        /* any other transport failure (TLS, protocol, ...) */
+  TANDEM_HTTP_OK = 0,    /* a complete response arrived (any HTTP status) */
+  TANDEM_HTTP_BAD_URL,   /* not https, http to a non-loopback host, or unparsable */
+  TANDEM_HTTP_CANCELLED, /* tandem_http_cancel() */
+  TANDEM_HTTP_TIMEOUT,   /* connect, total or low-speed timeout */
+  TANDEM_HTTP_TOO_LARGE, /* body (decoded) over the cap */
+  TANDEM_HTTP_CONNECT,   /* could not resolve or connect */
+  TANDEM_HTTP_FAILED,    /* any other transport failure (TLS, protocol, ...) */
 } TandemHttpResult;
 
 typedef struct {
@@ -49,7 +49,7 @@ typedef struct {
   TandemHttpResult result;
   long status;          /* HTTP status, 0 when none arrived */
   double retry_after_s; /* from a Retry-After header; < 0 when absent */
-  const char* body;     /* NUL-terminated; owned by the handle, valid until the next post */
+  const char* body; /* NUL-terminated; owned by the handle, valid until the next post */
   size_t body_len;
   double elapsed_ms;
   char error[TANDEM_HTTP_ERROR_MAX]; /* "" on TANDEM_HTTP_OK */

@@ -5,11 +5,11 @@
 
 char* tandem_llm_ollama_body(const TandemLlmCall* call)
 {
-  json_t* root = json_pack("{s:s, s:b, s:O, s:{s:f, s:i}, s:[{s:s, s:s}, {s:s, s:s}]}",
-                           "model", call->model ? call->model : "", "stream", 0, "format",
-                           call->schema, "options", "temperature", call->temperature,
-                           "num_predict", call->max_tokens, "messages", "role", "system",
-                           "content", call->system, "role", "user", "content", call->user);
+  json_t* root = json_pack(
+      "{s:s, s:b, s:O, s:{s:f, s:i}, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
+      call->model ? call->model : "", "stream", 0, "format", call->schema, "options",
+      "temperature", call->temperature, "num_predict", call->max_tokens, "messages",
+      "role", "system", "content", call->system, "role", "user", "content", call->user);
   if (!root) {
     return NULL;
   }

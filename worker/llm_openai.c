@@ -10,11 +10,11 @@
 char* tandem_llm_openai_body(const TandemLlmCall* call)
 {
   json_t* root = json_pack(
-    "{s:s, s:f, s:i, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:O}}}", "model",
-    call->model ? call->model : "", "temperature", call->temperature, "max_tokens",
-    call->max_tokens, "messages", "role", "system", "content", call->system, "role", "user",
-    "content", call->user, "response_format", "type", "json_schema", "json_schema", "name",
-    "tandem_pattern", "strict", 1, "schema", call->schema);
+      "{s:s, s:f, s:i, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:O}}}", "model",
+      call->model ? call->model : "", "temperature", call->temperature, "max_tokens",
+      call->max_tokens, "messages", "role", "system", "content", call->system, "role",
+      "user", "content", call->user, "response_format", "type", "json_schema",
+      "json_schema", "name", "tandem_pattern", "strict", 1, "schema", call->schema);
   if (!root) {
     return NULL;
   }
@@ -45,7 +45,8 @@ void tandem_llm_openai_parse(const char* body, size_t len, TandemLlmEnvelope* ou
   if (!json_is_object(msg)) {
     tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response has no message");
   } else if (json_is_string(refusal) || strcmp(fin, "content_filter") == 0) {
-    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_REFUSED, "the model refused the request");
+    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_REFUSED,
+                             "the model refused the request");
   } else if (strcmp(fin, "length") == 0) {
     tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_TRUNCATED,
                              "reply cut off at max_tokens (finish_reason: length)");

@@ -22,12 +22,12 @@
 #include "pattern.h"
 #include "style.h"
 
-#define TANDEM_LLM_HISTORY       10  /* requests remembered */
-#define TANDEM_LLM_REQUEST_MAX   256 /* bytes of one request text */
-#define TANDEM_LLM_OUTCOME_MAX   64
-#define TANDEM_LLM_CONTEXT_BARS  4   /* chords of this many last bars */
-#define TANDEM_LLM_ONSET_BARS    2
-#define TANDEM_LLM_ONSET_BANDS   4   /* kick, snare, hat, other */
+#define TANDEM_LLM_HISTORY      10  /* requests remembered */
+#define TANDEM_LLM_REQUEST_MAX  256 /* bytes of one request text */
+#define TANDEM_LLM_OUTCOME_MAX  64
+#define TANDEM_LLM_CONTEXT_BARS 4 /* chords of this many last bars */
+#define TANDEM_LLM_ONSET_BARS   2
+#define TANDEM_LLM_ONSET_BANDS  4 /* kick, snare, hat, other */
 
 /* Context memory: the last requests and what came of them.  Plain data, kept
  * in the plugin's state.  Oldest first. */
@@ -40,35 +40,36 @@ typedef struct {
 } TandemLlmHistory;
 
 /* Appends a request (dropping the oldest when full).  Threads: any. */
-void tandem_llm_history_add(TandemLlmHistory* h, const char* request, const char* outcome);
+void tandem_llm_history_add(TandemLlmHistory* h, const char* request,
+                            const char* outcome);
 
 /* What the prompt is grounded in.  Plain data, copied by value into a job. */
 typedef struct {
-  uint8_t role;          /* TandemRole */
-  uint8_t bars;          /* of the pattern to write */
+  uint8_t role; /* TandemRole */
+  uint8_t bars; /* of the pattern to write */
   uint8_t beats_per_bar;
   uint8_t beat_unit;
-  float tempo_bpm;       /* 0 when unknown */
+  float tempo_bpm; /* 0 when unknown */
   float tempo_confidence;
   bool key_known;
-  uint8_t key_root;      /* pitch class, 0 = C */
-  uint8_t key_scale;     /* TandemScale */
-  uint8_t n_chords;      /* bars with a chord entry, <= TANDEM_LLM_CONTEXT_BARS */
+  uint8_t key_root;  /* pitch class, 0 = C */
+  uint8_t key_scale; /* TandemScale */
+  uint8_t n_chords;  /* bars with a chord entry, <= TANDEM_LLM_CONTEXT_BARS */
   struct {
     bool known;
-    uint8_t root;        /* pitch class */
-    uint8_t quality;     /* TandemChordQuality */
+    uint8_t root;                    /* pitch class */
+    uint8_t quality;                 /* TandemChordQuality */
   } chords[TANDEM_LLM_CONTEXT_BARS]; /* oldest first */
   /* Onsets of the last two bars (oldest first) per band, bit i = 16th step i. */
   uint16_t onset_steps[TANDEM_LLM_ONSET_BARS][TANDEM_LLM_ONSET_BANDS];
   bool onsets_known;
-  float energy;          /* 0..1 */
+  float energy; /* 0..1 */
   float rms_db;
-  char section[32];      /* "" when unknown */
-  char genre[32];        /* "" when unknown */
+  char section[32]; /* "" when unknown */
+  char genre[32];   /* "" when unknown */
   bool has_style;
   TandemStyle style;
-  bool has_current;      /* a modify request: the current pattern is sent */
+  bool has_current; /* a modify request: the current pattern is sent */
   TandemPattern current;
   TandemLlmHistory history;
   char request[TANDEM_LLM_REQUEST_MAX]; /* the user's text */

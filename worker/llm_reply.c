@@ -139,7 +139,8 @@ static bool parse_alt(const json_t* a, const TandemReplyShape* shape, TandemRepl
   }
   const size_t n_raw = json_array_size(notes);
   if (n_raw > TANDEM_LLM_MAX_RAW_NOTES) {
-    snprintf(why, why_size, "%zu notes is far over the cap of %d", n_raw, TANDEM_MAX_NOTES);
+    snprintf(why, why_size, "%zu notes is far over the cap of %d", n_raw,
+             TANDEM_MAX_NOTES);
     return false;
   }
   const json_t* conf = json_object_get(a, "confidence");
@@ -161,7 +162,8 @@ static bool parse_alt(const json_t* a, const TandemReplyShape* shape, TandemRepl
                            reason ? json_string_value(reason) : "");
 
   TandemPattern* p = &alt->pattern;
-  tandem_pattern_init(p, shape->role, shape->bars, shape->beats_per_bar, shape->beat_unit);
+  tandem_pattern_init(p, shape->role, shape->bars, shape->beats_per_bar,
+                      shape->beat_unit);
   p->confidence = alt->confidence;
   const long end = (long)tandem_pattern_length_ticks(p) / TICK_SCALE;
   const long min_len = TANDEM_LLM_PPQ / 8;
@@ -226,7 +228,8 @@ static bool parse_alt(const json_t* a, const TandemReplyShape* shape, TandemRepl
       note->kind = TANDEM_PITCH_ABSOLUTE;
       note->pitch = (uint8_t)pitch;
     } else {
-      note->kind = shape->role == TANDEM_ROLE_CHORDS ? TANDEM_PITCH_CHORD : TANDEM_PITCH_SCALE;
+      note->kind =
+          shape->role == TANDEM_ROLE_CHORDS ? TANDEM_PITCH_CHORD : TANDEM_PITCH_SCALE;
       note->degree = (int8_t)pitch;
       note->octave = (int8_t)octave;
     }
@@ -262,9 +265,10 @@ static bool parse_alt(const json_t* a, const TandemReplyShape* shape, TandemRepl
   }
   p->n_notes = (uint32_t)kept;
 
-  const uint32_t dropped = rc->dropped_range + rc->dropped_time + rc->dropped_overlap +
-                           rc->dropped_cap;
-  alt->repaired = dropped + rc->clamped_velocity + rc->fixed_length + rc->trimmed_overlap > 0;
+  const uint32_t dropped =
+      rc->dropped_range + rc->dropped_time + rc->dropped_overlap + rc->dropped_cap;
+  alt->repaired =
+      dropped + rc->clamped_velocity + rc->fixed_length + rc->trimmed_overlap > 0;
   if (kept == 0) {
     snprintf(why, why_size, "no playable notes (%zu given, %u dropped)", n_raw, dropped);
     return false;
@@ -280,8 +284,8 @@ static bool parse_alt(const json_t* a, const TandemReplyShape* shape, TandemRepl
   return true;
 }
 
-bool tandem_llm_reply_parse(const char* json_text, size_t len, const TandemReplyShape* shape,
-                            TandemReply* out)
+bool tandem_llm_reply_parse(const char* json_text, size_t len,
+                            const TandemReplyShape* shape, TandemReply* out)
 {
   memset(out, 0, sizeof(*out));
   out->outcome = TANDEM_REPLY_REJECTED;
@@ -291,7 +295,8 @@ bool tandem_llm_reply_parse(const char* json_text, size_t len, const TandemReply
   }
   if (!shape || shape->bars < 1 || shape->bars > TANDEM_MAX_BARS ||
       shape->beats_per_bar < 1 || shape->beats_per_bar > 16 ||
-      (shape->beat_unit != 4 && shape->beat_unit != 8) || shape->role >= TANDEM_ROLE_TRIGGER) {
+      (shape->beat_unit != 4 && shape->beat_unit != 8) ||
+      shape->role >= TANDEM_ROLE_TRIGGER) {
     verdict(out, "rejected: no pattern shape to fill");
     return false;
   }
@@ -299,7 +304,13 @@ bool tandem_llm_reply_parse(const char* json_text, size_t len, const TandemReply
   json_t* root = json_loadb(json_text, len, JSON_REJECT_DUPLICATES, &err);
   if (!root) {
     /* Prose, a refusal in words, or JSON cut off mid-way all land here. */
-    const bool looks_json = json_text[strspn(json_text, " \t\r\n")] == '{';
+    size_t lead = 0; /* json_text need not be NUL-terminated */
+    while (lead < len && (json_text[lead] == ' ' || json_text[lead] == '\t' ||
+                          json_text[lead] == '\r' || json_text[lead] == '\n')) {
+      ++lead;
+    }
+    const bool looks_json =
+        lead < len && (json_text[lead] == '{' || json_text[lead] == '[');
     char text[96];
     tandem_llm_sanitize_line(text, sizeof(text), err.text);
     verdict(out, "rejected: %s (%s)", looks_json ? "invalid JSON" : "not JSON (prose?)",
@@ -350,13 +361,14 @@ bool tandem_llm_reply_parse(const char* json_text, size_t len, const TandemReply
       }
       out->outcome = repaired ? TANDEM_REPLY_REPAIRED : TANDEM_REPLY_ACCEPTED;
       if (repaired) {
-        verdict(out,
-                "repaired: %u velocities clamped, %u lengths fixed, %u out of range, "
-                "%u outside the pattern, %u overlaps dropped, %u trimmed, %u over the cap; "
-                "%u snapped; %u of %zu alternatives kept",
-                t.clamped_velocity, t.fixed_length, t.dropped_range, t.dropped_time,
-                t.dropped_overlap, t.trimmed_overlap, t.dropped_cap, t.snapped, out->n_alts,
-                n);
+        verdict(
+            out,
+            "repaired: %u velocities clamped, %u lengths fixed, %u out of range, "
+            "%u outside the pattern, %u overlaps dropped, %u trimmed, %u over the cap; "
+            "%u snapped; %u of %zu alternatives kept",
+            t.clamped_velocity, t.fixed_length, t.dropped_range, t.dropped_time,
+            t.dropped_overlap, t.trimmed_overlap, t.dropped_cap, t.snapped, out->n_alts,
+            n);
       } else {
         verdict(out, "accepted: %u snapped; %u of %zu alternatives kept", t.snapped,
                 out->n_alts, n);

@@ -29,11 +29,12 @@
 
 #include "pattern.h"
 
-#define TANDEM_LLM_PPQ          480 /* ticks per quarter in the model's schema */
-#define TANDEM_LLM_SNAP_TICKS   12  /* snap tolerance, model ticks (a 160th of a quarter) */
-#define TANDEM_LLM_MAX_ALTS     3
-#define TANDEM_LLM_REASON_MAX   128
-#define TANDEM_LLM_VERDICT_MAX  256
+#define TANDEM_LLM_PPQ        480 /* ticks per quarter in the model's schema */
+#define TANDEM_LLM_SNAP_TICKS 12  /* snap tolerance, model ticks (a 160th of a quarter)  \
+                                   */
+#define TANDEM_LLM_MAX_ALTS      3
+#define TANDEM_LLM_REASON_MAX    128
+#define TANDEM_LLM_VERDICT_MAX   256
 #define TANDEM_LLM_MAX_RAW_NOTES (4 * TANDEM_MAX_NOTES) /* larger arrays are rejected */
 
 /* The pattern a reply must fill. */
@@ -57,13 +58,13 @@ typedef struct {
   uint32_t dropped_time;  /* start outside the pattern */
   uint32_t dropped_overlap;
   uint32_t trimmed_overlap;
-  uint32_t dropped_cap;   /* past TANDEM_MAX_NOTES */
-  uint32_t snapped;       /* not a repair */
+  uint32_t dropped_cap; /* past TANDEM_MAX_NOTES */
+  uint32_t snapped;     /* not a repair */
 } TandemRepairCounts;
 
 typedef struct {
   TandemPattern pattern;
-  float confidence; /* 0..1 */
+  float confidence;                   /* 0..1 */
   char reason[TANDEM_LLM_REASON_MAX]; /* printable ASCII, one line */
   TandemRepairCounts repairs;
   bool repaired;
@@ -79,8 +80,8 @@ typedef struct {
 
 /* Parses and validates json_text (len bytes, need not be NUL-terminated).
  * Always fills *out; returns out->outcome != TANDEM_REPLY_REJECTED. */
-bool tandem_llm_reply_parse(const char* json_text, size_t len, const TandemReplyShape* shape,
-                            TandemReply* out);
+bool tandem_llm_reply_parse(const char* json_text, size_t len,
+                            const TandemReplyShape* shape, TandemReply* out);
 
 /* The pitch range a role accepts: MIDI notes for drums, scale degrees or chord
  * tones for the pitched roles.  Threads: any. */

@@ -48,7 +48,7 @@ typedef enum {
 
 typedef struct {
   TandemEnvelopeStatus status;
-  char* content; /* malloc'd reply JSON text when OK (else NULL); free() it */
+  char* content;          /* malloc'd reply JSON text when OK (else NULL); free() it */
   long prompt_tokens;     /* -1 when not given */
   long completion_tokens; /* -1 when not given */
   char error[160];        /* why, when not OK; sanitized */

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "generator.h"
 
 static const char* const role_names[TANDEM_ROLE_COUNT] = {"drums", "bass", "chords",
@@ -17,6 +19,16 @@ bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patter
   memset(w, 0, sizeof(*w));
   w->patterns = patterns;
   w->logger = logger;
+  w->lock_ready = pthread_mutex_init(&w->lock, NULL) == 0;
+  /* 0.8 per bar: a change of groove shows within ~5 bars. */
+  tandem_genre_init(&w->genre, 0.8f);
+  tandem_genre_auto_init(&w->genre_auto);
+  tandem_section_tracker_init(&w->sections);
+  /* The model thread starts even without styles: requests still get a status. */
+  char llm_err[128] = "";
+  if (!tandem_llm_work_init(&w->llm, patterns, logger, llm_err, sizeof(llm_err))) {
+    lv2_log_error(logger, "Tandem: %s; plain-language requests will not work\n", llm_err);
+  }
   char dir[TANDEM_PATH_MAX];
   const size_t len = bundle_path ? strlen(bundle_path) : 0;
   snprintf(dir, sizeof(dir), "%s%sstyles", bundle_path ? bundle_path : ".",
@@ -34,6 +46,21 @@ bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patter
     err[0] = '\0';
   }
   return true;
+}
+
+void tandem_work_cleanup(TandemWork* w)
+{
+  tandem_llm_work_cleanup(&w->llm); /* cancels a request in flight, joins the thread */
+  if (w->lock_ready) {
+    pthread_mutex_destroy(&w->lock);
+    w->lock_ready = false;
+  }
+}
+
+void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p)
+{
+  memcpy(&w->current, p, sizeof(w->current));
+  w->has_current = true;
 }
 
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm)
@@ -61,6 +88,40 @@ int tandem_work_auto_style(const TandemStyleSet* set, float bpm)
   return best;
 }
 
+int tandem_work_auto_style_now(const TandemWork* w, float bpm)
+{
+  if (w->genre_style > 0 && w->styles.loaded[w->genre_style]) {
+    return w->genre_style;
+  }
+  return tandem_work_auto_style(&w->styles, bpm);
+}
+
+/* One bar from run(): update genre, auto style and sections; answer with what
+ * they say now. */
+static LV2_Worker_Status do_bar_snapshot(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                         LV2_Worker_Respond_Handle handle,
+                                         const TandemBarSnapshotMsg* msg)
+{
+  tandem_genre_update(&w->genre, &w->styles, &msg->bar);
+  w->genre_style = tandem_genre_auto_update(&w->genre_auto, &w->genre);
+  tandem_section_tracker_update(&w->sections, &msg->bar);
+  TandemSongMsg out;
+  memset(&out, 0, sizeof(out));
+  out.type = TANDEM_MSG_SONG;
+  out.genre = tandem_genre_best(&w->genre, &out.genre_confidence);
+  for (int k = 0; k < 3; ++k) {
+    out.candidates[k] = w->genre.top[k];
+    out.candidate_confidence[k] = w->genre.top_probability[k];
+  }
+  out.section = w->sections.current.label;
+  out.section_confidence = w->sections.current.confidence;
+  out.auto_style = w->genre_style;
+  if (respond) {
+    respond(handle, sizeof(out), &out);
+  }
+  return LV2_WORKER_SUCCESS;
+}
+
 static void respond_status(TandemWork* w, LV2_Worker_Respond_Function respond,
                            LV2_Worker_Respond_Handle handle, TandemStatusLevel level,
                            const char* text)
@@ -80,35 +141,29 @@ static void respond_status(TandemWork* w, LV2_Worker_Respond_Function respond,
   }
 }
 
-static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function respond,
-                                     LV2_Worker_Respond_Handle handle,
-                                     const TandemGenerateMsg* msg)
+/* The profile a request plays: the user's, else the style control's (or auto's). */
+static const TandemStyle* request_style(const TandemWork* w, const TandemGenerateMsg* msg)
 {
-  char text[TANDEM_STATUS_MAX];
-  if (msg->role >= TANDEM_ROLE_TRIGGER || msg->bars < 1 || msg->bars > TANDEM_MAX_BARS ||
-      msg->style > TANDEM_STYLE_SHIPPED_COUNT || msg->n_busy > TANDEM_BUSY_STEPS) {
-    return LV2_WORKER_ERR_UNKNOWN;
-  }
   const TandemStyle* style = NULL;
   if (w->has_user_style) {
     style = &w->user_style;
   } else {
     int index = msg->style;
     if (index == 0) {
-      index = tandem_work_auto_style(
-          &w->styles, msg->host_bpm > 0.0f ? msg->host_bpm : msg->detected_bpm);
+      index = tandem_work_auto_style_now(
+          w, msg->host_bpm > 0.0f ? msg->host_bpm : msg->detected_bpm);
     }
     if (index > 0 && w->styles.loaded[index]) {
       style = &w->styles.styles[index];
     }
   }
-  if (!style) {
-    respond_status(w, respond, handle, TANDEM_STATUS_ERROR,
-                   "no style profile is loaded, so there is nothing to generate from; "
-                   "reinstall Tandem or load a profile file");
-    return LV2_WORKER_SUCCESS;
-  }
+  return style;
+}
 
+/* The generator's parameters for a request and a style. */
+static void request_params(const TandemGenerateMsg* msg, const TandemStyle* style,
+                           TandemGenParams* out)
+{
   TandemGenParams params;
   tandem_gen_params_default(&params, (TandemRole)msg->role, msg->seed);
   params.complexity = msg->complexity;
@@ -128,8 +183,30 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
                              ? (uint32_t)params.beats_per_bar * 16u / params.beat_unit
                              : style->n_steps;
   params.input_busy = (msg->n_busy && msg->n_busy == steps) ? msg->busy : NULL;
+  *out = params;
+}
 
-  if (!tandem_generate(style, &params, &w->scratch)) {
+static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                     LV2_Worker_Respond_Handle handle,
+                                     const TandemGenerateMsg* msg)
+{
+  char text[TANDEM_STATUS_MAX];
+  if (msg->role >= TANDEM_ROLE_TRIGGER || msg->bars < 1 || msg->bars > TANDEM_MAX_BARS ||
+      msg->style > TANDEM_STYLE_SHIPPED_COUNT || msg->n_busy > TANDEM_BUSY_STEPS) {
+    return LV2_WORKER_ERR_UNKNOWN;
+  }
+  const TandemStyle* style = request_style(w, msg);
+  if (!style) {
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR,
+                   "no style profile is loaded, so there is nothing to generate from; "
+                   "reinstall Tandem or load a profile file");
+    return LV2_WORKER_SUCCESS;
+  }
+
+  TandemGenParams params;
+  request_params(msg, style, &params);
+  /* Learned likes and dislikes bias the choice (none learned: the plain generator). */
+  if (!tandem_feedback_generate(&w->feedback, style, &params, &w->scratch)) {
     snprintf(text, sizeof(text),
              "the generator refused %s in %u/%u; keeping the current pattern",
              role_names[msg->role], params.beats_per_bar, params.beat_unit);
@@ -146,6 +223,9 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
                    "keeping the current pattern");
     return LV2_WORKER_SUCCESS;
   }
+  tandem_work_keep_pattern(w, &w->scratch);
+  w->current_request = *msg;
+  w->has_current_request = true;
   snprintf(text, sizeof(text), "playing %s %s: %u bars in %u/%u, seed %u, %u notes",
            style->label, role_names[msg->role], w->scratch.bars, w->scratch.beats_per_bar,
            w->scratch.beat_unit, msg->seed, w->scratch.n_notes);
@@ -186,9 +266,129 @@ static LV2_Worker_Status do_style_file(TandemWork* w, LV2_Worker_Respond_Functio
   return LV2_WORKER_SUCCESS;
 }
 
+static LV2_Worker_Status do_feedback(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                     LV2_Worker_Respond_Handle handle,
+                                     const TandemFeedbackMsg* msg)
+{
+  char text[TANDEM_STATUS_MAX];
+  if (msg->kind == TANDEM_FEEDBACK_RESET) {
+    tandem_feedback_reset(&w->feedback);
+    respond_status(w, respond, handle, TANDEM_STATUS_OK,
+                   "learning reset: likes and dislikes forgotten");
+    return LV2_WORKER_SUCCESS;
+  }
+  if (msg->kind != TANDEM_FEEDBACK_LIKE && msg->kind != TANDEM_FEEDBACK_DISLIKE) {
+    return LV2_WORKER_ERR_UNKNOWN;
+  }
+  const bool liked = msg->kind == TANDEM_FEEDBACK_LIKE;
+  if (!w->has_current || !tandem_feedback_record(&w->feedback, &w->current, liked)) {
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR,
+                   liked ? "nothing to like yet: no pattern is playing"
+                         : "nothing to dislike yet: no pattern is playing");
+    return LV2_WORKER_SUCCESS;
+  }
+  const TandemRolePreference* r = &w->feedback.roles[w->current.role];
+  snprintf(text, sizeof(text),
+           "%s the %s pattern (%u likes, %u dislikes); new patterns "
+           "lean %s it",
+           liked ? "liked" : "disliked", role_names[w->current.role], r->likes,
+           r->dislikes, liked ? "towards" : "away from");
+  respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
+  return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status do_export(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                   LV2_Worker_Respond_Handle handle, const void* data)
+{
+  char text[TANDEM_STATUS_MAX];
+  TandemExportMsg msg;
+  memcpy(&msg, data, sizeof(msg));
+  msg.path[sizeof(msg.path) - 1] = '\0';
+  if (!w->has_current) {
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR,
+                   "export: no pattern is playing yet; nothing written");
+    return LV2_WORKER_SUCCESS;
+  }
+  int n = 1 + (int)(msg.n_variations <= TANDEM_EXPORT_MAX_VARIATIONS
+                        ? msg.n_variations
+                        : TANDEM_EXPORT_MAX_VARIATIONS);
+  /* Non-realtime: about 12 KB per pattern. */
+  TandemPattern* patterns = calloc((size_t)n, sizeof(TandemPattern));
+  if (!patterns) {
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR, "export: out of memory");
+    return LV2_WORKER_SUCCESS;
+  }
+  memcpy(&patterns[0], &w->current, sizeof(w->current));
+  const TandemStyle* style =
+      w->has_current_request ? request_style(w, &w->current_request) : NULL;
+  int made = 1;
+  for (int i = 1; i < n && style; ++i) {
+    /* Variations: the same settings and learning, other seeds. */
+    TandemGenParams params;
+    request_params(&w->current_request, style, &params);
+    params.seed = w->current_request.seed + 1000003u * (uint32_t)i;
+    if (!tandem_feedback_generate(&w->feedback, style, &params, &patterns[made])) {
+      break;
+    }
+    patterns[made].swing_pct = w->current.swing_pct;
+    patterns[made].swing_grid_ticks = w->current.swing_grid_ticks;
+    ++made;
+  }
+  TandemExportSettings settings;
+  memset(&settings, 0, sizeof(settings));
+  settings.harmony.key_root = msg.key_root % 12;
+  settings.harmony.scale = msg.scale;
+  settings.harmony.chord_root = msg.chord_root % 12;
+  settings.harmony.chord_quality = msg.chord_quality;
+  settings.channel = msg.channel;
+  settings.octave = msg.octave;
+  settings.bpm = msg.bpm;
+  settings.swing_pct = w->current.swing_pct;
+  settings.swing_grid_ticks = w->current.swing_grid_ticks;
+  char first[TANDEM_PATH_MAX + 32] = "";
+  char err[TANDEM_STATUS_MAX + TANDEM_PATH_MAX] = "";
+  const int written = tandem_export_write(msg.path, patterns, made, &settings, first,
+                                          sizeof(first), err, sizeof(err));
+  free(patterns);
+  if (written < made) {
+    snprintf(text, sizeof(text), "%s (%d of %d files written)", err, written, made);
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR, text);
+  } else {
+    lv2_log_note(w->logger, "Tandem: exported %d MIDI file%s, first %s\n", written,
+                 written == 1 ? "" : "s", first);
+    /* A restored pattern has no settings to vary: it is written alone. */
+    const char* note = written > 1 ? " and variations"
+                       : made < n  ? " (a restored pattern has no variations)"
+                                   : "";
+    snprintf(text, sizeof(text), "exported %d MIDI file%s: %s%s", written,
+             written == 1 ? "" : "s", first, note);
+    respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
+  }
+  return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status do_job(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                LV2_Worker_Respond_Handle handle, uint32_t size,
+                                const void* data);
+
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
                                  LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data)
+{
+  /* State save/restore may run at the same time on another thread. */
+  if (w->lock_ready) {
+    pthread_mutex_lock(&w->lock);
+  }
+  const LV2_Worker_Status st = do_job(w, respond, handle, size, data);
+  if (w->lock_ready) {
+    pthread_mutex_unlock(&w->lock);
+  }
+  return st;
+}
+
+static LV2_Worker_Status do_job(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                LV2_Worker_Respond_Handle handle, uint32_t size,
+                                const void* data)
 {
   if (!data || size < sizeof(uint32_t)) {
     return LV2_WORKER_ERR_UNKNOWN;
@@ -226,7 +426,40 @@ LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function resp
     }
     return do_style_file(w, respond, handle, data);
   }
+  case TANDEM_MSG_FEEDBACK: {
+    if (size != sizeof(TandemFeedbackMsg)) {
+      return LV2_WORKER_ERR_UNKNOWN;
+    }
+    TandemFeedbackMsg msg;
+    memcpy(&msg, data, sizeof(msg));
+    return do_feedback(w, respond, handle, &msg);
+  }
+  case TANDEM_MSG_EXPORT: {
+    if (size != sizeof(TandemExportMsg)) {
+      return LV2_WORKER_ERR_UNKNOWN;
+    }
+    return do_export(w, respond, handle, data);
+  }
+  case TANDEM_MSG_BAR_SNAPSHOT: {
+    if (size != sizeof(TandemBarSnapshotMsg)) {
+      return LV2_WORKER_ERR_UNKNOWN;
+    }
+    TandemBarSnapshotMsg msg;
+    memcpy(&msg, data, sizeof(msg));
+    return do_bar_snapshot(w, respond, handle, &msg);
+  }
   default:
+    if (tandem_llm_work_handles(type)) {
+      const TandemStyle* style =
+          w->has_current_request ? request_style(w, &w->current_request) : NULL;
+      const LV2_Worker_Status st =
+          tandem_llm_work_do(&w->llm, respond, handle, size, data, style,
+                             w->has_current ? &w->current : NULL);
+      if (w->llm.wrote_pattern) {
+        tandem_work_keep_pattern(w, &w->llm.scratch);
+      }
+      return st;
+    }
     return LV2_WORKER_ERR_UNKNOWN;
   }
 }

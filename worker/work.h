@@ -14,6 +14,7 @@
 #ifndef TANDEM_WORK_H
 #define TANDEM_WORK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,7 +24,11 @@
 #include "messages.h"
 #include "pattern.h"
 #include "ring.h"
+#include "feedback.h"
+#include "llm_work.h"
 #include "style.h"
+#include "genre.h"
+#include "sections.h"
 
 typedef struct {
   TandemStyleSet styles;  /* shipped profiles, loaded at instantiate */
@@ -34,6 +39,23 @@ typedef struct {
   TandemPattern scratch; /* the pattern being made */
   TandemRing* patterns;  /* to the audio thread; this side is the producer */
   LV2_Log_Logger* logger;
+
+  /* Held by tandem_work_do for each job and by state save/restore (worker/state.h),
+   * which hosts call from another non-realtime thread.  Never taken in run(). */
+  pthread_mutex_t lock;
+  bool lock_ready;
+  TandemPattern current; /* the last pattern sent to run(): what plays (or will, at
+                            the next bar line); saved in state, liked, exported */
+  bool has_current;
+  TandemGenerateMsg current_request; /* what made current, for export variations */
+  bool has_current_request;
+  TandemFeedback feedback; /* learned from like/dislike; biases generation */
+  TandemLlmWork llm;       /* prompts, the model thread, model patterns */
+  /* Genre and section detection from run()'s bar snapshots (worker-owned). */
+  TandemGenre genre;
+  TandemGenreAuto genre_auto;
+  TandemSectionTracker sections;
+  int genre_style; /* what "auto" plays by genre: 1..12, 0 until one is adopted */
 } TandemWork;
 
 /* Loads the shipped profiles from <bundle_path>/styles.  Returns false, with a
@@ -41,6 +63,13 @@ typedef struct {
  * trigger then).  Non-realtime. */
 bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patterns,
                       LV2_Log_Logger* logger, char* err, size_t err_size);
+
+/* Frees what tandem_work_init made (the lock).  Cleanup only. */
+void tandem_work_cleanup(TandemWork* w);
+
+/* Records p as the current pattern (the worker calls this for every pattern it
+ * sends to run(), built-in or from a model).  Caller holds w->lock.  Worker. */
+void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
 
 /* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message. */
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
@@ -51,5 +80,10 @@ LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function resp
  * is nearest.  Until genre detection lands, tempo is all it goes by.  A tempo of 0
  * (unknown) gives rock (1).  Only loaded styles are considered. */
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm);
+
+/* The style "auto" plays: the detected genre once one has been adopted
+ * (genre.h: confident, with hysteresis), else the tempo choice above.
+ * Worker thread. */
+int tandem_work_auto_style_now(const TandemWork* w, float bpm);
 
 #endif

@@ -232,8 +232,8 @@ int main(int argc, char** argv)
         return 1;
       }
     }
-    const size_t m = match(ref, (size_t)n_ref, dets, n_det, latencies + n_lat,
-                           stamp_errors + n_lat);
+    const size_t m =
+        match(ref, (size_t)n_ref, dets, n_det, latencies + n_lat, stamp_errors + n_lat);
     double* sorted = malloc((m ? m : 1) * sizeof(double));
     double med = NAN;
     if (sorted && m) {
@@ -264,7 +264,8 @@ int main(int argc, char** argv)
   qsort(stamp_errors, n_lat, sizeof(double), bench_cmp_double);
   const double med = bench_percentile(latencies, n_lat, 50.0) * 1000.0;
   const double p95 = bench_percentile(latencies, n_lat, 95.0) * 1000.0;
-  printf("detection latency, %u-frame blocks: %zu of %zu true onsets matched (%zu reports)\n",
+  printf("detection latency, %u-frame blocks: %zu of %zu true onsets matched (%zu "
+         "reports)\n",
          block, n_lat, n_ref_total, n_det_total);
   printf("latency median %.2f ms (target <= %.0f: %s), p95 %.2f ms (target <= %.0f: %s), "
          "min %.2f ms, max %.2f ms\n",

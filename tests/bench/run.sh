@@ -35,20 +35,14 @@ done
   exit 1
 }
 
-# The bench programs are not in the default build; build them here, and go on
-# without one that does not build yet (say, before the analysis is linked in).
-built=
+# The bench programs are not in the default build (a test's depends would put
+# them there), so they are built here.
 if [ "$build_first" = yes ]; then
-  ninja -C "$build" -j2 >/dev/null
-  for target in tests/bench_latency tests/bench_cost; do
-    if ninja -C "$build" -j2 "$target" >"$build/bench-build.log" 2>&1; then
-      built="$built $target"
-    else
-      echo "run.sh: $target does not build (see $build/bench-build.log); skipping it" >&2
-    fi
-  done
-else
-  built="tests/bench_latency tests/bench_cost"
+  if ! ninja -C "$build" -j2 tests/bench_latency tests/bench_cost all \
+      >"$build/bench-build.log" 2>&1; then
+    echo "run.sh: the build failed; see $build/bench-build.log" >&2
+    exit 1
+  fi
 fi
 
 corpus=$build/bench-corpus
@@ -60,21 +54,14 @@ fi
 
 out=$build/bench-out
 mkdir -p "$out"
-extra=
-case "$built" in *bench_latency*) have_latency=yes ;; *) have_latency=no ;; esac
-case "$built" in *bench_cost*) have_cost=yes ;; *) have_cost=no ;; esac
-if [ "$have_latency" = yes ] && [ -x "$build/tests/bench_latency" ]; then
-  "$build/tests/bench_latency" "$corpus" >"$out/latency.txt"
-  extra="$extra $out/latency.txt"
-else
-  echo "run.sh: $build/tests/bench_latency not built; no latency figures" >&2
-fi
-if [ "$have_cost" = yes ] && [ -x "$build/tests/bench_cost" ]; then
-  "$build/tests/bench_cost" "$corpus/long_mix_60s.wav" >"$out/cost.txt"
-  extra="$extra $out/cost.txt"
-else
-  echo "run.sh: $build/tests/bench_cost not built; no cost figures" >&2
-fi
+for prog in bench_latency bench_cost; do
+  [ -x "$build/tests/$prog" ] || {
+    echo "run.sh: $build/tests/$prog is missing; run without --no-build" >&2
+    exit 1
+  }
+done
+"$build/tests/bench_latency" "$corpus" >"$out/latency.txt"
+"$build/tests/bench_cost" "$corpus/long_mix_60s.wav" >"$out/cost.txt"
 
 tandem=$build/tools/tandem-analyze
 [ -x "$tandem" ] || echo "run.sh: $tandem not built; scoring aubio only" >&2
@@ -83,7 +70,6 @@ if [ "$record" = yes ]; then
 else
   results=$build/bench-results.md
 fi
-# shellcheck disable=SC2086 # $extra is a list of paths without spaces
 "$python" "$here/score.py" "$corpus" --tandem "$tandem" --results "$results" \
-  --details "$out/details.json" --extra $extra
+  --details "$out/details.json" --extra "$out/latency.txt" "$out/cost.txt"
 echo "run.sh: figures appended to $results; per-clip details in $out/details.json" >&2

@@ -8,7 +8,8 @@
  * atom outputs 64 KiB, and runs a synchronous worker.  Every run(),
  * connect_port(), work_response() and end_run() call is marked as realtime;
  * work() is not.  It prints the number of forbidden calls the checker saw and
- * exits 1 if there were any, 2 on a setup error.
+ * exits 1 if there were any (the checker then turns that into 3 at exit), 2 on
+ * a setup error or when the checker is not loaded.
  *
  * Everything here runs on the main thread.
  */

@@ -1,0 +1,185 @@
+/* Tandem — the language-model part of work(): plain-language requests, model
+ * configuration, and handing validated model patterns to run().
+ *
+ * run() sends the small POD messages below through the host's worker (each
+ * fits the 4 KiB minimum ring); work() passes any with a TANDEM_MSG_LLM_* tag
+ * to tandem_llm_work_do(), which never waits for the network: it parses the
+ * request's intent locally, queues a model job on the client's own thread
+ * (llm.h), and on each poll message (TANDEM_MSG_LLM_BAR, sent by run() every
+ * 0.1 s while a request is out) takes a finished result, if any, and writes the
+ * chosen alternative into the pattern ring with the serial run() reserved for
+ * that message.  run() then swaps it in at the next bar line as it does for the
+ * built-in generator's patterns.  Replies to run() are TandemStatusMsg
+ * texts plus the small TandemLlmIntentMsg / TandemLlmStateMsg below.
+ *
+ * Message tags 30..39 are reserved for this module (messages.h has the others).
+ *
+ * Threads: tandem_llm_work_init / cleanup — instantiate / cleanup;
+ * tandem_llm_work_do — the worker (never concurrently with itself); it may run
+ * inline in run()'s thread when the host's worker is synchronous (freewheel),
+ * so it only ever polls the model thread.
+ */
+#ifndef TANDEM_LLM_WORK_H
+#define TANDEM_LLM_WORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lv2/log/logger.h>
+#include <lv2/worker/worker.h>
+
+#include "llm.h"
+#include "messages.h"
+#include "pattern.h"
+#include "ring.h"
+#include "style.h"
+
+enum {
+  TANDEM_MSG_LLM_CONFIG = 30,      /* run() → work(): TandemLlmConfigMsg */
+  TANDEM_MSG_LLM_REQUEST = 31,     /* run() → work(): TandemLlmRequestMsg */
+  TANDEM_MSG_LLM_BAR = 32,         /* run() → work(): TandemLlmBarMsg, once per bar */
+  TANDEM_MSG_LLM_ALTERNATIVE = 33, /* run() → work(): TandemLlmAltMsg */
+  TANDEM_MSG_LLM_INTENT = 34,      /* work() → run(): TandemLlmIntentMsg */
+  TANDEM_MSG_LLM_STATE = 35,       /* work() → run(): TandemLlmStateMsg */
+};
+
+#define TANDEM_LLM_TEXT_MAX 256
+
+/* The model settings (plugin properties llm_url, llm_model, llm_provider,
+ * llm_timeout, llm_temperature, llm_max_tokens).  An empty url turns the model off. */
+typedef struct {
+  uint32_t type;     /* TANDEM_MSG_LLM_CONFIG */
+  uint32_t provider; /* TandemLlmProviderKind */
+  float timeout_s;
+  float temperature;
+  int32_t max_tokens;
+  char url[TANDEM_LLM_URL_MAX];
+  char model[TANDEM_LLM_MODEL_MAX];
+} TandemLlmConfigMsg;
+
+/* A plain-language request ("send"), with what the track is doing now. */
+typedef struct {
+  uint32_t type;   /* TANDEM_MSG_LLM_REQUEST */
+  uint32_t serial; /* reserved by run() for the model's pattern */
+  uint8_t role;
+  uint8_t style; /* 0 auto, 1..12 */
+  uint8_t bars;
+  uint8_t beats_per_bar;
+  uint8_t beat_unit;
+  uint8_t key_known;
+  uint8_t key_root;
+  uint8_t key_scale;
+  uint8_t n_chords;
+  uint8_t onsets_known;
+  uint8_t reserved[2];
+  uint8_t chord_known[TANDEM_LLM_CONTEXT_BARS];
+  uint8_t chord_root[TANDEM_LLM_CONTEXT_BARS];
+  uint8_t chord_quality[TANDEM_LLM_CONTEXT_BARS];
+  uint16_t onset_steps[TANDEM_LLM_ONSET_BARS][TANDEM_LLM_ONSET_BANDS];
+  float tempo_bpm;
+  float tempo_confidence;
+  float energy;
+  char text[TANDEM_LLM_TEXT_MAX];
+} TandemLlmRequestMsg;
+
+/* Sent while a model request is out (once per bar, or more often): take a
+ * finished result if there is one and write its pattern under serial.  The
+ * serial is reserved when this message is sent, not when the request was, so a
+ * built-in pattern made in between (e.g. from the request's modifiers) does not
+ * make the model's answer look stale.  With apply 0 (freewheel export) results
+ * are kept for later, so an export never changes with network timing. */
+typedef struct {
+  uint32_t type;   /* TANDEM_MSG_LLM_BAR */
+  uint32_t apply;  /* 1: write a finished result's pattern to the ring */
+  uint32_t serial; /* for the pattern; 0: the request's serial */
+} TandemLlmBarMsg;
+
+/* Play alternative `index` of the last model result, under serial. */
+typedef struct {
+  uint32_t type; /* TANDEM_MSG_LLM_ALTERNATIVE */
+  uint32_t index;
+  uint32_t serial;
+} TandemLlmAltMsg;
+
+/* Parameter changes from the local intent parser, applied by run() at once (the
+ * new pattern they make swaps in at the next bar). */
+typedef struct {
+  uint32_t type; /* TANDEM_MSG_LLM_INTENT */
+  float energy;
+  float complexity;
+  float density;
+  float fill;
+  float swing_pct;
+  float ghost;
+  int32_t octave;
+  float tempo_factor;
+  uint32_t straight;
+} TandemLlmIntentMsg;
+
+/* The model's state for the llm_status port and the alternative count. */
+typedef struct {
+  uint32_t type;   /* TANDEM_MSG_LLM_STATE */
+  uint32_t status; /* TandemLlmStatus */
+  uint32_t n_alternatives;
+  uint32_t serial; /* of the pattern written, 0 if none */
+} TandemLlmStateMsg;
+
+/* What a finished request produced, for the render report. */
+typedef struct {
+  TandemLlmStatus status;
+  char provider[16];
+  char model[TANDEM_LLM_MODEL_MAX];
+  double latency_ms;
+  long prompt_tokens;
+  long completion_tokens;
+  char validation[TANDEM_LLM_VERDICT_MAX];
+  char error[TANDEM_LLM_ERROR_MAX];
+  uint32_t n_alternatives;
+  float confidence[TANDEM_LLM_MAX_ALTS];
+  char reason[TANDEM_LLM_MAX_ALTS][TANDEM_LLM_REASON_MAX];
+} TandemLlmReport;
+
+typedef struct {
+  TandemLlmClient* client;
+  TandemRing* patterns; /* to the audio thread; this side is the producer */
+  LV2_Log_Logger* logger;
+  TandemLlmHistory history; /* context memory, kept in state */
+  TandemLlmResult* last;    /* the last result with alternatives */
+  TandemLlmResult* incoming;
+  bool has_last;
+  uint32_t last_request_serial;
+  TandemLlmReport report;
+  TandemPromptContext* ctx; /* scratch */
+  TandemPattern scratch;    /* the pattern last written to the ring */
+  bool wrote_pattern;       /* the last tandem_llm_work_do wrote scratch to the ring */
+} TandemLlmWork;
+
+/* Starts the model thread.  The initial settings come from the environment
+ * (TANDEM_LLM_URL, TANDEM_LLM_MODEL, TANDEM_LLM_PROVIDER, TANDEM_LLM_TIMEOUT), so
+ * tools can configure a model before instantiate; without a URL the model is
+ * off until a config message arrives.  False (err filled) on failure. */
+bool tandem_llm_work_init(TandemLlmWork* lw, TandemRing* patterns, LV2_Log_Logger* logger,
+                          char* err, size_t err_size);
+
+/* Stops the model thread (cancels a request in flight; under 200 ms) and frees. */
+void tandem_llm_work_cleanup(TandemLlmWork* lw);
+
+/* True if type is one of this module's run() → work() messages. */
+bool tandem_llm_work_handles(uint32_t type);
+
+/* Does one message.  style: the profile the request plays (may be NULL);
+ * current: the pattern playing now (NULL if none), sent for modify requests. */
+LV2_Worker_Status tandem_llm_work_do(TandemLlmWork* lw,
+                                     LV2_Worker_Respond_Function respond,
+                                     LV2_Worker_Respond_Handle handle, uint32_t size,
+                                     const void* data, const TandemStyle* style,
+                                     const TandemPattern* current);
+
+/* Waits (up to timeout_s) for the request in flight to finish, then handles it
+ * as a bar message with apply set.  For offline rendering, which may wait; never
+ * call it from work() in a realtime session.  True if a result arrived. */
+bool tandem_llm_work_wait(TandemLlmWork* lw, double timeout_s,
+                          LV2_Worker_Respond_Function respond,
+                          LV2_Worker_Respond_Handle handle);
+
+#endif

@@ -1,0 +1,76 @@
+/* Tandem — arrangement (section) detection from bar features.
+ *
+ * Each bar becomes a short descriptor (loudness, band balance, onset density
+ * per drum class, brightness).  Boundaries are where the descriptors of the
+ * bars before and after differ most (novelty), at least TANDEM_SECTION_MIN_BARS
+ * apart.  Segments that sound alike get the same group (A, B, C ...), which is
+ * how a repeat is recognised; then names are given where the shape allows: a
+ * quiet first segment is the intro, a quiet last one the outro, the loudest
+ * repeated group the chorus, the other repeated group the verse, a one-off
+ * segment after the first chorus the bridge.  A segment whose name rests on
+ * little evidence keeps its group letter and a low confidence.
+ *
+ * Threads: no allocation, no shared state; the plugin calls the tracker from
+ * the worker thread, tools call tandem_sections_find directly.
+ */
+#ifndef TANDEM_SECTIONS_H
+#define TANDEM_SECTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "barfeatures.h"
+
+#define TANDEM_SECTION_MAX      64 /* segments reported */
+#define TANDEM_SECTION_MIN_BARS 2
+#define TANDEM_SECTION_HISTORY  128 /* bars the tracker remembers */
+
+typedef enum {
+  TANDEM_SECTION_UNKNOWN = 0,
+  TANDEM_SECTION_INTRO = 1,
+  TANDEM_SECTION_VERSE = 2,
+  TANDEM_SECTION_CHORUS = 3,
+  TANDEM_SECTION_BRIDGE = 4,
+  TANDEM_SECTION_OUTRO = 5,
+  TANDEM_SECTION_A = 6, /* A, B, C, D: a group without a confident name */
+  TANDEM_SECTION_B = 7,
+  TANDEM_SECTION_C = 8,
+  TANDEM_SECTION_D = 9,
+  TANDEM_SECTION_LABELS
+} TandemSectionLabel;
+
+typedef struct {
+  uint32_t first_bar;
+  uint32_t n_bars;
+  double start_s;
+  uint8_t label; /* TandemSectionLabel */
+  uint8_t group; /* 0.. : segments of one group sound alike */
+  float confidence; /* 0..1, of the label */
+  float energy;     /* mean loudness descriptor, for the player (0..1 relative) */
+} TandemSection;
+
+/* Finds the sections of n_bars bars (any n, 0 gives 0).  Writes at most max_out
+ * to out and returns how many were written.  Any thread. */
+size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
+                            TandemSection* out, size_t max_out);
+
+/* "intro", "verse", ... "A" .. "D"; "" for unknown.  Any thread. */
+const char* tandem_section_label_name(int label);
+
+/* The live tracker: remembers the latest TANDEM_SECTION_HISTORY bars. */
+typedef struct {
+  TandemBarFeatures bars[TANDEM_SECTION_HISTORY];
+  uint32_t n_bars; /* stored, <= TANDEM_SECTION_HISTORY */
+  uint32_t total_bars;
+  TandemSection scratch[TANDEM_SECTION_MAX];
+  TandemSection current;
+  uint32_t current_first_bar; /* absolute bar index where current began */
+} TandemSectionTracker;
+
+void tandem_section_tracker_init(TandemSectionTracker* t);
+
+/* Adds a bar and re-segments the history.  Returns true when the current
+ * section (label or start) changed with this bar.  Worker thread. */
+bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatures* bar);
+
+#endif
