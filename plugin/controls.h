@@ -70,7 +70,7 @@ typedef enum {
   TANDEM_OUT_BAND_BRILLIANCE_DB,
   TANDEM_OUT_ONSET_ACTIVITY,
   /* Outputs appended later go here; their ports are in the table in controls.c. */
-  TANDEM_OUT_LLM_STATUS, /* TandemLlmStatus (llm.h): off, idle, waiting, ok, ... */
+  TANDEM_OUT_LLM_STATUS,       /* TandemLlmStatus (llm.h): off, idle, waiting, ok, ... */
   TANDEM_OUT_GENRE,            /* style index 1..12, 0 unknown */
   TANDEM_OUT_GENRE_CONFIDENCE, /* 0..1 */
   TANDEM_OUT_SECTION,          /* TandemSectionLabel (worker/sections.h) */

@@ -3,10 +3,11 @@
  * The input is low-passed and decimated to about 11-12 kHz (lower rates are used as
  * they are), then analysed with a ~170-250 ms Hann window every quarter window (one real
  * FFT per hop; the peaks-to-chroma half of a frame runs in the next process() call).
- * Spectral peaks become a 12-bin chroma (and a bass chroma from 40-250 Hz).  The key (24 keys) comes from a
- * leaky-integrated chroma (time constant 20 s) correlated with key profiles; the chord
- * from the chroma accumulated since the last beat, matched against templates of the
- * chord qualities of theory.h with their harmonics, helped by the bass note.
+ * Spectral peaks become a 12-bin chroma (and a bass chroma from 40-250 Hz).  The key (24
+ * keys) comes from a leaky-integrated chroma (time constant 20 s) correlated with key
+ * profiles; the chord from the chroma accumulated since the last beat, matched against
+ * templates of the chord qualities of theory.h with their harmonics, helped by the bass
+ * note.
  *
  * Silence and noise give no chord (has_chord false, confidence low).  NaN or Inf input
  * resets the tracker, which carries on with the next finite sample.

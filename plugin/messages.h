@@ -28,6 +28,9 @@ typedef enum {
   TANDEM_MSG_EXPORT = 21,
   TANDEM_MSG_BAR_SNAPSHOT = 30, /* run() → work(): one bar's features (genre, sections) */
   TANDEM_MSG_SONG = 31,         /* work() → run(): genre and section now */
+  /* 40..49: the language model's messages, defined in worker/llm_work.h */
+  TANDEM_MSG_LLM_FIRST = 40,
+  TANDEM_MSG_LLM_LAST = 49,
 } TandemMsgType;
 
 /* Messages in the plugin's own pattern ring (worker → audio thread). */

@@ -11,6 +11,7 @@
  * shapes it changed.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +64,7 @@ typedef struct {
   uint32_t seed;
   int beats_per_bar;
   int beat_unit;
-  float auto_bpm; /* the tempo "auto" chose by, in 8% steps */
+  float auto_bpm;  /* the tempo "auto" chose by, in 8% steps */
   int genre_style; /* the style "auto" follows by genre (0: by tempo) */
 } GenerationKey;
 
@@ -127,6 +128,12 @@ typedef struct {
   bool regenerate_was_on;
   bool request_pending; /* a change waits for the interval or a free worker */
   bool adopt_restored;  /* a restored pattern was queued: it answers these settings */
+  /* A restored pattern plays in the bars it played in when saved: once the player
+   * takes it over, its anchor is set to the saved phase. */
+  bool restored_phase_pending;
+  uint32_t restored_serial;
+  int32_t restored_phase;
+  atomic_int pattern_phase; /* the playing pattern's anchor modulo its bars, for save() */
   uint64_t frames_since_request;
   uint32_t serial;
   uint32_t regenerations;       /* presses of regenerate, to vary the seed */
@@ -305,6 +312,7 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
 
   tandem_pattern_init(&self->trigger_pattern, TANDEM_ROLE_TRIGGER, 1, 4, 4);
   self->player_seed = 1;
+  atomic_init(&self->pattern_phase, -1);
   tandem_player_init(&self->player, self->sample_rate);
   tandem_player_params_default(&self->player_params);
   tandem_player_set_seed(&self->player, self->player_seed);
@@ -660,6 +668,24 @@ static void update_harmony(Tandem* self)
 
 static void send_bar(Tandem* self, TandemBarSnapshotMsg* snap);
 
+/* Puts a restored pattern back in the bars it played in (the player anchors a
+ * pattern at the bar it takes over: at once while stopped, so at session load
+ * before any note), and publishes the phase of the pattern playing for save(). */
+static void keep_pattern_phase(Tandem* self)
+{
+  TandemPlayer* p = &self->player;
+  if (!p->has_pattern || p->pattern.bars == 0) {
+    return;
+  }
+  if (self->restored_phase_pending && p->pattern.serial == self->restored_serial) {
+    p->anchor_bar = self->restored_phase;
+    self->restored_phase_pending = false;
+  }
+  const int64_t bars = p->pattern.bars;
+  const int64_t phase = ((p->anchor_bar % bars) + bars) % bars;
+  atomic_store_explicit(&self->pattern_phase, (int)phase, memory_order_relaxed);
+}
+
 static void play_segment(Tandem* self, uint32_t start, uint32_t end)
 {
   if (end <= start) {
@@ -676,6 +702,7 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
       &self->player, &pos, start, frames, &self->harmony, self->onsets, self->n_onsets,
       self->readout.rms_db, self->midi + self->n_midi,
       self->midi_budget > self->n_midi ? self->midi_budget - self->n_midi : 0);
+  keep_pattern_phase(self);
 
   /* Tell the chord tracker where beats fall, so it can give a chord per beat. */
   if (pos.speed > 0.0 && pos.bpm > 0.0) {
@@ -708,9 +735,13 @@ static void take_restored_pattern(Tandem* self, uint32_t size)
       self->incoming.role != (uint8_t)self->ctl.role) {
     return;
   }
+  /* The serial field carries the saved phase (worker/state.h). */
+  self->restored_phase = (int32_t)(self->incoming.serial % self->incoming.bars);
   self->incoming.serial = ++self->serial;
   if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
     self->playing_serial = self->incoming.serial;
+    self->restored_serial = self->incoming.serial;
+    self->restored_phase_pending = true;
     if (!self->transport.has_host) {
       tandem_clock_set_meter(&self->clock, self->incoming.beats_per_bar,
                              self->incoming.beat_unit);
@@ -1269,9 +1300,12 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
   if (type == TANDEM_MSG_SONG && size == sizeof(TandemSongMsg)) {
     TandemSongMsg m;
     memcpy(&m, data, sizeof(m));
-    self->song_genre = m.genre >= 0 && m.genre <= TANDEM_STYLE_SHIPPED_COUNT ? m.genre : 0;
-    self->song_genre_confidence = isfinite(m.genre_confidence) ? m.genre_confidence : 0.0f;
-    self->song_section = m.section >= 0 && m.section < TANDEM_SECTION_LABELS ? m.section : 0;
+    self->song_genre =
+        m.genre >= 0 && m.genre <= TANDEM_STYLE_SHIPPED_COUNT ? m.genre : 0;
+    self->song_genre_confidence =
+        isfinite(m.genre_confidence) ? m.genre_confidence : 0.0f;
+    self->song_section =
+        m.section >= 0 && m.section < TANDEM_SECTION_LABELS ? m.section : 0;
     self->song_auto_style =
         m.auto_style >= 0 && m.auto_style <= TANDEM_STYLE_SHIPPED_COUNT ? m.auto_style : 0;
     return LV2_WORKER_SUCCESS;
@@ -1335,7 +1369,8 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  return tandem_state_save(&self->work, &self->state_uris, store, handle, features);
+  return tandem_state_save(&self->work, &self->state_uris, store, handle, features,
+                           atomic_load_explicit(&self->pattern_phase, memory_order_relaxed));
 }
 
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,

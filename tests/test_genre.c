@@ -77,8 +77,8 @@ START_TEST(test_bar_features_place_onsets_on_the_16th_grid)
                   "kick at step %d", i);
     ck_assert_msg((bar.steps[TANDEM_ONSET_SNARE][i] > 0) == (i == 4 || i == 12),
                   "snare at step %d", i);
-    ck_assert_msg((bar.steps[TANDEM_ONSET_HAT][i] > 0) == (i % 4 == 2),
-                  "hat at step %d", i);
+    ck_assert_msg((bar.steps[TANDEM_ONSET_HAT][i] > 0) == (i % 4 == 2), "hat at step %d",
+                  i);
   }
   ck_assert_float_eq_tol(bar.swing8_pct, 50.0f, 0.5f);
   ck_assert_float_eq_tol(bar.onsets, 8.0f, 0.01f);
@@ -173,8 +173,8 @@ START_TEST(test_genre_names_each_shipped_style_from_bars_shaped_like_it)
       right++;
     } else {
       size_t len = strlen(wrong);
-      snprintf(wrong + len, sizeof(wrong) - len, " %s->%s",
-               tandem_style_shipped_name(i), tandem_style_shipped_name(best));
+      snprintf(wrong + len, sizeof(wrong) - len, " %s->%s", tandem_style_shipped_name(i),
+               tandem_style_shipped_name(best));
     }
     ck_assert_int_ne(g.top[0], g.top[1]);
     ck_assert_float_ge(g.top_probability[0], g.top_probability[1]);
@@ -294,8 +294,8 @@ static Suite* genre_suite(void)
   tcase_add_test(tc, test_bar_features_close_a_timed_bar_after_2s_without_beats);
   tcase_add_test(tc, test_genre_names_each_shipped_style_from_bars_shaped_like_it);
   tcase_add_test(tc, test_genre_probabilities_sum_to_one_over_loaded_styles);
-  tcase_add_test(tc,
-                 test_auto_style_settles_within_4_bars_and_switches_at_most_once_per_8_bars);
+  tcase_add_test(
+      tc, test_auto_style_settles_within_4_bars_and_switches_at_most_once_per_8_bars);
   tcase_add_test(tc, test_auto_style_follows_a_change_of_groove_but_not_before_4_bars);
   tcase_add_test(tc, test_nearest_style_of_a_shipped_profile_is_itself);
   suite_add_tcase(s, tc);

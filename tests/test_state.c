@@ -269,31 +269,20 @@ static void play_from_bar_0(Rig* rig)
   cycles(rig, 750); /* 4 bars at 120 bpm = 192000 frames */
 }
 
-/* True if b's notes are a's, rotated by whole bars within the 4-bar part: the
- * player starts a pattern at the bar it takes it over, so the same part may be in
- * another phase against the host's bar numbers. */
+/* True if b played exactly a's notes: same frames, same pitches.  The restored
+ * part must also play in the same bars (the saved phase), not only the same
+ * pattern. */
 static bool same_part(const Rig* a, const Rig* b)
 {
-  const int64_t bar = 96000;
-  const int64_t part = 4 * bar;
   if (a->n_notes != b->n_notes || a->n_notes == 0) {
     return false;
   }
-  for (int64_t shift = 0; shift < 4; ++shift) {
-    bool all = true;
-    for (int i = 0; i < b->n_notes && all; ++i) {
-      const int64_t want = (b->note_frame[i] + shift * bar) % part;
-      bool found = false;
-      for (int j = 0; j < a->n_notes && !found; ++j) {
-        found = a->note_frame[j] == want && a->note_pitch[j] == b->note_pitch[i];
-      }
-      all = found;
-    }
-    if (all) {
-      return true;
+  for (int i = 0; i < a->n_notes; ++i) {
+    if (a->note_frame[i] != b->note_frame[i] || a->note_pitch[i] != b->note_pitch[i]) {
+      return false;
     }
   }
-  return false;
+  return true;
 }
 
 static void assert_same_notes(const Rig* a, const Rig* b)
@@ -518,6 +507,8 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
       {"style file of the wrong type", {.n = 0}, true},
       {"style file that does not exist", {.n = 0}, true},
       {"unknown keys only", {.n = 0}, true},
+      {"pattern phase outside the pattern", {.n = 0}, true},
+      {"pattern phase of the wrong type", {.n = 0}, true},
   };
   int c = 0;
   c++; /* no keys at all */
@@ -548,6 +539,12 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
   add_item(&cases[c].store, "urn:tandem:plugin#fromTheFuture", LV2_ATOM__Int, &v2,
            sizeof(v2));
   add_item(&cases[c++].store, "urn:example:other", LV2_ATOM__Chunk, junk, sizeof(junk));
+  const int32_t phase_far = 7;
+  add_item(&cases[c].store, P, LV2_ATOM__Chunk, good, good_size);
+  add_item(&cases[c++].store, TANDEM_STATE__phase, LV2_ATOM__Int, &phase_far,
+           sizeof(phase_far));
+  add_item(&cases[c].store, P, LV2_ATOM__Chunk, good, good_size);
+  add_item(&cases[c++].store, TANDEM_STATE__phase, LV2_ATOM__Float, &f, sizeof(f));
   ck_assert_int_eq(c, (int)(sizeof(cases) / sizeof(cases[0])));
 
   for (int i = 0; i < c; ++i) {

@@ -226,6 +226,23 @@ START_TEST(test_tempo_step_100_to_130_relocks_within_4_bars)
 }
 END_TEST
 
+START_TEST(test_tempo_is_held_when_the_music_stops)
+{
+  const size_t frames = (size_t)(20.0 * ODF_RATE_HZ);
+  float* odf =
+      render_odf(frames, ODF_RATE_HZ, FEEL_GHOSTS, 106.0, 106.0, 1e9, 0.0, 0.005, 11);
+  /* Silence after 12 s, as at the end of a song. */
+  memset(odf + (size_t)(12.0 * ODF_RATE_HZ), 0,
+         (frames - (size_t)(12.0 * ODF_RATE_HZ)) * sizeof(float));
+  const TandemTempoEstimate e = track(odf, frames, ODF_RATE_HZ);
+  printf("after 8 s of silence: %.2f bpm, confidence %.3f\n", (double)e.bpm,
+         (double)e.confidence);
+  ck_assert_msg(fabs(e.bpm / 106.0 - 1.0) < 0.04, "bpm %.2f", (double)e.bpm);
+  ck_assert_msg(e.confidence < 0.1f, "confidence %.3f", (double)e.confidence);
+  free(odf);
+}
+END_TEST
+
 START_TEST(test_zero_constant_and_random_odf_give_no_confident_tempo)
 {
   const size_t frames = (size_t)(12.0 * ODF_RATE_HZ);
@@ -329,6 +346,7 @@ static Suite* tempo_suite(void)
   suite_add_tcase(s, lock);
   TCase* robust = tcase_create("robustness");
   tcase_set_timeout(robust, 120);
+  tcase_add_test(robust, test_tempo_is_held_when_the_music_stops);
   tcase_add_test(robust, test_zero_constant_and_random_odf_give_no_confident_tempo);
   tcase_add_test(robust, test_nan_inf_negative_and_denormal_odf_do_not_poison_the_state);
   tcase_add_test(robust, test_reset_forgets_the_tempo_and_bad_rates_are_refused);

@@ -218,9 +218,8 @@ static void note_levels(TrackNotes* tn, const Results* r, const TandemAnalysisTo
   const float low = 0.5f * (tot->bands_db[0] + tot->bands_db[1]);
   const float high = 0.5f * (tot->bands_db[5] + tot->bands_db[6]);
   const float tilt = low - high;
-  const float typical = typical_tilt_db[genre >= 0 && genre <= TANDEM_STYLE_SHIPPED_COUNT
-                                            ? genre
-                                            : 0];
+  const float typical =
+      typical_tilt_db[genre >= 0 && genre <= TANDEM_STYLE_SHIPPED_COUNT ? genre : 0];
   if (tot->rms_db > -90.0f && fabsf(tilt - typical) > BALANCE_TOLERANCE_DB) {
     add_note(tn, 0.0, duration, 10,
              "band balance: the lows are %.0f dB %s the highs, %s for %s (about %.0f dB "
@@ -482,9 +481,9 @@ int main(int argc, char** argv)
     /* A new beat: the tracker's phase says the latest one fell more than half
      * a period after the one we listed last. */
     tandem_analysis_get(a, &ro);
-    tandem_bar_accum_readout(accp, (double)total / info.samplerate, ro.bands_db, ro.rms_db,
-                             ro.peak_db, ro.crest_db, ro.centroid_hz, ro.flux, ro.tempo.bpm,
-                             ro.tempo.confidence);
+    tandem_bar_accum_readout(accp, (double)total / info.samplerate, ro.bands_db,
+                             ro.rms_db, ro.peak_db, ro.crest_db, ro.centroid_hz, ro.flux,
+                             ro.tempo.bpm, ro.tempo.confidence);
     const double period = ro.tempo.period_s;
     if (ro.tempo.bpm > 0.0f && period > 0.0) {
       const double beat = tandem_analysis_odf_time_s(a) - ro.tempo.beat_phase * period;
@@ -630,10 +629,14 @@ int main(int argc, char** argv)
     float groove_bpm = 0.0f;
     tandem_genre_measured(genre_state, &groove, &groove_bpm);
     json_t* gr = json_object();
-    json_object_set_new(gr, "swing8_pct", json_real(round(groove.swing8_pct * 10.0) / 10.0));
-    json_object_set_new(gr, "triplet_share", json_real(round(groove.triplet * 1000.0) / 1000.0));
-    json_object_set_new(gr, "syncopation", json_real(round(groove.syncopation * 1000.0) / 1000.0));
-    json_object_set_new(gr, "onsets_per_bar", json_real(round(groove.onsets_per_bar * 10.0) / 10.0));
+    json_object_set_new(gr, "swing8_pct",
+                        json_real(round(groove.swing8_pct * 10.0) / 10.0));
+    json_object_set_new(gr, "triplet_share",
+                        json_real(round(groove.triplet * 1000.0) / 1000.0));
+    json_object_set_new(gr, "syncopation",
+                        json_real(round(groove.syncopation * 1000.0) / 1000.0));
+    json_object_set_new(gr, "onsets_per_bar",
+                        json_real(round(groove.onsets_per_bar * 10.0) / 10.0));
     for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
       json_t* st = json_array();
       for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
@@ -693,8 +696,8 @@ int main(int argc, char** argv)
       printf(" %s %.1f", band_names[b], tot.bands_db[b]);
     }
     printf(" dBFS\n");
-    printf("genre    %s (confidence %.2f)", genre > 0 ? tandem_style_shipped_name(genre) : "unknown",
-           genre_confidence);
+    printf("genre    %s (confidence %.2f)",
+           genre > 0 ? tandem_style_shipped_name(genre) : "unknown", genre_confidence);
     for (int k = 1; k < TANDEM_GENRE_TOP; ++k) {
       if (genre_state->top[k] > 0) {
         printf(", then %s %.2f", tandem_style_shipped_name(genre_state->top[k]),
@@ -703,7 +706,8 @@ int main(int argc, char** argv)
     }
     printf("\nsections");
     for (size_t i = 0; i < n_sections; ++i) {
-      printf(" %s@%.1fs", tandem_section_label_name(sections[i].label), sections[i].start_s);
+      printf(" %s@%.1fs", tandem_section_label_name(sections[i].label),
+             sections[i].start_s);
     }
     printf("%s\nquality  %d/100\n", n_sections ? "" : " none", quality);
     for (int i = 0; i < notes->n; ++i) {

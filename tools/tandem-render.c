@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -73,6 +74,16 @@
 #define MIDI_MAX_BYTES    16u
 #define DEFAULT_BPM       120.0
 #define PROGRESS_MIN_SECS 10.0
+/* Waiting for a model reply.  The plugin's timeout (default 20 s) is per HTTP
+ * attempt, and its client makes up to 3 attempts with a backoff of at most 8 s
+ * between them (worker/llm.c), so the render waits up to 3 timeouts, 2
+ * backoffs and a margin.  A prompt that has not made the plugin wait within
+ * the grace time is not waited for at all. */
+#define LLM_DEFAULT_TIMEOUT_S 20.0
+#define LLM_WAIT_ATTEMPTS     3
+#define LLM_WAIT_BACKOFF_S    8.0
+#define LLM_WAIT_MARGIN_S     5.0
+#define LLM_START_GRACE_S     1.0
 #define USER_LV2_DIRS     "~/.lv2:/usr/local/lib/lv2:/usr/lib/lv2"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -99,6 +110,9 @@ typedef struct {
   const char* llm_url;
   const char* llm_model;
   const char* llm_provider;
+  const char* llm_timeout;     /* seconds, validated */
+  const char* llm_temperature; /* validated */
+  const char* llm_max_tokens;  /* validated */
   uint32_t block;
   double rate; /* 0: the file's rate */
   SetArg sets[MAX_SETS];
@@ -270,14 +284,21 @@ typedef struct {
 } PortInfo;
 
 /* A writable plugin property (patch:writable) the options may set. */
+typedef enum {
+  PROP_STRING = 0,
+  PROP_PATH,  /* rdfs:range atom:Path */
+  PROP_FLOAT, /* rdfs:range atom:Float */
+  PROP_INT,   /* rdfs:range atom:Int */
+} PropertyType;
+
 typedef struct {
   const char* option; /* e.g. "prompt" */
   const char* value;  /* NULL if the option was not given */
   char* property_uri; /* NULL if the plugin has no such property */
-  bool is_path;       /* rdfs:range atom:Path */
+  PropertyType type;
 } PropertyArg;
 
-#define N_PROPERTY_ARGS 4
+#define N_PROPERTY_ARGS 7
 
 /* ---- Everything that lives for the whole run ---- */
 
@@ -301,7 +322,8 @@ typedef struct {
   /* Ports */
   PortInfo* ports;
   uint32_t n_ports;
-  int seed_port; /* index or -1 */
+  int seed_port;       /* index or -1 */
+  int llm_status_port; /* control output "llm_status", or -1 */
   PropertyArg props[N_PROPERTY_ARGS];
 
   /* Input audio, mono, at the plugin's rate */
@@ -648,6 +670,16 @@ typedef struct {
   float* out_max;
   bool* out_seen;
 
+  /* The model, as the plugin tells it: the llm_status port over time, the
+   * status texts about the model, and whether the render waited for a reply. */
+  json_t* llm_timeline;
+  json_t* llm_lines;
+  int llm_status_last; /* -1 before the first block */
+  bool llm_wait_tried; /* a pre-roll ran for a prompt */
+  bool llm_waited;     /* ... and the reply came in before the limit */
+  double llm_wait_s;   /* wall-clock seconds the pre-roll took */
+  uint64_t preroll_frames;
+
   json_t* errors;
   uint64_t frames;
   unsigned work_requests;
@@ -667,6 +699,8 @@ static void render_free(Render* r)
   free(r->out_seen);
   json_decref(r->status_changes);
   json_decref(r->properties);
+  json_decref(r->llm_timeline);
+  json_decref(r->llm_lines);
   json_decref(r->errors);
   memset(r, 0, sizeof(*r));
 }
@@ -710,6 +744,10 @@ static void record_status(Host* h, Render* r, int64_t frame, const char* text,
   json_object_set_new(change, "time_s", json_real((double)frame / h->rate));
   json_object_set_new(change, "text", json_text(copy, strlen(copy)));
   json_array_append_new(r->status_changes, change);
+  if (strstr(copy, "model")) {
+    /* Provider, model, latency and validation outcome are in these lines. */
+    json_array_append(r->llm_lines, change);
+  }
   free(r->last_status);
   r->last_status = copy;
 }
@@ -845,8 +883,12 @@ static void forge_property_set(Host* h, LV2_Atom_Forge* forge, const PropertyArg
   lv2_atom_forge_key(forge, u->patch_property);
   lv2_atom_forge_urid(forge, key);
   lv2_atom_forge_key(forge, u->patch_value);
-  if (p->is_path) {
+  if (p->type == PROP_PATH) {
     lv2_atom_forge_path(forge, p->value, (uint32_t)strlen(p->value));
+  } else if (p->type == PROP_FLOAT) {
+    lv2_atom_forge_float(forge, strtof(p->value, NULL));
+  } else if (p->type == PROP_INT) {
+    lv2_atom_forge_int(forge, (int32_t)strtol(p->value, NULL, 10));
   } else {
     lv2_atom_forge_string(forge, p->value, (uint32_t)strlen(p->value));
   }
@@ -1145,12 +1187,39 @@ static bool render_init(Host* h, Render* r, const char* output, bool has_seed,
   r->status_changes = json_array();
   r->properties = json_object();
   r->errors = json_array();
+  r->llm_timeline = json_array();
+  r->llm_lines = json_array();
+  r->llm_status_last = -1;
   r->out_last = calloc(h->n_ports, sizeof(float));
   r->out_min = calloc(h->n_ports, sizeof(float));
   r->out_max = calloc(h->n_ports, sizeof(float));
   r->out_seen = calloc(h->n_ports, sizeof(bool));
-  return r->output && r->status_changes && r->properties && r->errors && r->out_last &&
+  return r->output && r->status_changes && r->properties && r->errors &&
+         r->llm_timeline && r->llm_lines && r->out_last &&
          r->out_min && r->out_max && r->out_seen;
+}
+
+/* The llm_status port's labels (ttl/tandem.ttl). */
+static const char* llm_status_label(int value)
+{
+  static const char* const labels[] = {"off",      "idle",     "waiting",  "ok",
+                                       "cached",   "repaired", "fallback", "error"};
+  return value >= 0 && value < (int)(sizeof(labels) / sizeof(labels[0])) ? labels[value]
+                                                                        : "unknown";
+}
+
+static void record_llm_status(Host* h, Render* r, int64_t frame, float v)
+{
+  const int value = (int)lrintf(v);
+  if (value == r->llm_status_last) {
+    return;
+  }
+  r->llm_status_last = value;
+  json_t* change = json_object();
+  json_object_set_new(change, "time_s", json_real((double)frame / h->rate));
+  json_object_set_new(change, "value", json_integer(value));
+  json_object_set_new(change, "label", json_cstr(llm_status_label(value)));
+  json_array_append_new(r->llm_timeline, change);
 }
 
 /* Runs one block: feeds input events, calls run() and the worker's realtime
@@ -1211,6 +1280,9 @@ static bool run_block(Host* h, Render* r, LilvInstance* inst, Worker* w, PortBuf
         r->out_max[i] = v;
       }
       r->out_seen[i] = true;
+      if ((int)i == h->llm_status_port) {
+        record_llm_status(h, r, start, v);
+      }
     }
   }
   return true;
@@ -1260,6 +1332,102 @@ static int feedback_presses(const Host* h, Press* out)
     out[i].frame = (uint64_t)llround(bar * h->opt.meter_num * beat_s * h->rate);
   }
   return h->opt.n_feedback;
+}
+
+/* True if this render should wait for a model's reply before the file plays:
+ * a prompt, a model to send it to, a plugin that says when it waits, and a
+ * threaded worker (--freewheel stays deterministic and does not wait). */
+static bool wants_model_wait(const Host* h)
+{
+  const char* env_url = getenv("TANDEM_LLM_URL");
+  return h->opt.prompt && h->props[0].property_uri && !h->opt.freewheel &&
+         h->llm_status_port >= 0 && (h->opt.llm_url || (env_url && *env_url));
+}
+
+static double seconds_since(const struct timespec* t0)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Moves the times of changes seen in the pre-roll so that 0 is the file's
+ * first frame (pre-roll times become negative). */
+static void shift_times(json_t* changes, double by_s)
+{
+  size_t i;
+  json_t* change;
+  json_array_foreach (changes, i, change) {
+    json_t* t = json_object_get(change, "time_s");
+    if (json_is_real(t)) {
+      json_real_set(t, json_real_value(t) - by_s);
+    }
+  }
+}
+
+/* Sends the properties with silent blocks, at about real-time pace, and keeps
+ * running them while the plugin's llm_status says "waiting", up to the model
+ * timeout plus a margin, so that the reply is in before the file plays.  MIDI
+ * from these blocks is dropped; the transport, if any, stays stopped. */
+static bool preroll_for_reply(Host* h, Render* r, LilvInstance* inst, Worker* w,
+                              PortBuffers* b, LV2_Atom_Forge* forge, TransportState* sent)
+{
+  enum { ST_WAITING = 2, ST_OK = 3 };
+  const double timeout_s =
+      h->opt.llm_timeout ? strtod(h->opt.llm_timeout, NULL) : LLM_DEFAULT_TIMEOUT_S;
+  const double limit_s = LLM_WAIT_ATTEMPTS * timeout_s +
+                         (LLM_WAIT_ATTEMPTS - 1) * LLM_WAIT_BACKOFF_S + LLM_WAIT_MARGIN_S;
+  TransportState stopped = {0.0, h->opt.bpm, h->opt.meter_num, h->opt.meter_den};
+  double pace_s = h->opt.block / h->rate;
+  pace_s = pace_s < 0.001 ? 0.001 : pace_s > 0.02 ? 0.02 : pace_s;
+  const struct timespec pace = {0, (long)(pace_s * 1e9)};
+  memset(b->audio_in, 0, sizeof(float) * h->opt.block);
+
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  bool seen_waiting = false;
+  bool answered = false;
+  bool first = true;
+  uint64_t frames = 0;
+  double elapsed = 0.0;
+  for (;;) {
+    if (!run_block(h, r, inst, w, b, forge, h->opt.block, (int64_t)frames, &stopped,
+                   first && h->opt.has_bpm, first)) {
+      return false;
+    }
+    first = false;
+    frames += h->opt.block;
+    const int st = r->llm_status_last;
+    elapsed = seconds_since(&t0);
+    if (st == ST_WAITING) {
+      seen_waiting = true;
+    } else if (st >= ST_OK || seen_waiting) {
+      answered = true;
+      break;
+    }
+    if ((!seen_waiting && elapsed >= LLM_START_GRACE_S) || elapsed >= limit_s) {
+      break;
+    }
+    nanosleep(&pace, NULL);
+  }
+  r->llm_wait_tried = true;
+  r->llm_waited = answered;
+  r->llm_wait_s = elapsed;
+  r->preroll_frames = frames;
+  r->n_events = 0;
+  shift_times(r->status_changes, (double)frames / h->rate);
+  shift_times(r->llm_timeline, (double)frames / h->rate);
+  if (h->opt.has_bpm) {
+    *sent = stopped;
+  }
+  if (!answered) {
+    warn(h,
+         seen_waiting ? "no reply from the model within %.0f s; rendering without it"
+                      : "the plugin did not start a model request within %.0f s; "
+                        "rendering without waiting",
+         seen_waiting ? limit_s : LLM_START_GRACE_S);
+  }
+  return true;
 }
 
 /* Renders the whole input once into r->output.  Returns false after printing
@@ -1325,6 +1493,10 @@ static bool render_once(Host* h, Render* r)
   const int n_presses = feedback_presses(h, presses);
   if (n_presses < 0) {
     failed = true;
+  }
+  if (!failed && wants_model_wait(h)) {
+    failed = !preroll_for_reply(h, r, inst, &w, &b, &forge, &sent);
+    first = false;
   }
   while (pos < total && !failed) {
     const uint32_t n =
@@ -1837,13 +2009,17 @@ static bool apply_sets(Host* h)
 /* Finds the plugin's writable properties that --prompt and --llm-* set. */
 static void setup_properties(Host* h)
 {
-  static const char* const options[N_PROPERTY_ARGS] = {"prompt", "llm-url", "llm-model",
-                                                       "llm-provider"};
-  const char* values[N_PROPERTY_ARGS] = {h->opt.prompt, h->opt.llm_url, h->opt.llm_model,
-                                         h->opt.llm_provider};
+  static const char* const options[N_PROPERTY_ARGS] = {
+      "prompt",      "llm-url",         "llm-model",     "llm-provider",
+      "llm-timeout", "llm-temperature", "llm-max-tokens"};
+  const char* values[N_PROPERTY_ARGS] = {
+      h->opt.prompt,      h->opt.llm_url,         h->opt.llm_model,     h->opt.llm_provider,
+      h->opt.llm_timeout, h->opt.llm_temperature, h->opt.llm_max_tokens};
   LilvNode* writable = lilv_new_uri(h->world, LV2_PATCH__writable);
   LilvNode* range = lilv_new_uri(h->world, "http://www.w3.org/2000/01/rdf-schema#range");
   LilvNode* path_type = lilv_new_uri(h->world, LV2_ATOM__Path);
+  LilvNode* float_type = lilv_new_uri(h->world, LV2_ATOM__Float);
+  LilvNode* int_type = lilv_new_uri(h->world, LV2_ATOM__Int);
   LilvNodes* props =
       lilv_world_find_nodes(h->world, lilv_plugin_get_uri(h->plugin), writable, NULL);
   for (int k = 0; k < N_PROPERTY_ARGS; ++k) {
@@ -1868,7 +2044,11 @@ static void setup_properties(Host* h)
       if (!strcmp(have, want)) {
         p->property_uri = strdup(uri);
         LilvNode* r = lilv_world_get(h->world, prop, range, NULL);
-        p->is_path = r && lilv_node_equals(r, path_type);
+        p->type = !r                                ? PROP_STRING
+                  : lilv_node_equals(r, path_type)  ? PROP_PATH
+                  : lilv_node_equals(r, float_type) ? PROP_FLOAT
+                  : lilv_node_equals(r, int_type)   ? PROP_INT
+                                                    : PROP_STRING;
         lilv_node_free(r);
       }
     }
@@ -1881,6 +2061,8 @@ static void setup_properties(Host* h)
   lilv_node_free(writable);
   lilv_node_free(range);
   lilv_node_free(path_type);
+  lilv_node_free(float_type);
+  lilv_node_free(int_type);
 }
 
 static void apply_preset_value(const char* symbol, void* user_data, const void* value,
@@ -1976,6 +2158,14 @@ static void usage(FILE* out)
       "      --llm-url URL        the model's endpoint\n"
       "      --llm-model NAME     the model's name\n"
       "      --llm-provider P     openai, anthropic or ollama\n"
+      "      --llm-timeout S      the model's timeout in seconds (1 to 600)\n"
+      "      --llm-temperature T  the model's temperature (0 to 2)\n"
+      "      --llm-max-tokens N   the most tokens the model may answer with\n"
+      "                           With --prompt and a model (--llm-url or\n"
+      "                           TANDEM_LLM_URL), the render first runs silent\n"
+      "                           blocks until the reply is in, up to 3 timeouts\n"
+      "                           (the model's retries) plus 21 s; not with\n"
+      "                           --freewheel, which stays deterministic\n"
       "      --set SYMBOL=VALUE   set any input control port (repeatable)\n"
       "      --preset URI|LABEL   load one of the plugin's presets first\n"
       "      --feedback KIND@BAR  press like, dislike or reset (reset_learning) at the\n"
@@ -2005,6 +2195,9 @@ enum {
   OPT_LLM_URL,
   OPT_LLM_MODEL,
   OPT_LLM_PROVIDER,
+  OPT_LLM_TIMEOUT,
+  OPT_LLM_TEMPERATURE,
+  OPT_LLM_MAX_TOKENS,
   OPT_REPORT,
   OPT_BLOCK,
   OPT_RATE,
@@ -2037,6 +2230,9 @@ static int parse_args(int argc, char** argv, Options* o)
       {"llm-url", required_argument, NULL, OPT_LLM_URL},
       {"llm-model", required_argument, NULL, OPT_LLM_MODEL},
       {"llm-provider", required_argument, NULL, OPT_LLM_PROVIDER},
+      {"llm-timeout", required_argument, NULL, OPT_LLM_TIMEOUT},
+      {"llm-temperature", required_argument, NULL, OPT_LLM_TEMPERATURE},
+      {"llm-max-tokens", required_argument, NULL, OPT_LLM_MAX_TOKENS},
       {"report", required_argument, NULL, OPT_REPORT},
       {"block", required_argument, NULL, OPT_BLOCK},
       {"rate", required_argument, NULL, OPT_RATE},
@@ -2145,6 +2341,29 @@ static int parse_args(int argc, char** argv, Options* o)
       o->llm_provider = optarg;
       break;
     }
+    case OPT_LLM_TIMEOUT:
+      if (!parse_double(optarg, &v) || v < 1.0 || v > 600.0) {
+        fail_line("--llm-timeout must be a number of seconds from 1 to 600, not '%s'",
+                  optarg);
+        return EXIT_USAGE;
+      }
+      o->llm_timeout = optarg;
+      break;
+    case OPT_LLM_TEMPERATURE:
+      if (!parse_double(optarg, &v) || v < 0.0 || v > 2.0) {
+        fail_line("--llm-temperature must be a number from 0 to 2, not '%s'", optarg);
+        return EXIT_USAGE;
+      }
+      o->llm_temperature = optarg;
+      break;
+    case OPT_LLM_MAX_TOKENS:
+      if (!parse_whole(optarg, 256.0, 65536.0, &v)) {
+        fail_line("--llm-max-tokens must be a whole number from 256 to 65536, not '%s'",
+                  optarg);
+        return EXIT_USAGE;
+      }
+      o->llm_max_tokens = optarg;
+      break;
     case OPT_REPORT:
       o->report = optarg;
       break;
@@ -2297,6 +2516,23 @@ static json_t* controls_json(const Host* h, const Render* r)
   return controls;
 }
 
+/* What the plugin told about the model during one render. */
+static json_t* llm_json(const Host* h, const Render* r)
+{
+  json_t* j = json_object();
+  json_object_set_new(j, "status",
+                      r->llm_status_last >= 0
+                          ? json_cstr(llm_status_label(r->llm_status_last))
+                          : json_null());
+  json_object_set(j, "status_changes", r->llm_timeline);
+  json_object_set(j, "status_lines", r->llm_lines);
+  json_object_set_new(j, "waited_for_reply", json_boolean(r->llm_waited));
+  json_object_set_new(j, "wait_tried", json_boolean(r->llm_wait_tried));
+  json_object_set_new(j, "wait_s", json_real(r->llm_wait_s));
+  json_object_set_new(j, "preroll_s", json_real((double)r->preroll_frames / h->rate));
+  return j;
+}
+
 static json_t* render_json(const Host* h, const Render* r)
 {
   json_t* j = json_object();
@@ -2323,6 +2559,8 @@ static json_t* render_json(const Host* h, const Render* r)
   json_object_set_new(worker, "no_space", json_integer(r->work_no_space));
   json_object_set_new(worker, "failed", json_integer(r->work_failures));
   json_object_set_new(j, "worker", worker);
+  json_object_set_new(j, "prompt_waited_for_reply", json_boolean(r->llm_waited));
+  json_object_set_new(j, "llm", llm_json(h, r));
   json_object_set(j, "errors", r->errors);
   return j;
 }
@@ -2338,6 +2576,8 @@ static json_t* options_json(const Host* h)
                  {"bars", o->bars},           {"seed", o->seed},
                  {"prompt", o->prompt},       {"llm_url", o->llm_url},
                  {"llm_model", o->llm_model}, {"llm_provider", o->llm_provider},
+                 {"llm_timeout", o->llm_timeout}, {"llm_temperature", o->llm_temperature},
+                 {"llm_max_tokens", o->llm_max_tokens},
                  {"preset", o->preset}};
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); ++i) {
     json_object_set_new(j, strings[i].key,
@@ -2403,9 +2643,12 @@ static bool write_report(Host* h, Render* renders, int n_renders, bool ok)
   json_object_set_new(j, "preset",
                       h->preset_uri ? json_cstr(h->preset_uri) : json_null());
   json_object_set_new(j, "options", options_json(h));
-  /* An offline render cannot yet wait for a model's reply: the plugin has no
-   * way to say that one is pending. */
-  json_object_set_new(j, "prompt_waited_for_reply", json_false());
+  /* True only if every render waited for and got the model's reply. */
+  bool waited = n_renders > 0;
+  for (int i = 0; i < n_renders; ++i) {
+    waited = waited && renders[i].llm_waited;
+  }
+  json_object_set_new(j, "prompt_waited_for_reply", json_boolean(waited));
 
   json_t* list = json_array();
   for (int i = 0; i < n_renders; ++i) {
@@ -2425,6 +2668,7 @@ static bool write_report(Host* h, Render* renders, int n_renders, bool ok)
                         r->last_status ? json_text(r->last_status, strlen(r->last_status))
                                        : json_null());
     json_object_set(j, "status_changes", r->status_changes);
+    json_object_set_new(j, "llm", llm_json(h, r));
   }
   json_object_set_new(j, "renders", list);
   json_t* errors = json_array();
@@ -2479,6 +2723,7 @@ int main(int argc, char** argv)
   h->opt.variations = 1;
   h->opt.bpm = DEFAULT_BPM;
   h->seed_port = -1;
+  h->llm_status_port = -1;
   pthread_mutex_init(&h->urids.lock, NULL);
   pthread_mutex_init(&h->log_lock, NULL);
   h->warnings = json_array();
@@ -2517,11 +2762,20 @@ int main(int argc, char** argv)
   status = EXIT_RUNTIME;
   h->seed_port = find_control_input(h, "seed");
   for (uint32_t i = 0; i < h->n_ports; ++i) {
+    if (h->ports[i].kind == PORT_CONTROL_OUT && !strcmp(h->ports[i].symbol, "llm_status")) {
+      h->llm_status_port = (int)i;
+    }
+  }
+  for (uint32_t i = 0; i < h->n_ports; ++i) {
     if (h->ports[i].kind == PORT_CONTROL_IN && h->ports[i].is_freewheel) {
       h->ports[i].value = o->freewheel ? 1.0f : 0.0f;
     }
   }
 
+  if (o->freewheel && o->prompt) {
+    warn(h, "--freewheel: not waiting for the model's reply, so that the render stays "
+            "deterministic");
+  }
   int variations = o->variations;
   if (variations > 1 && h->seed_port < 0) {
     warn(h, "the plugin has no 'seed' control yet; ignoring --variations");

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/packages.sh
 # shellcheck disable=SC2086
-tandem_ensure_packages $TANDEM_BUILD_PACKAGES $TANDEM_TEST_PACKAGES
+tandem_ensure_packages $TANDEM_BUILD_PACKAGES $TANDEM_TEST_PACKAGES $TANDEM_HOST_PACKAGES
 
 jobs=$(nproc 2>/dev/null || echo 2)
 summaries=()
@@ -34,6 +34,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 status=0
 run_suite build "plain build" -Dbuildtype=debugoptimized -Db_sanitize=none || status=1
+# A smaller set under valgrind memcheck, on the plain build (tests/hosts/valgrind.sh).
+echo "== valgrind memcheck: test_plugin, tandem-render"
+if tests/hosts/valgrind.sh "$PWD/build"; then
+  summaries+=("valgrind memcheck: 0 errors")
+else
+  summaries+=("valgrind memcheck: errors (see above)")
+  status=1
+fi
 if [ "${TANDEM_TEST_QUICK:-0}" != 1 ]; then
   run_suite build-asan "ASan+UBSan build" -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false || status=1

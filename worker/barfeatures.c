@@ -141,7 +141,8 @@ static void measure_gridded(const TandemBarAccum* acc, uint32_t n, TandemBarFeat
       n_sw16++;
     }
     if (fabs(frac) > 0.1) {
-      if (fabs(frac - 1.0 / 3.0) < 0.05 || fabs(frac - 2.0 / 3.0) < 0.05) {
+      /* narrow: a 16th swung to 58-60 % lands 0.04 from the triplet */
+      if (fabs(frac - 1.0 / 3.0) < 0.03 || fabs(frac - 2.0 / 3.0) < 0.03) {
         n_tri++;
       } else if (fabs(frac - 0.25) < 0.05 || fabs(frac - 0.5) < 0.05 ||
                  fabs(frac - 0.75) < 0.05) {
@@ -178,9 +179,8 @@ static void measure_gridded(const TandemBarAccum* acc, uint32_t n, TandemBarFeat
   const double var = n ? dev2 / n - mean_dev * mean_dev : 0.0;
   out->timing_dev_ms = var > 0.0 ? (float)sqrt(var) : 0.0f;
   out->flam_share = n ? (float)n_flam / (float)n : 0.0f;
-  out->syncopation = tandem_bar_syncopation(out->steps[TANDEM_ONSET_KICK],
-                                            out->steps[TANDEM_ONSET_SNARE],
-                                            TANDEM_BAR_STEPS);
+  out->syncopation = tandem_bar_syncopation(
+      out->steps[TANDEM_ONSET_KICK], out->steps[TANDEM_ONSET_SNARE], TANDEM_BAR_STEPS);
 }
 
 /* Drops the first n onsets, keeping the rest for the next bar. */

@@ -23,32 +23,32 @@
 
 #include "analysis_types.h"
 
-#define TANDEM_BAR_STEPS       16  /* 16ths in a 4-beat bar */
-#define TANDEM_BAR_CLASSES     3   /* kick, snare, hat (TandemOnsetClass 0..2) */
-#define TANDEM_BAR_MAX_ONSETS  192 /* onsets kept per bar; more are counted only */
-#define TANDEM_BAR_BEATS       4
-#define TANDEM_BAR_FALLBACK_S  2.0 /* a "bar" while the tempo is unknown */
+#define TANDEM_BAR_STEPS      16  /* 16ths in a 4-beat bar */
+#define TANDEM_BAR_CLASSES    3   /* kick, snare, hat (TandemOnsetClass 0..2) */
+#define TANDEM_BAR_MAX_ONSETS 192 /* onsets kept per bar; more are counted only */
+#define TANDEM_BAR_BEATS      4
+#define TANDEM_BAR_FALLBACK_S 2.0 /* a "bar" while the tempo is unknown */
 
 /* One bar.  Plain data, copied by value into worker messages. */
 typedef struct {
-  double start_s;        /* analysis clock */
+  double start_s; /* analysis clock */
   float duration_s;
-  float bpm;             /* tempo estimate at the bar's end, 0 unknown */
+  float bpm; /* tempo estimate at the bar's end, 0 unknown */
   float tempo_confidence;
-  uint8_t n_beats;       /* beats that framed the bar: 4, or 0 for a timed bar */
+  uint8_t n_beats; /* beats that framed the bar: 4, or 0 for a timed bar */
   uint8_t reserved[3];
   /* onset strength per class and 16th; only when n_beats == 4 */
   float steps[TANDEM_BAR_CLASSES][TANDEM_BAR_STEPS];
-  float onsets_per_beat[4]; /* per TandemOnsetClass; per 0.5 s for a timed bar */
-  float onsets;             /* count, all classes */
-  float strength_mean;      /* 0..1 */
-  float syncopation;        /* 0..1: kick/snare strength off the beat */
-  float swing8_pct;         /* where the "and" falls, 50 straight, 66.7 triplet;
-                               0 when no "and" was heard */
-  float swing16_pct;        /* where the "e"/"a" fall within their eighth */
-  float triplet_share;      /* 0..1: off-beat onsets on triplet positions */
-  float timing_dev_ms;      /* spread (SD) of onsets' offsets from the grid */
-  float flam_share;         /* share of onsets 10..40 ms after another */
+  float onsets_per_beat[4];       /* per TandemOnsetClass; per 0.5 s for a timed bar */
+  float onsets;                   /* count, all classes */
+  float strength_mean;            /* 0..1 */
+  float syncopation;              /* 0..1: kick/snare strength off the beat */
+  float swing8_pct;               /* where the "and" falls, 50 straight, 66.7 triplet;
+                                     0 when no "and" was heard */
+  float swing16_pct;              /* where the "e"/"a" fall within their eighth */
+  float triplet_share;            /* 0..1: off-beat onsets on triplet positions */
+  float timing_dev_ms;            /* spread (SD) of onsets' offsets from the grid */
+  float flam_share;               /* share of onsets 10..40 ms after another */
   float bands_db[TANDEM_N_BANDS]; /* mean of the readouts over the bar */
   float rms_db, peak_db, crest_db, centroid_hz, flux;
 } TandemBarFeatures;

@@ -24,12 +24,12 @@
 #include "barfeatures.h"
 #include "style.h"
 
-#define TANDEM_GENRE_TOP          3
-#define TANDEM_GENRE_N            (TANDEM_STYLE_SHIPPED_COUNT + 1) /* index 0 unused */
-#define TANDEM_GENRE_CONFIDENT    0.35f /* auto follows the genre from here on */
-#define TANDEM_GENRE_ADOPT_BARS   2
-#define TANDEM_GENRE_SWITCH_BARS  4
-#define TANDEM_GENRE_HOLD_BARS    8
+#define TANDEM_GENRE_TOP         3
+#define TANDEM_GENRE_N           (TANDEM_STYLE_SHIPPED_COUNT + 1) /* index 0 unused */
+#define TANDEM_GENRE_CONFIDENT   0.35f /* auto follows the genre from here on */
+#define TANDEM_GENRE_ADOPT_BARS  2
+#define TANDEM_GENRE_SWITCH_BARS 4
+#define TANDEM_GENRE_HOLD_BARS   8
 
 typedef struct {
   float decay; /* weight kept per bar: 0.8 follows within ~5 bars; 1 never forgets */
@@ -57,9 +57,9 @@ typedef struct {
 /* What a style profile implies for the bar features (its expectations). */
 typedef struct {
   float steps[TANDEM_BAR_CLASSES][TANDEM_BAR_STEPS]; /* folded onto 4 beats of 16ths */
-  float swing8_pct;    /* expected position of the "and" */
-  float triplet;       /* 1 for a triplet (shuffle/swing) feel */
-  float syncopation;   /* tandem_bar_syncopation of the steps */
+  float swing8_pct;                                  /* expected position of the "and" */
+  float triplet;     /* 1 for a triplet (shuffle/swing) feel */
+  float syncopation; /* tandem_bar_syncopation of the steps */
   float onsets_per_bar;
 } TandemGenreTemplate;
 

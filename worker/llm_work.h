@@ -12,7 +12,8 @@
  * built-in generator's patterns.  Replies to run() are TandemStatusMsg
  * texts plus the small TandemLlmIntentMsg / TandemLlmStateMsg below.
  *
- * Message tags 30..39 are reserved for this module (messages.h has the others).
+ * Message tags TANDEM_MSG_LLM_FIRST..LAST (40..49) are this module's; messages.h
+ * reserves them.
  *
  * Threads: tandem_llm_work_init / cleanup — instantiate / cleanup;
  * tandem_llm_work_do — the worker (never concurrently with itself); it may run
@@ -35,13 +36,15 @@
 #include "style.h"
 
 enum {
-  TANDEM_MSG_LLM_CONFIG = 30,      /* run() → work(): TandemLlmConfigMsg */
-  TANDEM_MSG_LLM_REQUEST = 31,     /* run() → work(): TandemLlmRequestMsg */
-  TANDEM_MSG_LLM_BAR = 32,         /* run() → work(): TandemLlmBarMsg, once per bar */
-  TANDEM_MSG_LLM_ALTERNATIVE = 33, /* run() → work(): TandemLlmAltMsg */
-  TANDEM_MSG_LLM_INTENT = 34,      /* work() → run(): TandemLlmIntentMsg */
-  TANDEM_MSG_LLM_STATE = 35,       /* work() → run(): TandemLlmStateMsg */
+  TANDEM_MSG_LLM_CONFIG = TANDEM_MSG_LLM_FIRST, /* run() → work(): TandemLlmConfigMsg */
+  TANDEM_MSG_LLM_REQUEST = 41,     /* run() → work(): TandemLlmRequestMsg */
+  TANDEM_MSG_LLM_BAR = 42,         /* run() → work(): TandemLlmBarMsg, the poll */
+  TANDEM_MSG_LLM_ALTERNATIVE = 43, /* run() → work(): TandemLlmAltMsg */
+  TANDEM_MSG_LLM_INTENT = 44,      /* work() → run(): TandemLlmIntentMsg */
+  TANDEM_MSG_LLM_STATE = 45,       /* work() → run(): TandemLlmStateMsg */
 };
+_Static_assert((int)TANDEM_MSG_LLM_STATE <= (int)TANDEM_MSG_LLM_LAST,
+               "llm message tags overflow");
 
 #define TANDEM_LLM_TEXT_MAX 256
 

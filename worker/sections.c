@@ -4,10 +4,14 @@
 #include <math.h>
 #include <string.h>
 
-#define DIMS        14
-#define NOVELTY_L   2    /* bars each side compared at a candidate boundary */
-#define SAME_GROUP  0.75 /* RMS z-distance under which two segments are one group */
-#define MAX_BARS    512  /* bars one call looks at (the latest ones) */
+#define DIMS       14
+#define NOVELTY_L  2   /* bars each side compared at a candidate boundary */
+#define SAME_GROUP 0.5 /* RMS z-distance under which two segments are one group */
+#define MAX_BARS   512 /* bars one call looks at (the latest ones) */
+/* A boundary's novelty must pass both: set on the rendered arrangements of
+ * tests/bench/genre_corpus.py. */
+#define NOVELTY_FLOOR     0.5f
+#define NOVELTY_OVER_MEAN 1.2f
 
 const char* tandem_section_label_name(int label)
 {
@@ -86,8 +90,8 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
   }
   /* z-score each dimension over the song, with a floor on the spread so that
    * a steady song's tiny wobbles do not look like changes. */
-  static const float min_scale[DIMS] = {2, 2, 2, 2, 2, 2, 2, 2, .15f, .15f, .15f, .15f,
-                                        .15f, 1.5f};
+  static const float min_scale[DIMS] = {2, 2,    2,    2,    2,    2,    2,
+                                        2, .15f, .15f, .15f, .15f, .15f, 1.5f};
   Norm nm;
   double sum[DIMS] = {0}, sum2[DIMS] = {0};
   for (size_t i = 0; i < n_bars; ++i) {
@@ -127,7 +131,7 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
   for (size_t i = TANDEM_SECTION_MIN_BARS;
        i + 1 < n_bars + 1 && i < n_bars && n_seg < TANDEM_SECTION_MAX; ++i) {
     const float v = novelty[i];
-    if (v < 0.6f || v < 1.5f * mean_nov) {
+    if (v < NOVELTY_FLOOR || v < NOVELTY_OVER_MEAN * mean_nov) {
       continue;
     }
     bool peak = true;
@@ -173,6 +177,26 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
     seg_group[s] = best;
   }
 
+  /* Neighbours of one group are one section: a boundary inside a chorus was a
+   * passing change (a fill, a crash), not a new part. */
+  size_t kept = 0;
+  for (size_t s = 0; s < n_seg; ++s) {
+    if (kept > 0 && seg_group[kept - 1] == seg_group[s]) {
+      group_count[seg_group[s]]--;
+      continue;
+    }
+    starts[kept] = starts[s];
+    seg_group[kept] = seg_group[s];
+    kept++;
+  }
+  n_seg = kept;
+  for (size_t s = 0; s < n_seg; ++s) {
+    const size_t end = s + 1 < n_seg ? starts[s + 1] : n_bars;
+    mean_range(&nm, bars, starts[s], end, seg_mean[s]);
+    seg_energy[s] = seg_mean[s][0] + 0.5f * (seg_mean[s][8] + seg_mean[s][9] +
+                                             seg_mean[s][10] + seg_mean[s][11]);
+  }
+
   /* Names. */
   float energy_mean = 0.0f;
   for (size_t s = 0; s < n_seg; ++s) {
@@ -194,13 +218,19 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
     label[s] = TANDEM_SECTION_A + seg_group[s] % 4;
     conf[s] = 0.3f;
   }
+  /* A quiet first (last) segment that does not come back in the middle of the
+   * song is the intro (outro); intro and outro often sound alike. */
   const bool shaped = n_seg >= 3;
-  if (shaped && group_count[seg_group[0]] == 1 && seg_energy[0] < energy_mean) {
+  bool edge_group_in_middle[2] = {false, false};
+  for (size_t s = 1; s + 1 < n_seg; ++s) {
+    edge_group_in_middle[0] |= seg_group[s] == seg_group[0];
+    edge_group_in_middle[1] |= seg_group[s] == seg_group[n_seg - 1];
+  }
+  if (shaped && !edge_group_in_middle[0] && seg_energy[0] < energy_mean) {
     label[0] = TANDEM_SECTION_INTRO;
     conf[0] = 0.7f;
   }
-  if (shaped && group_count[seg_group[n_seg - 1]] == 1 &&
-      seg_energy[n_seg - 1] < energy_mean) {
+  if (shaped && !edge_group_in_middle[1] && seg_energy[n_seg - 1] < energy_mean) {
     label[n_seg - 1] = TANDEM_SECTION_OUTRO;
     conf[n_seg - 1] = 0.7f;
   }
@@ -233,9 +263,10 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
       first_chorus = s < first_chorus ? s : first_chorus;
     } else if (seg_group[s] == verse) {
       label[s] = TANDEM_SECTION_VERSE;
-      conf[s] = chorus >= 0 ? fminf(0.9f, 0.5f + 0.3f * (group_energy[chorus] -
-                                                          group_energy[verse]))
-                            : 0.45f;
+      conf[s] =
+          chorus >= 0
+              ? fminf(0.9f, 0.5f + 0.3f * (group_energy[chorus] - group_energy[verse]))
+              : 0.45f;
     }
   }
   for (size_t s = 0; s < n_seg; ++s) {
@@ -280,7 +311,8 @@ bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatu
   }
   const TandemSection* last = &t->scratch[n - 1];
   const uint32_t first_abs = t->total_bars - t->n_bars + last->first_bar;
-  const bool changed = last->label != t->current.label || first_abs != t->current_first_bar;
+  const bool changed =
+      last->label != t->current.label || first_abs != t->current_first_bar;
   t->current = *last;
   t->current_first_bar = first_abs;
   return changed;

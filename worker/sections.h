@@ -43,8 +43,8 @@ typedef struct {
   uint32_t first_bar;
   uint32_t n_bars;
   double start_s;
-  uint8_t label; /* TandemSectionLabel */
-  uint8_t group; /* 0.. : segments of one group sound alike */
+  uint8_t label;    /* TandemSectionLabel */
+  uint8_t group;    /* 0.. : segments of one group sound alike */
   float confidence; /* 0..1, of the label */
   float energy;     /* mean loudness descriptor, for the player (0..1 relative) */
 } TandemSection;

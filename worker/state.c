@@ -72,6 +72,7 @@ void tandem_state_map(TandemStateURIs* u, LV2_URID_Map* map)
   u->version = map->map(map->handle, TANDEM__stateVersion);
   u->pattern = map->map(map->handle, TANDEM_STATE__pattern);
   u->feedback = map->map(map->handle, TANDEM_STATE__feedback);
+  u->phase = map->map(map->handle, TANDEM_STATE__phase);
   for (size_t i = 0; i < N_STRINGS; ++i) {
     u->strings[i] = map->map(map->handle, string_properties[i].uri);
   }
@@ -232,7 +233,7 @@ static const LV2_Feature* find_feature(const LV2_Feature* const* features,
 LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
                                    LV2_State_Store_Function store,
                                    LV2_State_Handle handle,
-                                   const LV2_Feature* const* features)
+                                   const LV2_Feature* const* features, int32_t phase)
 {
   const uint32_t flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
   const LV2_Feature* map_feature = find_feature(features, LV2_STATE__mapPath);
@@ -268,6 +269,9 @@ LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
 
   if (chunk_size) {
     st = store(handle, u->pattern, chunk, chunk_size, u->atom_Chunk, flags);
+    if (st == LV2_STATE_SUCCESS && phase >= 0) {
+      st = store(handle, u->phase, &phase, sizeof(phase), u->atom_Int, flags);
+    }
   }
   free(chunk);
   if (st == LV2_STATE_SUCCESS && feedback_len) {
@@ -355,6 +359,26 @@ LV2_State_Status tandem_state_restore(TandemWork* w, const TandemStateURIs* u,
       lv2_log_warning(log, "Tandem: %s; a new one will be generated\n", err);
     } else {
       has_pattern = true;
+    }
+  }
+
+  if (has_pattern) {
+    /* The phase rides to run() in the serial field, which run() replaces. */
+    pattern->serial = 0;
+    value = retrieve(handle, u->phase, &size, &type, &vflags);
+    int32_t phase = 0;
+    if (value && type == u->atom_Int && size == sizeof(phase)) {
+      memcpy(&phase, value, sizeof(phase));
+      if (phase >= 0 && phase < pattern->bars) {
+        pattern->serial = (uint32_t)phase;
+      } else {
+        lv2_log_warning(log, "Tandem: the saved pattern phase %d is outside its %u "
+                             "bars; starting it at bar 0\n",
+                        phase, pattern->bars);
+      }
+    } else if (value) {
+      lv2_log_warning(log, "Tandem: the saved pattern phase has the wrong type; "
+                           "starting it at bar 0\n");
     }
   }
 

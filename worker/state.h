@@ -16,7 +16,8 @@
  * is read as far as its keys are known; no features at all (no mapPath, no log)
  * works.  A restored pattern goes to run() through the pattern ring as
  * TANDEM_RING_RESTORED_PATTERN, so the session plays the same part without a
- * model and without regenerating.
+ * model and without regenerating; the message's serial field carries the saved
+ * phase (0..bars-1) for run() to anchor the pattern with.
  *
  * Threads: tandem_state_map — instantiate.  tandem_state_save and
  * tandem_state_restore — the host's state thread (non-realtime); they take the
@@ -40,6 +41,7 @@
 
 #define TANDEM_STATE__pattern  "urn:tandem:plugin#pattern"
 #define TANDEM_STATE__feedback "urn:tandem:plugin#feedback"
+#define TANDEM_STATE__phase    "urn:tandem:plugin#patternPhase"
 
 /* Most string properties the table may hold (see state.c). */
 #define TANDEM_STATE_MAX_STRINGS 16
@@ -52,17 +54,21 @@ typedef struct {
   LV2_URID version;
   LV2_URID pattern;
   LV2_URID feedback;
+  LV2_URID phase;
   LV2_URID strings[TANDEM_STATE_MAX_STRINGS]; /* one per table row */
 } TandemStateURIs;
 
 /* Maps every key.  Instantiate. */
 void tandem_state_map(TandemStateURIs* u, LV2_URID_Map* map);
 
-/* Stores everything listed above. */
+/* Stores everything listed above.  phase is the pattern's bar anchor modulo its
+ * length (pattern bar k plays in host bar phase + k, modulo the length), saved as
+ * patternPhase so that a reloaded session plays the part in the same bars; -1
+ * when unknown. */
 LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
                                    LV2_State_Store_Function store,
                                    LV2_State_Handle handle,
-                                   const LV2_Feature* const* features);
+                                   const LV2_Feature* const* features, int32_t phase);
 
 /* Restores (see above).  Always LV2_STATE_SUCCESS: bad values fall back to
  * defaults and are logged through w->logger. */

@@ -98,7 +98,8 @@ int tandem_work_auto_style_now(const TandemWork* w, float bpm)
 
 /* One bar from run(): update genre, auto style and sections; answer with what
  * they say now. */
-static LV2_Worker_Status do_bar_snapshot(TandemWork* w, LV2_Worker_Respond_Function respond,
+static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
+                                         LV2_Worker_Respond_Function respond,
                                          LV2_Worker_Respond_Handle handle,
                                          const TandemBarSnapshotMsg* msg)
 {
@@ -150,8 +151,8 @@ static const TandemStyle* request_style(const TandemWork* w, const TandemGenerat
   } else {
     int index = msg->style;
     if (index == 0) {
-      index = tandem_work_auto_style_now(
-          w, msg->host_bpm > 0.0f ? msg->host_bpm : msg->detected_bpm);
+      index = tandem_work_auto_style_now(w, msg->host_bpm > 0.0f ? msg->host_bpm
+                                                                 : msg->detected_bpm);
     }
     if (index > 0 && w->styles.loaded[index]) {
       style = &w->styles.styles[index];

@@ -77,8 +77,8 @@ LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function resp
                                  const void* data);
 
 /* The shipped style (1..12) that "auto" plays for a tempo: the one whose tempo range
- * is nearest.  Until genre detection lands, tempo is all it goes by.  A tempo of 0
- * (unknown) gives rock (1).  Only loaded styles are considered. */
+ * is nearest: what "auto" plays until genre detection is confident (see
+ * tandem_work_auto_style_now).  A tempo of 0 (unknown) gives rock (1).  Only loaded styles are considered. */
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm);
 
 /* The style "auto" plays: the detected genre once one has been adopted

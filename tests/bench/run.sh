@@ -24,6 +24,11 @@ done
 build=$(cd "${build:-build}" && pwd)
 python=/usr/bin/python3
 
+# shellcheck source=../../tools/packages.sh
+. "$here/../../tools/packages.sh"
+# shellcheck disable=SC2086
+tandem_ensure_packages $TANDEM_BENCH_PACKAGES
+
 for tool in aubioonset aubiotrack aubio sox fluidsynth; do
   command -v "$tool" >/dev/null 2>&1 || {
     echo "run.sh: $tool is missing; install aubio-tools, sox and fluidsynth" >&2
@@ -73,3 +78,9 @@ fi
 "$python" "$here/score.py" "$corpus" --tandem "$tandem" --results "$results" \
   --details "$out/details.json" --extra "$out/latency.txt" "$out/cost.txt"
 echo "run.sh: figures appended to $results; per-clip details in $out/details.json" >&2
+# Genre and section detection (tests/bench/song.sh, its own corpus).
+if [ "$record" = yes ]; then
+  "$here/song.sh" "$build"
+else
+  "$here/song.sh" --no-record "$build"
+fi

@@ -11,11 +11,11 @@
 
 #include "controls.h"
 
-#define FUZZ_MAX_URIS        1024
-#define FUZZ_BLOCK_FRAMES    8192
-#define FUZZ_NOTIFY_BYTES    65536
-#define FUZZ_MAX_RESPONSES   64
-#define FUZZ_RESPONSE_BYTES  65536
+#define FUZZ_MAX_URIS       1024
+#define FUZZ_BLOCK_FRAMES   8192
+#define FUZZ_NOTIFY_BYTES   65536
+#define FUZZ_MAX_RESPONSES  64
+#define FUZZ_RESPONSE_BYTES 65536
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor* lv2_descriptor(uint32_t index);
 
@@ -198,8 +198,7 @@ static bool notify_is_valid(const FuzzPlugin* fp)
   }
   const uint8_t* end = (const uint8_t*)&seq->body + seq->atom.size;
   int64_t last = 0;
-  LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
-  {
+  LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
     if ((const uint8_t*)&ev->body + sizeof(LV2_Atom) > end ||
         (const uint8_t*)LV2_ATOM_BODY_CONST(&ev->body) + ev->body.size > end ||
         ev->time.frames < last) {

@@ -26,9 +26,9 @@
 #define MAX_RECORDS 64
 
 static const char* const TYPES[] = {
-    LV2_ATOM__Chunk, LV2_ATOM__Int,  LV2_ATOM__String, LV2_ATOM__Path,
-    LV2_ATOM__Float, LV2_ATOM__Bool, LV2_ATOM__URID,   LV2_ATOM__Long,
-    LV2_ATOM__Double, LV2_ATOM__Literal, LV2_ATOM__Object, LV2_ATOM__Tuple,
+    LV2_ATOM__Chunk,  LV2_ATOM__Int,      LV2_ATOM__String, LV2_ATOM__Path,
+    LV2_ATOM__Float,  LV2_ATOM__Bool,     LV2_ATOM__URID,   LV2_ATOM__Long,
+    LV2_ATOM__Double, LV2_ATOM__Literal,  LV2_ATOM__Object, LV2_ATOM__Tuple,
     LV2_ATOM__Vector, LV2_ATOM__Sequence, LV2_ATOM__Number,
 };
 

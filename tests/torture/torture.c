@@ -57,18 +57,24 @@
 
 #include "rtmark.h"
 
-#define PLUGIN_URI     "urn:tandem:plugin"
-#define MAX_URIS       1024
-#define MAX_BLOCK      8192
-#define MAX_PORTS      128
-#define CONTROL_BYTES  4096
-#define NOTIFY_BYTES   65536
-#define SLOTS          16 /* per worker ring: power of two */
-#define SLOT_BYTES     8192
+#define PLUGIN_URI    "urn:tandem:plugin"
+#define MAX_URIS      1024
+#define MAX_BLOCK     8192
+#define MAX_PORTS     128
+#define CONTROL_BYTES 4096
+#define NOTIFY_BYTES  65536
+#define SLOTS         16 /* per worker ring: power of two */
+#define SLOT_BYTES    8192
 
 /* ---- The case table ---- */
 
-typedef enum { WORK_SYNC, WORK_QUEUED, WORK_THREADED, WORK_FULL, WORK_MOSTLY_FULL } WorkMode;
+typedef enum {
+  WORK_SYNC,
+  WORK_QUEUED,
+  WORK_THREADED,
+  WORK_FULL,
+  WORK_MOSTLY_FULL
+} WorkMode;
 typedef enum {
   SIG_CLICKS,
   SIG_SILENCE,
@@ -96,12 +102,12 @@ typedef enum {
 typedef struct {
   const char* name;
   double rate;
-  int block;          /* frames per run(); -1: varies over BLOCK_SIZES */
-  int notify_bytes;   /* notify capacity; 0 means 0 bytes, -1 the full buffer */
+  int block;        /* frames per run(); -1: varies over BLOCK_SIZES */
+  int notify_bytes; /* notify capacity; 0 means 0 bytes, -1 the full buffer */
   bool in_place;
-  bool control_null;  /* atom input never connected (NULL) */
-  bool notify_null;   /* atom output never connected (NULL) */
-  bool late_atoms;    /* atom ports connected only after the first second */
+  bool control_null; /* atom input never connected (NULL) */
+  bool notify_null;  /* atom output never connected (NULL) */
+  bool late_atoms;   /* atom ports connected only after the first second */
   PositionKind position;
   Signal signal;
   WorkMode work;
@@ -111,49 +117,92 @@ static const int BLOCK_SIZES[] = {0, 1, 2, 3, 63, 64, 1152, 4096, 8192};
 #define N_BLOCK_SIZES (int)(sizeof(BLOCK_SIZES) / sizeof(BLOCK_SIZES[0]))
 
 static const Case CASES[] = {
-    {"block_0", 48000, 0, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_SYNC},
-    {"block_1", 48000, 1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_SYNC},
-    {"block_2", 48000, 2, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_SYNC},
-    {"block_3", 48000, 3, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"block_63", 48000, 63, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"block_64", 48000, 64, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"block_1152", 48000, 1152, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_THREADED},
-    {"block_4096", 48000, 4096, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_THREADED},
-    {"block_8192", 48000, 8192, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_THREADED},
-    {"block_varying", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_22050", 22050, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_44100", 44100, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_88200", 88200, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_96000", 96000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_176400", 176400, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"rate_192000", 192000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"in_place", 48000, -1, -1, true, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"control_null", 48000, 256, -1, false, true, false, false, POS_NONE, SIG_CLICKS, WORK_QUEUED},
-    {"notify_null", 48000, 256, -1, false, false, true, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"atoms_late", 48000, 256, -1, false, false, false, true, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"notify_0_bytes", 48000, 256, 0, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"notify_16_bytes", 48000, 256, 16, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"notify_64_bytes", 48000, 256, 64, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_QUEUED},
-    {"position_blank", 48000, 256, -1, false, false, false, false, POS_BLANK, SIG_CLICKS, WORK_QUEUED},
-    {"position_missing_fields", 48000, 256, -1, false, false, false, false, POS_MISSING_FIELDS, SIG_CLICKS, WORK_QUEUED},
-    {"position_bpm_0", 48000, 256, -1, false, false, false, false, POS_BPM_ZERO, SIG_CLICKS, WORK_QUEUED},
-    {"position_bpm_negative", 48000, 256, -1, false, false, false, false, POS_BPM_NEGATIVE, SIG_CLICKS, WORK_QUEUED},
-    {"position_speed_0", 48000, 256, -1, false, false, false, false, POS_SPEED_ZERO, SIG_CLICKS, WORK_QUEUED},
-    {"position_speed_-1", 48000, 256, -1, false, false, false, false, POS_SPEED_REVERSE, SIG_CLICKS, WORK_QUEUED},
-    {"position_speed_0.5", 48000, 256, -1, false, false, false, false, POS_SPEED_HALF, SIG_CLICKS, WORK_QUEUED},
-    {"position_backward_jumps", 48000, -1, -1, false, false, false, false, POS_BACKWARD_JUMPS, SIG_CLICKS, WORK_QUEUED},
-    {"signal_silence", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_SILENCE, WORK_QUEUED},
-    {"signal_impulse", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_IMPULSE, WORK_QUEUED},
-    {"signal_dc", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_DC, WORK_QUEUED},
-    {"signal_flt_min", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_FLT_MIN, WORK_QUEUED},
-    {"signal_1e-38", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_DENORMAL, WORK_QUEUED},
-    {"signal_nan_bursts", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_NAN_BURSTS, WORK_QUEUED},
-    {"signal_inf_bursts", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_INF_BURSTS, WORK_QUEUED},
-    {"signal_noise", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_NOISE, WORK_QUEUED},
-    {"worker_sync", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_SYNC},
-    {"worker_threaded", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_THREADED},
-    {"worker_ring_full", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_FULL},
-    {"worker_ring_mostly_full", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS, WORK_MOSTLY_FULL},
+    {"block_0", 48000, 0, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_SYNC},
+    {"block_1", 48000, 1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_SYNC},
+    {"block_2", 48000, 2, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_SYNC},
+    {"block_3", 48000, 3, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"block_63", 48000, 63, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"block_64", 48000, 64, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"block_1152", 48000, 1152, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_THREADED},
+    {"block_4096", 48000, 4096, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_THREADED},
+    {"block_8192", 48000, 8192, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_THREADED},
+    {"block_varying", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_22050", 22050, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_44100", 44100, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_88200", 88200, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_96000", 96000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_176400", 176400, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"rate_192000", 192000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"in_place", 48000, -1, -1, true, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"control_null", 48000, 256, -1, false, true, false, false, POS_NONE, SIG_CLICKS,
+     WORK_QUEUED},
+    {"notify_null", 48000, 256, -1, false, false, true, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"atoms_late", 48000, 256, -1, false, false, false, true, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"notify_0_bytes", 48000, 256, 0, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_QUEUED},
+    {"notify_16_bytes", 48000, 256, 16, false, false, false, false, POS_OBJECT,
+     SIG_CLICKS, WORK_QUEUED},
+    {"notify_64_bytes", 48000, 256, 64, false, false, false, false, POS_OBJECT,
+     SIG_CLICKS, WORK_QUEUED},
+    {"position_blank", 48000, 256, -1, false, false, false, false, POS_BLANK, SIG_CLICKS,
+     WORK_QUEUED},
+    {"position_missing_fields", 48000, 256, -1, false, false, false, false,
+     POS_MISSING_FIELDS, SIG_CLICKS, WORK_QUEUED},
+    {"position_bpm_0", 48000, 256, -1, false, false, false, false, POS_BPM_ZERO,
+     SIG_CLICKS, WORK_QUEUED},
+    {"position_bpm_negative", 48000, 256, -1, false, false, false, false,
+     POS_BPM_NEGATIVE, SIG_CLICKS, WORK_QUEUED},
+    {"position_speed_0", 48000, 256, -1, false, false, false, false, POS_SPEED_ZERO,
+     SIG_CLICKS, WORK_QUEUED},
+    {"position_speed_-1", 48000, 256, -1, false, false, false, false, POS_SPEED_REVERSE,
+     SIG_CLICKS, WORK_QUEUED},
+    {"position_speed_0.5", 48000, 256, -1, false, false, false, false, POS_SPEED_HALF,
+     SIG_CLICKS, WORK_QUEUED},
+    {"position_backward_jumps", 48000, -1, -1, false, false, false, false,
+     POS_BACKWARD_JUMPS, SIG_CLICKS, WORK_QUEUED},
+    {"signal_silence", 48000, 256, -1, false, false, false, false, POS_OBJECT,
+     SIG_SILENCE, WORK_QUEUED},
+    {"signal_impulse", 48000, 256, -1, false, false, false, false, POS_OBJECT,
+     SIG_IMPULSE, WORK_QUEUED},
+    {"signal_dc", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_DC,
+     WORK_QUEUED},
+    {"signal_flt_min", 48000, 256, -1, false, false, false, false, POS_OBJECT,
+     SIG_FLT_MIN, WORK_QUEUED},
+    {"signal_1e-38", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_DENORMAL,
+     WORK_QUEUED},
+    {"signal_nan_bursts", 48000, -1, -1, false, false, false, false, POS_OBJECT,
+     SIG_NAN_BURSTS, WORK_QUEUED},
+    {"signal_inf_bursts", 48000, -1, -1, false, false, false, false, POS_OBJECT,
+     SIG_INF_BURSTS, WORK_QUEUED},
+    {"signal_noise", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_NOISE,
+     WORK_QUEUED},
+    {"worker_sync", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_SYNC},
+    {"worker_threaded", 48000, -1, -1, false, false, false, false, POS_OBJECT, SIG_CLICKS,
+     WORK_THREADED},
+    {"worker_ring_full", 48000, 256, -1, false, false, false, false, POS_OBJECT,
+     SIG_CLICKS, WORK_FULL},
+    {"worker_ring_mostly_full", 48000, 256, -1, false, false, false, false, POS_OBJECT,
+     SIG_CLICKS, WORK_MOSTLY_FULL},
 };
 #define N_CASES (sizeof(CASES) / sizeof(CASES[0]))
 
@@ -248,8 +297,8 @@ typedef struct {
   const LV2_Feature* features[6];
 
   /* URIDs the host writes or reads */
-  LV2_URID atom_Sequence, atom_Chunk, atom_Object, atom_Blank, atom_Float, atom_Long, atom_Int,
-      atom_Double, atom_String, midi_MidiEvent, time_Position, time_speed,
+  LV2_URID atom_Sequence, atom_Chunk, atom_Object, atom_Blank, atom_Float, atom_Long,
+      atom_Int, atom_Double, atom_String, midi_MidiEvent, time_Position, time_speed,
       time_beatsPerMinute, time_bar, time_barBeat, time_beatsPerBar, time_beatUnit,
       time_frame, patch_Set, patch_property, patch_value, tandem_prompt;
 
@@ -502,10 +551,10 @@ static void read_notify(Host* h, uint32_t n_frames, uint32_t capacity)
   }
   const uint8_t* end = (const uint8_t*)&seq->body + seq->atom.size;
   int64_t last = 0;
-  LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
-  {
+  LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
     const uint8_t* body = (const uint8_t*)LV2_ATOM_BODY_CONST(&ev->body);
-    if ((const uint8_t*)&ev->body + sizeof(LV2_Atom) > end || body + ev->body.size > end) {
+    if ((const uint8_t*)&ev->body + sizeof(LV2_Atom) > end ||
+        body + ev->body.size > end) {
       fail(h, "notify event runs past the sequence");
       return;
     }
@@ -541,7 +590,8 @@ static void read_notify(Host* h, uint32_t n_frames, uint32_t capacity)
           --h->held[ch][body[1]];
         }
       }
-    } else if (status == 0xB0 && ev->body.size == 3 && (body[1] == 123 || body[1] == 120)) {
+    } else if (status == 0xB0 && ev->body.size == 3 &&
+               (body[1] == 123 || body[1] == 120)) {
       memset(h->held[ch], 0, sizeof(h->held[ch])); /* all notes off / all sound off */
     }
   }
@@ -577,7 +627,8 @@ static void cycle(Host* h, uint32_t n, bool rolling, bool send_position)
   }
   lv2_atom_forge_pop(&forge, &seq);
 
-  const uint32_t capacity = c->notify_bytes < 0 ? NOTIFY_BYTES : (uint32_t)c->notify_bytes;
+  const uint32_t capacity =
+      c->notify_bytes < 0 ? NOTIFY_BYTES : (uint32_t)c->notify_bytes;
   LV2_Atom_Sequence* notify = (LV2_Atom_Sequence*)h->notify_buf;
   /* As jalv and the team's lilv test host do: atom:Chunk, size = capacity. */
   notify->atom.type = h->atom_Chunk;
@@ -655,20 +706,20 @@ static bool setup(Host* h, LilvWorld* world, const LilvPlugin* plugin, UridTable
   h->max_block = MAX_BLOCK;
   LV2_URID atom_Float = map_uri(urids, LV2_ATOM__Float);
   LV2_URID atom_Int = map_uri(urids, LV2_ATOM__Int);
-  h->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                       map_uri(urids, LV2_PARAMETERS__sampleRate),
-                                       sizeof(float), atom_Float, &h->rate_f};
-  h->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                       map_uri(urids, LV2_BUF_SIZE__maxBlockLength),
-                                       sizeof(int32_t), atom_Int, &h->max_block};
+  h->options[0] = (LV2_Options_Option){
+      LV2_OPTIONS_INSTANCE, 0,          map_uri(urids, LV2_PARAMETERS__sampleRate),
+      sizeof(float),        atom_Float, &h->rate_f};
+  h->options[1] = (LV2_Options_Option){
+      LV2_OPTIONS_INSTANCE, 0,        map_uri(urids, LV2_BUF_SIZE__maxBlockLength),
+      sizeof(int32_t),      atom_Int, &h->max_block};
   h->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
   h->f_map = (LV2_Feature){LV2_URID__map, &h->map};
   h->f_unmap = (LV2_Feature){LV2_URID__unmap, &h->unmap};
   h->f_log = (LV2_Feature){LV2_LOG__log, &h->log};
   h->f_schedule = (LV2_Feature){LV2_WORKER__schedule, &h->schedule};
   h->f_options = (LV2_Feature){LV2_OPTIONS__options, h->options};
-  const LV2_Feature* f[] = {&h->f_map, &h->f_unmap, &h->f_log, &h->f_schedule,
-                            &h->f_options, NULL};
+  const LV2_Feature* f[] = {&h->f_map,      &h->f_unmap,   &h->f_log,
+                            &h->f_schedule, &h->f_options, NULL};
   memcpy(h->features, f, sizeof(f));
 
 #define URID(field, uri) h->field = map_uri(urids, uri)
@@ -874,8 +925,8 @@ static int silent_server(int* port)
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, (struct sockaddr*)&addr, sizeof(addr)) != 0 || listen(fd, 8) != 0 ||
-      getsockname(fd, (struct sockaddr*)&addr, &len) != 0) {
+  if (fd < 0 || bind(fd, (struct sockaddr*)&addr, sizeof(addr)) != 0 ||
+      listen(fd, 8) != 0 || getsockname(fd, (struct sockaddr*)&addr, &len) != 0) {
     if (fd >= 0) {
       close(fd);
     }
@@ -888,8 +939,17 @@ static int silent_server(int* port)
 static bool run_llm_cleanup_case(LilvWorld* world, const LilvPlugin* plugin,
                                  UridTable* urids)
 {
-  static const Case c = {"cleanup_during_llm_request", 48000, 256, -1, false, false,
-                         false, false, POS_OBJECT, SIG_CLICKS, WORK_THREADED};
+  static const Case c = {"cleanup_during_llm_request",
+                         48000,
+                         256,
+                         -1,
+                         false,
+                         false,
+                         false,
+                         false,
+                         POS_OBJECT,
+                         SIG_CLICKS,
+                         WORK_THREADED};
   int port = 0;
   const int fd = silent_server(&port);
   if (fd < 0) {
@@ -974,7 +1034,8 @@ static bool run_llm_cleanup_case(LilvWorld* world, const LilvPlugin* plugin,
   close(fd);
   ok = !h->fault[0];
   printf("%-26s %s  request waiting: %s, cleanup took %.3f s%s%s\n", c.name,
-         ok ? "ok  " : "FAIL", waiting ? "yes" : "no", cleanup_s, ok ? "" : ": ", h->fault);
+         ok ? "ok  " : "FAIL", waiting ? "yes" : "no", cleanup_s, ok ? "" : ": ",
+         h->fault);
   free(h);
   return ok;
 }
@@ -984,7 +1045,8 @@ static bool run_llm_cleanup_case(LilvWorld* world, const LilvPlugin* plugin,
 static void bench_denormal(LilvWorld* world, const LilvPlugin* plugin, UridTable* urids)
 {
   static const Case cases[] = {
-      {"noise", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_NOISE, WORK_QUEUED},
+      {"noise", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_NOISE,
+       WORK_QUEUED},
       {"1e-38 (subnormal)", 48000, 256, -1, false, false, false, false, POS_OBJECT,
        SIG_DENORMAL, WORK_QUEUED},
       {"FLT_MIN", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_FLT_MIN,

@@ -1,0 +1,233 @@
+/* Tandem — unit tests for groove capture (worker/groove.c): a profile learned
+ * from loops played from a shipped style is nearest to that style, loads back
+ * with tandem_style_load_file, and drives the generator with the swing it
+ * measured.  The loops are the built-in generator's patterns turned into onsets
+ * on a beat grid (no audio: the analysis has its own tests), so these tests
+ * prove the learning, not the ears.  Needs TANDEM_STYLES_DIR. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "barfeatures.h"
+#include "generator.h"
+#include "genre.h"
+#include "groove.h"
+#include "style.h"
+
+#define LOOP_BARS 8
+
+static TandemStyleSet* load_set(void)
+{
+  static TandemStyleSet set; /* each test runs in its own forked child */
+  char err[256];
+  const char* dir = getenv("TANDEM_STYLES_DIR");
+  ck_assert_msg(dir != NULL, "TANDEM_STYLES_DIR is not set");
+  ck_assert_int_eq(tandem_style_load_shipped(dir, &set, err, sizeof(err)),
+                   TANDEM_STYLE_SHIPPED_COUNT);
+  return &set;
+}
+
+/* Plays LOOP_BARS bars of drums generated from style into g, as onsets at
+ * bpm on a beat grid, swung as the player swings them (the generator stores
+ * straight ticks; the style gives the swing).  Returns how many notes fell on
+ * the steps that swing. */
+static int play_loops(const TandemStyle* style, float bpm, uint32_t seed,
+                      TandemGrooveCapture* g)
+{
+  int swung = 0;
+  TandemGenParams params;
+  tandem_gen_params_default(&params, TANDEM_ROLE_DRUMS, seed);
+  params.bars = LOOP_BARS;
+  params.fill = 0.0f;
+  params.beats_per_bar = 4;
+  params.beat_unit = 4;
+  params.density = 0.7f;
+  TandemPattern* p = malloc(sizeof(TandemPattern));
+  ck_assert(tandem_generate(style, &params, p));
+  TandemBarAccum* acc = malloc(sizeof(TandemBarAccum));
+  tandem_bar_accum_init(acc);
+  const double beat_s = 60.0 / bpm;
+  const double tick_s = beat_s / TANDEM_PPQ;
+  const double t0 = 0.25;
+  const uint32_t total_beats = (uint32_t)p->bars * 4u;
+  uint32_t next_note = 0;
+  TandemBarFeatures bar;
+  for (uint32_t beat = 0; beat <= total_beats; ++beat) {
+    if (tandem_bar_accum_beat(acc, t0 + beat * beat_s, &bar)) {
+      bar.bpm = bpm;
+      bar.tempo_confidence = 0.9f;
+      tandem_groove_add_bar(g, &bar);
+    }
+    /* the onsets of this beat */
+    while (next_note < p->n_notes &&
+           p->notes[next_note].tick < (beat + 1) * (uint32_t)TANDEM_PPQ) {
+      const TandemNote* n = &p->notes[next_note++];
+      const uint32_t grid = style->swing_grid == 8 ? TANDEM_PPQ / 2 : TANDEM_PPQ / 4;
+      const uint32_t tick = tandem_swing_tick(n->tick, style->swing_pct, grid);
+      swung += n->tick % (2 * grid) == grid;
+      uint8_t cls = TANDEM_ONSET_OTHER;
+      for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
+        if (n->pitch == style->drum_notes[v]) {
+          cls = (uint8_t)v;
+        }
+      }
+      const float strength = n->velocity / 127.0f;
+      tandem_bar_accum_onset(acc, t0 + tick * tick_s, strength, cls);
+      tandem_groove_add_onset(g, strength);
+    }
+  }
+  free(acc);
+  free(p);
+  return swung;
+}
+
+/* Learns from two runs of loops; returns how many notes fell on swung steps. */
+static int learn(const TandemStyleSet* set, const TandemStyle* style, const char* name,
+                 TandemStyle* out)
+{
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  const float mid = 0.5f * (style->tempo_min_bpm + style->tempo_max_bpm);
+  int swung = play_loops(style, mid, 11, g);
+  swung += play_loops(style, mid * 1.04f, 12, g);
+  char err[256] = "";
+  int base = 0;
+  ck_assert_msg(tandem_groove_finish(g, set, name, out, &base, err, sizeof(err)), "%s",
+                err);
+  free(g);
+  return swung;
+}
+
+START_TEST(test_learned_profile_is_nearest_to_the_style_it_was_played_from)
+{
+  const TandemStyleSet* set = load_set();
+  int right = 0, tried = 0;
+  char wrong[512] = "";
+  TandemStyle* learned = malloc(sizeof(TandemStyle));
+  for (int i = 1; i <= TANDEM_STYLE_SHIPPED_COUNT; ++i) {
+    learn(set, &set->styles[i], "learned", learned);
+    float sim = 0.0f;
+    const int nearest = tandem_genre_nearest_style(set, learned, &sim);
+    tried++;
+    if (nearest == i) {
+      right++;
+    } else {
+      const size_t len = strlen(wrong);
+      snprintf(wrong + len, sizeof(wrong) - len, " %s->%s(%.2f)",
+               tandem_style_shipped_name(i), tandem_style_shipped_name(nearest), sim);
+    }
+  }
+  free(learned);
+  printf("groove: %d of %d learned profiles nearest to their source style;%s\n", right,
+         tried, wrong);
+  ck_assert_msg(right * 10 >= tried * 8, "only %d of %d nearest to their source:%s",
+                right, tried, wrong);
+}
+END_TEST
+
+START_TEST(test_learned_profile_writes_turtle_that_loads_back_unchanged)
+{
+  const TandemStyleSet* set = load_set();
+  TandemStyle* learned = malloc(sizeof(TandemStyle));
+  TandemStyle* back = malloc(sizeof(TandemStyle));
+  learn(set, &set->styles[tandem_style_shipped_index("funk")], "my-funk", learned);
+  char path[] = "/tmp/tandem-groove-XXXXXX";
+  const int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  char err[256] = "";
+  ck_assert_msg(tandem_groove_write_ttl(learned, path, err, sizeof(err)), "%s", err);
+  ck_assert_msg(tandem_style_load_file(path, back, err, sizeof(err)), "%s", err);
+  unlink(path);
+  ck_assert_str_eq(back->name, "my-funk");
+  ck_assert_float_eq_tol(back->swing_pct, learned->swing_pct, 0.06f);
+  ck_assert_float_eq_tol(back->tempo_min_bpm, learned->tempo_min_bpm, 0.5f);
+  ck_assert_float_eq_tol(back->tempo_max_bpm, learned->tempo_max_bpm, 0.5f);
+  ck_assert_float_eq_tol(back->density[TANDEM_ROLE_DRUMS],
+                         learned->density[TANDEM_ROLE_DRUMS], 0.06f);
+  for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
+    for (int s = 0; s < 16; ++s) {
+      ck_assert_float_eq_tol(back->drum_steps[v][s], learned->drum_steps[v][s], 0.006f);
+    }
+  }
+  ck_assert_float_gt(tandem_style_similarity(back, learned), 0.99f);
+  free(learned);
+  free(back);
+}
+END_TEST
+
+/* The swing the capture measures when loops from style s are played. */
+static float measured_swing(const TandemStyleSet* set, const TandemStyle* s)
+{
+  TandemStyle* learned = malloc(sizeof(TandemStyle));
+  learn(set, s, "again", learned);
+  const float swing = learned->swing_pct;
+  free(learned);
+  return swing;
+}
+
+START_TEST(test_generating_from_a_learned_profile_reproduces_its_swing_within_3_points)
+{
+  const TandemStyleSet* set = load_set();
+  static const char* const names[] = {"boombap", "jazz", "reggae", "funk", "rock"};
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); ++k) {
+    const TandemStyle* src = &set->styles[tandem_style_shipped_index(names[k])];
+    TandemStyle* learned = malloc(sizeof(TandemStyle));
+    const int swung = learn(set, src, "learned", learned);
+    ck_assert_msg(swung > 0, "%s: no notes on swung steps; the test proves nothing",
+                  names[k]);
+    const float again = measured_swing(set, learned);
+    ck_assert_msg(fabsf(again - learned->swing_pct) <= 3.0f,
+                  "%s: learned swing %.1f, generated from it %.1f", names[k],
+                  learned->swing_pct, again);
+    /* and the source's own swing is what was learned */
+    ck_assert_msg(fabsf(learned->swing_pct - src->swing_pct) <= 3.0f,
+                  "%s: profile swing %.1f, learned %.1f", names[k], src->swing_pct,
+                  learned->swing_pct);
+    free(learned);
+  }
+}
+END_TEST
+
+START_TEST(test_groove_capture_refuses_to_learn_from_too_little)
+{
+  const TandemStyleSet* set = load_set();
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  TandemStyle out;
+  memset(&out, 0x5a, sizeof(out));
+  TandemStyle before = out;
+  char err[256] = "";
+  ck_assert(!tandem_groove_finish(g, set, "x", &out, NULL, err, sizeof(err)));
+  ck_assert(strstr(err, "too little") != NULL);
+  ck_assert(memcmp(&out, &before, sizeof(out)) == 0);
+  free(g);
+}
+END_TEST
+
+static Suite* groove_suite(void)
+{
+  Suite* s = suite_create("groove");
+  TCase* tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_learned_profile_is_nearest_to_the_style_it_was_played_from);
+  tcase_add_test(tc, test_learned_profile_writes_turtle_that_loads_back_unchanged);
+  tcase_add_test(
+      tc, test_generating_from_a_learned_profile_reproduces_its_swing_within_3_points);
+  tcase_add_test(tc, test_groove_capture_refuses_to_learn_from_too_little);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner* sr = srunner_create(groove_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
