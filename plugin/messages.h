@@ -40,6 +40,7 @@ typedef enum {
    * drops answers to older requests, and asks for no new one until a control
    * that shapes the pattern changes */
   TANDEM_RING_RESTORED_PATTERN = 20,
+  TANDEM_RING_MODEL_PATTERN = 3, /* body: a TandemPattern the language model wrote */
 } TandemRingMsgType;
 
 typedef enum {

@@ -35,20 +35,19 @@
 /* ... and below 120 Hz at least this fraction of the 120-300 Hz rise. */
 #define KICK_SUB_OF_LOW 0.5f
 /* A rise below 300 Hz of at least this many times the band's recent level
- * (+6 dB) is a new low attack: it makes a kick despite a hat on top, and lets
- * a kick through the minimum gap after another onset. */
+ * (+6 dB) is a new low attack: it lets a kick through the minimum gap after
+ * another onset. */
 #define LOW_BREAK_RISE 3.0f
-/* Without it, a rise at 120-300 Hz is a snare's body when this much of the
- * rise lies above 300 Hz. */
+/* A kick has less than this share of its rise above 300 Hz; with more, the
+ * low rise is a snare's body. */
 #define KICK_MAX_UPPER 0.4f
-/* A new low attack is a kick's when at least this share of the rise lies
- * below 300 Hz, and below 120 Hz at least this fraction of the 120-300 Hz
- * rise: stricter than for a lone kick, since a snare body from silence is a
- * new low attack too. */
+/* A new low attack is a kick's when at least this share of the hop's rise
+ * lies below 300 Hz, and below 120 Hz at least this fraction of the 120-300 Hz
+ * rise (a snare's body sits higher). */
 #define NEW_KICK_LOW_SHARE  0.3f
 #define NEW_KICK_SUB_OF_LOW 1.0f
-#define MASK_SHARE   0.1f /* masking: share of the last ODF peak ... */
-#define MASK_TIME_MS 40.0 /* ... decaying with this time constant */
+#define MASK_SHARE          0.1f /* masking: share of the last ODF peak ... */
+#define MASK_TIME_MS        40.0 /* ... decaying with this time constant */
 
 struct TandemOnset {
   double sample_rate;
@@ -57,8 +56,10 @@ struct TandemOnset {
   uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of low, mid, high */
   uint32_t hop_frames, window_frames;
 
-  /* compressed magnitudes and power of the last FLUX_FRAMES frames (circular) */
+  /* of the last FLUX_FRAMES frames (circular): compressed magnitude, each
+   * bin the maximum of itself and its two neighbours; and power */
   float* comp[FLUX_FRAMES];
+  float* cur; /* compressed magnitude of the current frame */
   float* power[FLUX_FRAMES];
   float* ref;       /* per bin: the level a rise is measured from */
   float* ref_power; /* the same in power, for the class */
@@ -73,11 +74,10 @@ struct TandemOnset {
   float odf_prev1;             /* ODF of the previous hop */
   float rise_cur[CLASS_BANDS]; /* energy rise per class band, previous hop */
   float thresh_scale, thresh_floor;
-  float recent_peak; /* decaying maximum of the ODF, for masking */
-  bool in_onset;     /* the ODF is still climbing after a reported onset */
-  bool pending;      /* an onset was detected; it is reported next hop */
+  float recent_peak;      /* decaying maximum of the ODF, for masking */
+  bool in_onset;          /* the ODF is still climbing after a reported onset */
+  bool pending;           /* an onset was detected; it is reported next hop */
   bool pending_low_break; /* ... and it is a kick let through the gap */
-  bool pending_low_new;   /* ... and its low band rose well over its recent level */
   float pending_rise[CLASS_BANDS];
   float pending_peak;
   uint64_t pending_onset_pos;
@@ -109,6 +109,7 @@ TandemOnset* tandem_onset_new(double sample_rate)
   }
   o->sample_rate = sample_rate;
   o->spec = spec;
+  tandem_spectrum_set_power_only(spec, true); /* the detector reads the power alone */
   const double bin_hz = tandem_spectrum_bin_hz(spec);
   uint32_t max_bins = tandem_spectrum_bins(spec);
   uint32_t used = (uint32_t)(MAX_HZ / bin_hz) + 1;
@@ -123,6 +124,7 @@ TandemOnset* tandem_onset_new(double sample_rate)
     o->power[i] = calloc(o->n_bins, sizeof(float));
   }
   o->ref = calloc(o->n_bins, sizeof(float));
+  o->cur = calloc(o->n_bins, sizeof(float));
   o->ref_power = calloc(o->n_bins, sizeof(float));
   uint32_t hist_len = 1;
   while (hist_len < sample_rate * HISTORY_MS / 1000.0) {
@@ -137,7 +139,7 @@ TandemOnset* tandem_onset_new(double sample_rate)
       return NULL;
     }
   }
-  if (!o->hist[0] || !o->hist[1] || !o->ref || !o->ref_power) {
+  if (!o->hist[0] || !o->hist[1] || !o->ref || !o->ref_power || !o->cur) {
     tandem_onset_free(o);
     return NULL;
   }
@@ -165,6 +167,7 @@ void tandem_onset_free(TandemOnset* o)
     free(o->power[i]);
   }
   free(o->ref);
+  free(o->cur);
   free(o->ref_power);
   free(o->hist[0]);
   free(o->hist[1]);
@@ -323,15 +326,13 @@ static bool low_attack(const float rise[CLASS_BANDS], float low_share, float sub
          rise[0] + rise[1] >= low_share * total;
 }
 
-/* Coarse class from where the energy rose.  The low band decides first: a
- * kick is mostly struck with a hat or cymbal, whose treble must not hide it.
- * So a kick's rise (see low_attack) that is also a strong new attack against
- * the band's recent level (low_new) makes a kick whatever rises above it.
- * Otherwise hats rise mostly above 3 kHz; kicks below 300 Hz with little
- * above; snares have their body at 120-300 Hz with noise above.  The sub band
- * is left out of the hat test: a kick's falling pitch moves its tail into it,
- * which is no new attack.  The figures were tuned on the Hydrogen kits Debian
- * ships (tests/bench corpus) and on tests/test_follow.c. */
+/* Coarse class from where the energy rose.  Hats rise mostly above 3 kHz;
+ * kicks below 300 Hz (see low_attack) with little above; snares have their
+ * body at 120-300 Hz with noise above.  The sub band is left out of the hat
+ * test: a kick's falling pitch moves its tail into it, which is no new
+ * attack.  A kick that lands a few ms after a hat is caught by the gap rule
+ * in analyse_frame instead.  The figures were tuned on the Hydrogen kits
+ * Debian ships (tests/bench corpus) and on tests/test_follow.c. */
 static uint8_t classify(const float rise[CLASS_BANDS])
 {
   const float total = rise[0] + rise[1] + rise[2] + rise[3];
@@ -348,39 +349,66 @@ static uint8_t classify(const float rise[CLASS_BANDS])
   return TANDEM_ONSET_SNARE;
 }
 
+/* log(1 + x) for finite x >= 0, within 1e-5 of log1pf: the exponent of 1 + x
+ * plus the atanh series of its mantissa.  libm's log1pf was a tenth of the
+ * whole analysis cost, and the flux needs nowhere near its precision. */
+static float fast_log1p(float x)
+{
+  union {
+    float f;
+    uint32_t u;
+  } v = {1.0f + x};
+  const int e = (int)((v.u >> 23) & 0xffu) - 127;
+  v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+  const float t = (v.f - 1.0f) / (v.f + 1.0f);
+  const float t2 = t * t;
+  const float series =
+      2.0f * t *
+      (1.0f + t2 * (1.0f / 3.0f + t2 * (1.0f / 5.0f + t2 * (1.0f / 7.0f + t2 / 9.0f))));
+  return (float)e * 0.69314718f + series;
+}
+
 /* Computes the ODF of the frame just finished and runs the peak picker. */
 static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
 {
   const float* power = tandem_spectrum_power(o->spec);
   const uint32_t slot = o->frame_slot;
-  float* comp = o->comp[slot];
+  const uint32_t nb = o->n_bins;
+  float* comp = o->cur;
   float* pw = o->power[slot];
   float total = 0.0f;
-  for (uint32_t k = 0; k < o->n_bins; ++k) {
+  for (uint32_t k = 0; k < nb; ++k) {
     pw[k] = power[k];
-    comp[k] = log1pf(FLUX_GAMMA * sqrtf(power[k]));
+    comp[k] = fast_log1p(FLUX_GAMMA * sqrtf(power[k]));
     total += power[k];
   }
   /* The reference is the maximum over the earlier frames (and neighbouring
    * bins), so that a level merely returning after a dip (beating, vibrato, the
-   * cycle of a bass note longer than the window) does not count as a rise. */
-  for (uint32_t k = 0; k < o->n_bins; ++k) {
-    float r = 0.0f, rp = 0.0f;
-    for (uint32_t lag = FLUX_LAG; lag <= FLUX_SPAN; ++lag) {
-      const uint32_t at = (slot + FLUX_FRAMES - lag) % FLUX_FRAMES;
-      const float* c = o->comp[at];
-      float v = c[k];
-      if (k > 0 && c[k - 1] > v) {
-        v = c[k - 1];
-      }
-      if (k + 1 < o->n_bins && c[k + 1] > v) {
-        v = c[k + 1];
-      }
-      r = v > r ? v : r;
-      rp = o->power[at][k] > rp ? o->power[at][k] : rp;
+   * cycle of a bass note longer than the window) does not count as a rise.
+   * Each frame keeps its neighbour maximum, taken once, for the frames after. */
+  float* nmax = o->comp[slot];
+  for (uint32_t k = 0; k < nb; ++k) {
+    float v = comp[k];
+    if (k > 0 && comp[k - 1] > v) {
+      v = comp[k - 1];
     }
-    o->ref[k] = r;
-    o->ref_power[k] = rp;
+    if (k + 1 < nb && comp[k + 1] > v) {
+      v = comp[k + 1];
+    }
+    nmax[k] = v;
+  }
+  float* ref = o->ref;
+  float* ref_power = o->ref_power;
+  memset(ref, 0, nb * sizeof(float));
+  memset(ref_power, 0, nb * sizeof(float));
+  for (uint32_t lag = FLUX_LAG; lag <= FLUX_SPAN; ++lag) {
+    const uint32_t at = (slot + FLUX_FRAMES - lag) % FLUX_FRAMES;
+    const float* c = o->comp[at];
+    const float* p = o->power[at];
+    for (uint32_t k = 0; k < nb; ++k) {
+      ref[k] = c[k] > ref[k] ? c[k] : ref[k];
+      ref_power[k] = p[k] > ref_power[k] ? p[k] : ref_power[k];
+    }
   }
   float odf = 0.0f;
   float rise[CLASS_BANDS] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -436,7 +464,8 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
      * to the hat's that fills the threshold history: only the floor applies. */
     const bool low_new = rise[0] + rise[1] > LOW_BREAK_RISE * low_ref;
     const bool low_break = !gap_ok && !o->pending && o->last_cls != TANDEM_ONSET_KICK &&
-                           low_new && low_attack(rise, NEW_KICK_LOW_SHARE, NEW_KICK_SUB_OF_LOW);
+                           low_new &&
+                           low_attack(rise, NEW_KICK_LOW_SHARE, NEW_KICK_SUB_OF_LOW);
     if ((gap_ok && odf > thr) || (low_break && odf > o->thresh_floor)) {
       for (int b = 0; b < CLASS_BANDS; ++b) {
         /* after a hat, the hop before holds the hat's rise, not the kick's */
@@ -446,7 +475,6 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
       o->pending_onset_pos = o->pos - 1 - (uint64_t)refine_delay(o, &o->pending_peak);
       o->pending = true;
       o->pending_low_break = low_break;
-      o->pending_low_new = low_new;
       o->last_onset_pos = o->pos;
       o->have_onset = true;
       o->in_onset = true;
@@ -465,8 +493,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     float db = peak > 1e-6f ? 20.0f * log10f(peak) : -120.0f;
     float st = (db + 60.0f) / 60.0f;
     hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
-    hop->cls = o->pending_low_break ? TANDEM_ONSET_KICK
-                                    : classify(o->pending_rise);
+    hop->cls = o->pending_low_break ? TANDEM_ONSET_KICK : classify(o->pending_rise);
     o->last_cls = hop->cls;
     o->pending = false;
   }

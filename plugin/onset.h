@@ -5,7 +5,9 @@
  * vibrato, beating, reverb tails and the cycle of a bass note longer than the
  * window do not count; rises under 1.3 dB are ignored) feeds a peak picker with
  * an adaptive threshold (median plus mean of the previous 100 ms, plus a
- * decaying share of the last peak against echoes) and a minimum gap of 30 ms.
+ * decaying share of the last peak against echoes) and a minimum gap of 30 ms
+ * (a kick, a strong new rise below 300 Hz, may follow another onset sooner:
+ * drummers often play it a few ms after the hat).
  * An onset is detected on the hop where the ODF climbs over the threshold; its
  * time is then refined to the sample from the envelope of a high-passed copy of
  * the input (broadband or treble, whichever rises more clearly).  It is reported

@@ -24,7 +24,8 @@ struct TandemSpectrum {
   float* window; /* Hann */
   float* frame;  /* windowed time frame (FFT input) */
   kiss_fft_cpx*
-      bins_cpx; /* FFT output; distinct from the input so kissfft never allocates */
+      bins_cpx;    /* FFT output; distinct from the input so kissfft never allocates */
+  bool power_only; /* skip bands, centroid and flux */
   float* power;
   float* mag;
   float* prev_mag;
@@ -128,11 +129,30 @@ void tandem_spectrum_reset(TandemSpectrum* s)
 static void compute_frame(TandemSpectrum* s)
 {
   const uint32_t n = s->fft_frames;
-  const uint32_t mask = n - 1;
-  for (uint32_t i = 0; i < n; ++i) {
-    s->frame[i] = s->ring[(s->write + i) & mask] * s->window[i];
+  /* The oldest sample sits at write: two straight runs, no index wrapping. */
+  const uint32_t first = n - s->write;
+  const float* ring = s->ring;
+  const float* window = s->window;
+  float* frame = s->frame;
+  for (uint32_t i = 0; i < first; ++i) {
+    frame[i] = ring[s->write + i] * window[i];
+  }
+  for (uint32_t i = first; i < n; ++i) {
+    frame[i] = ring[i - first] * window[i];
   }
   kiss_fftr(s->plan, s->frame, s->bins_cpx);
+  if (s->power_only) {
+    const float scale = 2.0f * s->power_scale;
+    for (uint32_t k = 0; k < s->n_bins; ++k) {
+      const float re = s->bins_cpx[k].r, im = s->bins_cpx[k].i;
+      s->power[k] = (re * re + im * im) * scale;
+    }
+    /* DC and Nyquist have no negative twin */
+    s->power[0] *= 0.5f;
+    s->power[s->n_bins - 1] *= 0.5f;
+    s->frames++;
+    return;
+  }
 
   const double bin_hz = s->sample_rate / n;
   double total = 0.0, weighted = 0.0, rise = 0.0, prev_total = 0.0;
@@ -174,12 +194,12 @@ static void compute_frame(TandemSpectrum* s)
 uint32_t tandem_spectrum_feed(TandemSpectrum* s, const float* in, uint32_t n,
                               bool* frame_done)
 {
-  const uint32_t mask = s->fft_frames - 1;
-  uint32_t take = n < s->to_hop ? n : s->to_hop;
-  for (uint32_t i = 0; i < take; ++i) {
-    s->ring[s->write] = in[i];
-    s->write = (s->write + 1) & mask;
-  }
+  const uint32_t take = n < s->to_hop ? n : s->to_hop;
+  const uint32_t room = s->fft_frames - s->write; /* before the ring wraps */
+  const uint32_t head = take < room ? take : room;
+  memcpy(s->ring + s->write, in, head * sizeof(float));
+  memcpy(s->ring, in + head, (take - head) * sizeof(float));
+  s->write = (s->write + take) & (s->fft_frames - 1);
   s->to_hop -= take;
   *frame_done = false;
   if (s->to_hop == 0) {
@@ -188,6 +208,11 @@ uint32_t tandem_spectrum_feed(TandemSpectrum* s, const float* in, uint32_t n,
     *frame_done = true;
   }
   return take;
+}
+
+void tandem_spectrum_set_power_only(TandemSpectrum* s, bool power_only)
+{
+  s->power_only = power_only;
 }
 
 uint32_t tandem_spectrum_fft_frames(const TandemSpectrum* s)

@@ -38,6 +38,12 @@ void tandem_spectrum_reset(TandemSpectrum* s);
 uint32_t tandem_spectrum_feed(TandemSpectrum* s, const float* in, uint32_t n,
                               bool* frame_done);
 
+/* With power_only, frames compute the power per bin alone: bands, centroid
+ * and flux stay at their last values (0 after new).  For users that need
+ * only the power, such as the onset detector.  Default false.  Any thread
+ * that owns s (set it before use). */
+void tandem_spectrum_set_power_only(TandemSpectrum* s, bool power_only);
+
 uint32_t tandem_spectrum_fft_frames(const TandemSpectrum* s); /* window length */
 uint32_t tandem_spectrum_hop_frames(const TandemSpectrum* s);
 uint32_t tandem_spectrum_bins(const TandemSpectrum* s); /* fft/2 + 1 */

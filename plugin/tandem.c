@@ -128,6 +128,8 @@ typedef struct {
   bool regenerate_was_on;
   bool request_pending; /* a change waits for the interval or a free worker */
   bool adopt_restored;  /* a restored pattern was queued: it answers these settings */
+  bool keep_current;    /* a restored or model part plays until a control (not auto
+                           style's ears) changes */
   /* A restored pattern plays in the bars it played in when saved: once the player
    * takes it over, its anchor is set to the saved phase. */
   bool restored_phase_pending;
@@ -765,7 +767,8 @@ static void take_patterns(Tandem* self)
       take_restored_pattern(self, size);
       continue;
     }
-    if (st != TANDEM_RING_OK || type != TANDEM_RING_PATTERN ||
+    const bool from_model = type == TANDEM_RING_MODEL_PATTERN;
+    if (st != TANDEM_RING_OK || (type != TANDEM_RING_PATTERN && !from_model) ||
         size != sizeof(self->incoming) || !tandem_pattern_valid(&self->incoming) ||
         self->incoming.role != (uint8_t)self->ctl.role ||
         self->incoming.serial <= self->playing_serial) {
@@ -773,6 +776,8 @@ static void take_patterns(Tandem* self)
     }
     if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
       self->playing_serial = self->incoming.serial;
+      /* What the musician asked the model for stays until they change a control. */
+      self->keep_current = from_model;
       if (!self->transport.has_host) {
         tandem_clock_set_meter(&self->clock, self->incoming.beats_per_bar,
                                self->incoming.beat_unit);
@@ -1077,6 +1082,7 @@ static void send_requests(Tandem* self)
   const GenerationKey key = generation_key(self);
   if (self->adopt_restored) {
     self->adopt_restored = false;
+    self->keep_current = true;
     self->requested = key;
     self->has_requested = true;
     self->request_pending = false;
@@ -1086,6 +1092,15 @@ static void send_requests(Tandem* self)
   self->regenerate_was_on = self->ctl.regenerate;
   if (regenerate) {
     ++self->regenerations;
+  }
+  if (self->keep_current) {
+    /* A restored part stays until the user changes something: what auto style
+     * hears again after a reload (genre, tempo) does not replace it. */
+    self->requested.genre_style = key.genre_style;
+    self->requested.auto_bpm = key.auto_bpm;
+    if (regenerate || memcmp(&key, &self->requested, sizeof(key)) != 0) {
+      self->keep_current = false;
+    }
   }
   if (regenerate || !self->has_requested ||
       memcmp(&key, &self->requested, sizeof(key)) != 0) {

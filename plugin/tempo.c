@@ -23,6 +23,9 @@
 #define FASTER_EVENNESS      0.75 /* see metrical_level_step() */
 #define SLOWER_EVENNESS      0.6
 #define SLOWER_SUBDIVISION   0.25
+#define FASTER_SUBDIVISION   0.15
+#define FASTER_ACCENT        0.9
+#define SCORE_KEEP           0.8 /* share of the candidate scores kept per update */
 #define HALF_TIME_MAX_BPM    150.0
 #define QUIET_S              2.0 /* see recently_quiet() */
 #define QUIET_RATIO          0.1
@@ -66,7 +69,8 @@ struct TandemTempo {
   double* snap; /* [window_len] tapered, mean-removed copy of the ring */
   double* acf;  /* [max_lag + 1] autocorrelation, per overlapping sample */
   int next_lag;
-  float* score;            /* [n_cand] */
+  float* score;            /* [n_cand] leaky average over updates */
+  bool score_valid;        /* score holds a previous update's values */
   double candidate_period; /* this update's winner, internal samples */
   int level_steps;
 
@@ -165,6 +169,7 @@ void tandem_tempo_reset(TandemTempo* self)
   self->phase = 0.0;
   self->pending_period = 0.0;
   self->pending_count = 0;
+  self->score_valid = false;
 }
 
 /* Copies the ring oldest-first, removes its mean and applies the age taper. */
@@ -308,8 +313,9 @@ static void measure_meter(const TandemTempo* self, double period, double* evenne
 
 /* The comb and prior favour the 90-140 bpm octave; move to the right metrical level,
  * one step per call: faster when the beats of the faster level are all alike (kick and
- * snare at 200 bpm), slower when every other beat is weak and nothing subdivides them
- * (8th hats at 60 bpm).  Returns false when the level is settled. */
+ * snare at 200 bpm) unless, above HALF_TIME_MAX_BPM, they are bare accented 8ths; slower
+ * when every other beat is weak and nothing subdivides them (8th hats at 60 bpm). Returns
+ * false when the level is settled. */
 static bool metrical_level_step(TandemTempo* self)
 {
   const double min_period = 60.0 / MAX_BPM * self->rate_hz;
@@ -318,7 +324,18 @@ static bool metrical_level_step(TandemTempo* self)
   double even = 0.0, sub = 0.0;
   if (period * 0.5 >= min_period) {
     measure_meter(self, period * 0.5, &even, &sub);
-    if (even >= FASTER_EVENNESS) {
+    /* Mirror of the slower rule: a beat above HALF_TIME_MAX_BPM with nothing between
+     * its beats, whose every other beat is accented, is more likely the 8ths of a
+     * slower beat (8th-note chords at 93 bpm) than a fast beat, which brings hats,
+     * upbeats or fills.  Unaccented bare pulses (a click) stay fast. */
+    bool bare_fast = false;
+    if (even >= FASTER_EVENNESS && sub < FASTER_SUBDIVISION &&
+        120.0 * self->rate_hz / period > HALF_TIME_MAX_BPM) {
+      double slow_even = 0.0, slow_sub = 0.0;
+      measure_meter(self, period, &slow_even, &slow_sub);
+      bare_fast = slow_sub < FASTER_ACCENT;
+    }
+    if (even >= FASTER_EVENNESS && !bare_fast) {
       self->candidate_period = period * 0.5;
       return true;
     }
@@ -371,17 +388,23 @@ static bool score_candidates(TandemTempo* self)
     }
     return false;
   }
+  /* When two octaves score alike the winner flips from one update to the next; a leaky
+   * average (time constant ~1.1 s) lets the one that wins more often hold.  It delays a
+   * real tempo change by about a second, which relocking within 4 bars allows. */
+  const float keep = self->score_valid ? (float)SCORE_KEEP : 0.0f;
   int best = 0;
   for (int i = 0; i < self->n_cand; ++i) {
     const double lag = self->cand_lag[i];
     const double comb = acf_at(self, lag) + COMB_DOUBLE * acf_at(self, 2.0 * lag) +
                         COMB_HALF * acf_at(self, 0.5 * lag) +
                         COMB_BAR * bar_acf(self, lag);
-    self->score[i] = (float)(comb / energy * self->cand_prior[i]);
+    const float fresh = (float)(comb / energy * self->cand_prior[i]);
+    self->score[i] = keep * self->score[i] + (1.0f - keep) * fresh;
     if (self->score[i] > self->score[best]) {
       best = i;
     }
   }
+  self->score_valid = true;
   if (!(self->score[best] > 0.0f)) {
     self->confidence *= 0.8f;
     return false;

@@ -4,8 +4,9 @@
  * analysis frame.  The tracker averages it down to <= 100 Hz and keeps the last 8 s
  * (recent seconds weighted more).  Every 0.25 s it autocorrelates them, scores candidate
  * beat periods (40-240 bpm) with a comb over the period, its half, double and a 4-beat
- * bar, times a log-normal tempo prior around 120 bpm, then settles the metrical level
- * from how alike alternate beats are and whether off-beats subdivide them.  A new tempo
+ * bar, times a log-normal tempo prior around 120 bpm, averaged over updates (~1 s) so
+ * that near-equal octaves do not flicker, then settles the metrical level from how alike
+ * alternate beats are and whether off-beats subdivide them.  A new tempo
  * must win 3 updates in a row before it replaces the held one.  The beat phase comes
  * from a recency-weighted phase histogram of the ODF at the chosen period and is
  * advanced between updates.  The work of an update is spread over its pushes (a few

@@ -7,7 +7,7 @@
 #     render still completes with the built-in pattern; --freewheel does not
 #     wait; the fake API key never shows in the report, the .mid or stderr.
 #   test_llm_render.sh rtcheck  TANDEM_RENDER TANDEM_SYNTH SERVER_SCRIPT LIBRTCHECK
-#     the same "ok" render under the LD_PRELOAD realtime checker: zero forbidden
+#     an "ok" render (the reply 1.5 s late) under the LD_PRELOAD checker: zero forbidden
 #     calls while the request is in flight and when the reply is applied.
 # LV2_PATH must point at the build folder.  python3 is Debian's, named exactly.
 set -eu
@@ -61,6 +61,7 @@ render() {
 
 # check NAME EXPECTATIONS...: reads NAME.json and NAME.mid and asserts.
 #   waited=true|false  status=LABEL  model_pattern=yes|no  seen=LABEL
+#   min_wait_s=S (llm_status said "waiting" for at least S seconds of pre-roll)
 check() {
   "$python" - "$dir/$1.json" "$dir/$1.mid" "$@" <<'EOF'
 import json
@@ -133,6 +134,12 @@ if "waited" in want:
         problem("llm.waited_for_reply disagrees with prompt_waited_for_reply")
 if "status" in want and llm.get("status") != want["status"]:
     problem("llm status %r, not %r (over time: %r)" % (llm.get("status"), want["status"], labels))
+if "min_wait_s" in want:
+    changes = llm.get("status_changes", [])
+    starts = [c["time_s"] for c in changes if c["label"] == "waiting"]
+    ends = [c["time_s"] for c in changes if starts and c["time_s"] > starts[0]]
+    if not starts or not ends or ends[0] - starts[0] < float(want["min_wait_s"]):
+        problem("llm_status was not 'waiting' for %s s: %r" % (want["min_wait_s"], changes))
 if "seen" in want and want["seen"] not in labels:
     problem("llm_status never said %r (over time: %r)" % (want["seen"], labels))
 if "status" in want and want["status"] == "ok":
@@ -188,8 +195,9 @@ replies)
 rtcheck)
   [ -n "$lib" ] || fail "rtcheck mode needs the checker library"
   preload=$lib
-  render ok ok
-  check ok waited=true status=ok seen=waiting model_pattern=yes
+  # A reply that takes 1.5 s keeps the request in flight for many blocks.
+  render ok slow1500
+  check ok waited=true status=ok seen=waiting model_pattern=yes min_wait_s=1.0
   grep -q "^rtcheck: 0 forbidden calls" "$dir/ok.err" || {
     cat "$dir/ok.err"
     fail "forbidden calls in realtime context, or the checker did not run"

@@ -120,7 +120,7 @@ static bool read_pattern(Fixture* f)
   uint32_t type = 0, size = 0;
   return tandem_ring_read_msg(f->ring, &type, &f->got, sizeof(f->got), &size) ==
              TANDEM_RING_OK &&
-         type == TANDEM_RING_PATTERN && size == sizeof(f->got);
+         type == TANDEM_RING_MODEL_PATTERN && size == sizeof(f->got);
 }
 
 START_TEST(test_work_applies_modifiers_locally_without_a_model)

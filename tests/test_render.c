@@ -677,6 +677,51 @@ START_TEST(test_render_prompt_is_sent_as_a_property)
 }
 END_TEST
 
+START_TEST(test_render_llm_settings_out_of_range_are_usage_errors)
+{
+  RunResult r = render(NULL, "--llm-timeout", "0.5", tmp_path("in.wav"), "-o",
+                       tmp_path("e.mid"), NULL);
+  assert_one_error_line(&r, 2, "--llm-timeout 0.5");
+  r = render(NULL, "--llm-temperature", "2.5", tmp_path("in.wav"), "-o",
+             tmp_path("e.mid"), NULL);
+  assert_one_error_line(&r, 2, "--llm-temperature 2.5");
+  r = render(NULL, "--llm-max-tokens", "100", tmp_path("in.wav"), "-o", tmp_path("e.mid"),
+             NULL);
+  assert_one_error_line(&r, 2, "--llm-max-tokens 100");
+  r = render(NULL, "--llm-max-tokens", "300.5", tmp_path("in.wav"), "-o",
+             tmp_path("e.mid"), NULL);
+  assert_one_error_line(&r, 2, "--llm-max-tokens 300.5");
+}
+END_TEST
+
+/* Without a model there is nothing to wait for: the render starts at once and
+ * the report says it did not wait; the model settings still reach the plugin. */
+START_TEST(test_render_prompt_without_model_does_not_wait)
+{
+  unsetenv("TANDEM_LLM_URL");
+  const char* report = tmp_path("nomodel.json");
+  const RunResult r =
+      render(NULL, "--bpm", "120", "--prompt", "harder", "--llm-timeout", "3",
+             "--llm-temperature", "0.5", "--llm-max-tokens", "1024", "--report", report,
+             tmp_path("in.wav"), "-o", tmp_path("nomodel.mid"), NULL);
+  ck_assert_msg(r.status == 0, "render failed: %s", r.err);
+  json_t* j = load_report(report);
+  ck_assert(json_is_false(field(j, "prompt_waited_for_reply")));
+  json_t* llm = field(j, "llm");
+  ck_assert(json_is_false(field(llm, "wait_tried")));
+  ck_assert(json_is_false(field(llm, "waited_for_reply")));
+  ck_assert_str_eq(json_string_value(field(llm, "status")), "off");
+  json_t* sent = field(field(j, "options"), "properties_sent");
+  ck_assert_str_eq(json_string_value(field(sent, "llm-timeout")),
+                   "urn:tandem:plugin#llmTimeout");
+  ck_assert_str_eq(json_string_value(field(sent, "llm-temperature")),
+                   "urn:tandem:plugin#llmTemperature");
+  ck_assert_str_eq(json_string_value(field(sent, "llm-max-tokens")),
+                   "urn:tandem:plugin#llmMaxTokens");
+  json_decref(j);
+}
+END_TEST
+
 START_TEST(test_render_resamples_to_the_requested_rate)
 {
   const char* report = tmp_path("resample.json");
@@ -770,6 +815,8 @@ static Suite* render_suite(void)
   tcase_add_test(real, test_render_stereo_flac_and_aiff_inputs_render);
   tcase_add_test(real, test_render_threaded_and_freewheel_modes_both_run_the_real_plugin);
   tcase_add_test(real, test_render_errors_give_one_line_and_nonzero_exit);
+  tcase_add_test(real, test_render_llm_settings_out_of_range_are_usage_errors);
+  tcase_add_test(real, test_render_prompt_without_model_does_not_wait);
   suite_add_tcase(s, real);
 
   TCase* fix = tcase_create("fixture_plugin");

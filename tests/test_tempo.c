@@ -15,11 +15,12 @@ typedef enum {
   FEEL_SWING,       /* rock beat, hats on swung 8ths (2/3 of the beat) */
   FEEL_HALF_TIME,   /* kick on 1, snare on 3, 8th hats */
   FEEL_DOUBLE_HATS, /* rock beat, 16th hats */
+  FEEL_EIGHTHS,     /* comping chords on every 8th, the beats a little louder */
   FEEL_COUNT
 } Feel;
 
-static const char* const feel_names[FEEL_COUNT] = {"pulses", "ghosts", "swing",
-                                                   "half-time", "double-time hats"};
+static const char* const feel_names[FEEL_COUNT] = {
+    "pulses", "ghosts", "swing", "half-time", "double-time hats", "8th chords"};
 
 /* Strength of each 16th of a 4/4 bar. */
 static void feel_grid(Feel feel, float grid[16])
@@ -48,6 +49,11 @@ static void feel_grid(Feel feel, float grid[16])
       grid[i] = 0.3f;
     }
     grid[0] = grid[8] = 1.0f;
+    break;
+  case FEEL_EIGHTHS:
+    for (int i = 0; i < 16; i += 2) {
+      grid[i] = i % 4 == 0 ? 1.0f : 0.75f;
+    }
     break;
   case FEEL_DOUBLE_HATS:
     for (int i = 0; i < 16; ++i) {
@@ -182,6 +188,23 @@ START_TEST(test_half_time_feel_and_double_time_hats_cause_no_octave_error)
   printf("%-16s %5.1f bpm -> %6.2f bpm\n", feel_names[feel], bpm, (double)e.bpm);
   ck_assert_msg(fabs(e.bpm / bpm - 1.0) < 0.04, "%s at %.0f bpm: got %.2f",
                 feel_names[feel], bpm, (double)e.bpm);
+  free(odf);
+}
+END_TEST
+
+/* Even 8th-note chords with a slight accent on the beat: the 8ths look like a fast beat
+ * with nothing between its beats, which must not be taken for the tempo. */
+START_TEST(test_even_eighth_note_chords_are_not_taken_for_double_tempo)
+{
+  static const double bpms[] = {84.0, 93.0, 105.0};
+  const double bpm = bpms[_i % 3];
+  const size_t frames = (size_t)(20.0 * ODF_RATE_HZ);
+  float* odf = render_odf(frames, ODF_RATE_HZ, FEEL_EIGHTHS, bpm, bpm, 1e9, 0.11, 0.006,
+                          (uint64_t)_i + 300);
+  const TandemTempoEstimate e = track(odf, frames, ODF_RATE_HZ);
+  printf("8th chords %5.1f bpm -> %6.2f bpm\n", bpm, (double)e.bpm);
+  ck_assert_msg(fabs(e.bpm / bpm - 1.0) < 0.04, "8th chords at %.0f bpm: got %.2f", bpm,
+                (double)e.bpm);
   free(odf);
 }
 END_TEST
@@ -342,6 +365,8 @@ static Suite* tempo_suite(void)
   tcase_add_loop_test(
       lock, test_half_time_feel_and_double_time_hats_cause_no_octave_error, 0, 8);
   tcase_add_loop_test(lock, test_tempo_step_100_to_130_relocks_within_4_bars, 0, 2);
+  tcase_add_loop_test(lock, test_even_eighth_note_chords_are_not_taken_for_double_tempo,
+                      0, 6);
   tcase_add_loop_test(lock, test_any_odf_rate_from_50_to_1000_hz_finds_the_tempo, 0, 6);
   suite_add_tcase(s, lock);
   TCase* robust = tcase_create("robustness");

@@ -84,7 +84,7 @@
 #define LLM_WAIT_BACKOFF_S    8.0
 #define LLM_WAIT_MARGIN_S     5.0
 #define LLM_START_GRACE_S     1.0
-#define USER_LV2_DIRS     "~/.lv2:/usr/local/lib/lv2:/usr/lib/lv2"
+#define USER_LV2_DIRS         "~/.lv2:/usr/local/lib/lv2:/usr/lib/lv2"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -1195,17 +1195,17 @@ static bool render_init(Host* h, Render* r, const char* output, bool has_seed,
   r->out_max = calloc(h->n_ports, sizeof(float));
   r->out_seen = calloc(h->n_ports, sizeof(bool));
   return r->output && r->status_changes && r->properties && r->errors &&
-         r->llm_timeline && r->llm_lines && r->out_last &&
-         r->out_min && r->out_max && r->out_seen;
+         r->llm_timeline && r->llm_lines && r->out_last && r->out_min && r->out_max &&
+         r->out_seen;
 }
 
 /* The llm_status port's labels (ttl/tandem.ttl). */
 static const char* llm_status_label(int value)
 {
-  static const char* const labels[] = {"off",      "idle",     "waiting",  "ok",
-                                       "cached",   "repaired", "fallback", "error"};
+  static const char* const labels[] = {"off",    "idle",     "waiting",  "ok",
+                                       "cached", "repaired", "fallback", "error"};
   return value >= 0 && value < (int)(sizeof(labels) / sizeof(labels[0])) ? labels[value]
-                                                                        : "unknown";
+                                                                         : "unknown";
 }
 
 static void record_llm_status(Host* h, Render* r, int64_t frame, float v)
@@ -1357,7 +1357,8 @@ static void shift_times(json_t* changes, double by_s)
 {
   size_t i;
   json_t* change;
-  json_array_foreach (changes, i, change) {
+  json_array_foreach(changes, i, change)
+  {
     json_t* t = json_object_get(change, "time_s");
     if (json_is_real(t)) {
       json_real_set(t, json_real_value(t) - by_s);
@@ -1420,12 +1421,13 @@ static bool preroll_for_reply(Host* h, Render* r, LilvInstance* inst, Worker* w,
   if (h->opt.has_bpm) {
     *sent = stopped;
   }
-  if (!answered) {
+  if (!answered && seen_waiting) {
+    warn(h, "no reply from the model within %.0f s; rendering without it", limit_s);
+  } else if (!answered) {
     warn(h,
-         seen_waiting ? "no reply from the model within %.0f s; rendering without it"
-                      : "the plugin did not start a model request within %.0f s; "
-                        "rendering without waiting",
-         seen_waiting ? limit_s : LLM_START_GRACE_S);
+         "the plugin did not start a model request within %.0f s; rendering without "
+         "waiting",
+         LLM_START_GRACE_S);
   }
   return true;
 }
@@ -2012,9 +2014,10 @@ static void setup_properties(Host* h)
   static const char* const options[N_PROPERTY_ARGS] = {
       "prompt",      "llm-url",         "llm-model",     "llm-provider",
       "llm-timeout", "llm-temperature", "llm-max-tokens"};
-  const char* values[N_PROPERTY_ARGS] = {
-      h->opt.prompt,      h->opt.llm_url,         h->opt.llm_model,     h->opt.llm_provider,
-      h->opt.llm_timeout, h->opt.llm_temperature, h->opt.llm_max_tokens};
+  const char* values[N_PROPERTY_ARGS] = {h->opt.prompt,        h->opt.llm_url,
+                                         h->opt.llm_model,     h->opt.llm_provider,
+                                         h->opt.llm_timeout,   h->opt.llm_temperature,
+                                         h->opt.llm_max_tokens};
   LilvNode* writable = lilv_new_uri(h->world, LV2_PATCH__writable);
   LilvNode* range = lilv_new_uri(h->world, "http://www.w3.org/2000/01/rdf-schema#range");
   LilvNode* path_type = lilv_new_uri(h->world, LV2_ATOM__Path);
@@ -2572,11 +2575,16 @@ static json_t* options_json(const Host* h)
   const struct {
     const char* key;
     const char* value;
-  } strings[] = {{"role", o->role},           {"style", o->style},
-                 {"bars", o->bars},           {"seed", o->seed},
-                 {"prompt", o->prompt},       {"llm_url", o->llm_url},
-                 {"llm_model", o->llm_model}, {"llm_provider", o->llm_provider},
-                 {"llm_timeout", o->llm_timeout}, {"llm_temperature", o->llm_temperature},
+  } strings[] = {{"role", o->role},
+                 {"style", o->style},
+                 {"bars", o->bars},
+                 {"seed", o->seed},
+                 {"prompt", o->prompt},
+                 {"llm_url", o->llm_url},
+                 {"llm_model", o->llm_model},
+                 {"llm_provider", o->llm_provider},
+                 {"llm_timeout", o->llm_timeout},
+                 {"llm_temperature", o->llm_temperature},
                  {"llm_max_tokens", o->llm_max_tokens},
                  {"preset", o->preset}};
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); ++i) {
@@ -2762,7 +2770,8 @@ int main(int argc, char** argv)
   status = EXIT_RUNTIME;
   h->seed_port = find_control_input(h, "seed");
   for (uint32_t i = 0; i < h->n_ports; ++i) {
-    if (h->ports[i].kind == PORT_CONTROL_OUT && !strcmp(h->ports[i].symbol, "llm_status")) {
+    if (h->ports[i].kind == PORT_CONTROL_OUT &&
+        !strcmp(h->ports[i].symbol, "llm_status")) {
       h->llm_status_port = (int)i;
     }
   }

@@ -116,7 +116,7 @@ static bool send_alternative(TandemLlmWork* lw, uint32_t index, uint32_t serial,
     lw->scratch.swing_grid_ticks =
         style->swing_grid == 8 ? TANDEM_PPQ / 2 : TANDEM_PPQ / 4;
   }
-  lw->wrote_pattern = tandem_ring_write_msg(lw->patterns, TANDEM_RING_PATTERN,
+  lw->wrote_pattern = tandem_ring_write_msg(lw->patterns, TANDEM_RING_MODEL_PATTERN,
                                             &lw->scratch, sizeof(lw->scratch));
   return lw->wrote_pattern;
 }

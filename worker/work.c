@@ -301,7 +301,7 @@ static LV2_Worker_Status do_feedback(TandemWork* w, LV2_Worker_Respond_Function 
 static LV2_Worker_Status do_export(TandemWork* w, LV2_Worker_Respond_Function respond,
                                    LV2_Worker_Respond_Handle handle, const void* data)
 {
-  char text[TANDEM_STATUS_MAX];
+  char text[2 * TANDEM_STATUS_MAX + 2 * TANDEM_PATH_MAX]; /* respond_status cuts it */
   TandemExportMsg msg;
   memcpy(&msg, data, sizeof(msg));
   msg.path[sizeof(msg.path) - 1] = '\0';

@@ -102,7 +102,8 @@ def main():
     print("\n".join(out))
     if a.results:
         with open(a.results, "a") as f:
-            f.write(f"\n## Genre detection, {datetime.date.today().isoformat()}\n\n")
+            f.write(f"\n## Genre detection, {datetime.date.today().isoformat()}, "
+                    f"{os.path.basename(os.path.normpath(a.corpus))}\n\n")
             f.write("\n".join(out) + "\n")
     if a.min_top1 is not None and top1 / n < a.min_top1:
         sys.exit(1)

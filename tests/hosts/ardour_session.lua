@@ -100,7 +100,11 @@ local function add_listen_track (name, preset)
 	local proc = ARDOUR.LuaAPI.new_plugin (Session, "urn:tandem:plugin", ARDOUR.PluginType.LV2, preset or "")
 	if proc:isnil () then fail ("Ardour cannot load urn:tandem:plugin (LV2_PATH?)") end
 	if tr:add_processor_by_index (proc, 1, nil, true) ~= 0 then fail ("cannot add Tandem") end
-	for sym, v in pairs ({humanize_ms = 0, velocity_humanize = 0}) do
+	-- A fixed style: with "auto" the part may change style when the genre settles,
+	-- and the check below compares one part with itself.
+	local fixed = {humanize_ms = 0, velocity_humanize = 0}
+	if not preset then fixed.style = 1 end
+	for sym, v in pairs (fixed) do
 		if params[sym] then ARDOUR.LuaAPI.set_processor_param (proc, params[sym], v) end
 	end
 	return tr, proc

@@ -14,14 +14,14 @@
 # real time, and on a loaded machine it xruns (thousands of times at 64 frames
 # on 2 shared cores), which moves jack_midi_dump's timestamps.  Timing against
 # the host tempo is asserted in the Ardour test (ardour_session.sh) instead.
-# Needs jackd2, jalv, sndfile-tools.  Exit 77 (skip) if one is missing.
+# Needs jackd2, jalv, sndfile-tools (tools/test.sh installs them); fails if one is missing.
 set -u
 build=${1:?usage: jalv_dummy.sh BUILD_ROOT TANDEM_SYNTH}
 synth=${2:?usage: jalv_dummy.sh BUILD_ROOT TANDEM_SYNTH}
 for tool in jackd jalv jack_midi_dump jack_connect jack_wait jack_transport sndfile-jackplay; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool is not installed (Debian: jackd2, jalv, sndfile-tools)"
-    exit 77
+    echo "FAIL: $tool is not installed (Debian: jackd2, jalv, sndfile-tools)"
+    exit 1
   fi
 done
 

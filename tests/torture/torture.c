@@ -339,6 +339,7 @@ typedef struct {
   unsigned note_offs;
   unsigned events;
   char fault[256];
+  double last_run_s; /* wall time of the last run() alone, for the benchmark */
 } Host;
 
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char* fmt, va_list ap)
@@ -634,9 +635,14 @@ static void cycle(Host* h, uint32_t n, bool rolling, bool send_position)
   notify->atom.type = h->atom_Chunk;
   notify->atom.size = capacity;
 
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   tandem_rtmark_enter();
   lilv_instance_run(h->instance, n);
   tandem_rtmark_leave();
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  h->last_run_s =
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 
   /* Checks */
   if (!c->in_place && memcmp(h->in, h->out, n * sizeof(float)) != 0) {
@@ -1054,7 +1060,8 @@ static void bench_denormal(LilvWorld* world, const LilvPlugin* plugin, UridTable
       {"silence", 48000, 256, -1, false, false, false, false, POS_OBJECT, SIG_SILENCE,
        WORK_QUEUED},
   };
-  printf("run() time per 256-frame block at 48 kHz, 20 s of input each:\n");
+  printf("run() time alone (no worker) per 256-frame block at 48 kHz, 20 s of input "
+         "each:\n");
   for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); ++k) {
     Host* h = calloc(1, sizeof(Host));
     h->c = &cases[k];
@@ -1065,9 +1072,8 @@ static void bench_denormal(LilvWorld* world, const LilvPlugin* plugin, UridTable
       double sum = 0.0, worst = 0.0;
       const int blocks = 20 * 48000 / 256;
       for (int i = 0; i < blocks; ++i) {
-        const double t0 = now_s();
         cycle(h, 256, true, i % 94 == 0);
-        const double dt = now_s() - t0;
+        const double dt = h->last_run_s;
         sum += dt;
         worst = dt > worst ? dt : worst;
       }
