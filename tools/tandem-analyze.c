@@ -547,7 +547,9 @@ int main(int argc, char** argv)
   if (total == 0) {
     fail("%s holds no audio frames", path);
   }
-  qsort(r.onsets, r.n_onsets, sizeof(Onset), compare_onsets);
+  if (r.n_onsets > 1) { /* a silent file has no list at all, and qsort wants one */
+    qsort(r.onsets, r.n_onsets, sizeof(Onset), compare_onsets);
+  }
   merge_flams(&r);
   tandem_analysis_get(a, &ro);
   TandemAnalysisTotals tot;
