@@ -77,7 +77,8 @@ typedef struct {
   uint8_t beats_per_bar;
   uint8_t beat_unit;
   uint8_t n_busy;  /* values in busy: 16ths in one bar, 0 when unknown */
-  uint8_t reserved[2];
+  uint8_t section; /* the song section now (worker/sections.h labels), 0 unknown */
+  uint8_t reserved;
   float complexity;
   float density;
   float energy;

@@ -66,6 +66,8 @@ typedef struct {
   int beat_unit;
   float auto_bpm;  /* the tempo "auto" chose by, in 8% steps */
   int genre_style; /* the style "auto" follows by genre (0: by tempo) */
+  int section;     /* the song section heard (TandemSectionLabel): a new one asks
+                      for its own part, busier in a chorus, the old one on a repeat */
 } GenerationKey;
 
 typedef struct {
@@ -829,6 +831,7 @@ static GenerationKey generation_key(const Tandem* self)
     k.beats_per_bar = (int)lrint(self->transport.beats_per_bar);
     k.beat_unit = self->transport.beat_unit;
   }
+  k.section = self->song_section;
   if (c->style == 0 && self->song_auto_style > 0) {
     /* Genre decides (with hysteresis in the worker): tempo wobble asks for nothing. */
     k.genre_style = self->song_auto_style;
@@ -1095,9 +1098,10 @@ static void send_requests(Tandem* self)
   }
   if (self->keep_current) {
     /* A restored part stays until the user changes something: what auto style
-     * hears again after a reload (genre, tempo) does not replace it. */
+     * hears again after a reload (genre, tempo, section) does not replace it. */
     self->requested.genre_style = key.genre_style;
     self->requested.auto_bpm = key.auto_bpm;
+    self->requested.section = key.section;
     if (regenerate || memcmp(&key, &self->requested, sizeof(key)) != 0) {
       self->keep_current = false;
     }
@@ -1128,6 +1132,8 @@ static void send_requests(Tandem* self)
   msg->density = self->ctl.density;
   msg->energy = self->ctl.energy;
   msg->fill = self->ctl.fill;
+  /* The message keeps reserved space for the section (worker/work.h). */
+  msg->section = (uint8_t)key.section;
   msg->detected_bpm =
       self->readout.tempo.confidence >= 0.5f ? self->readout.tempo.bpm : 0.0f;
   msg->host_bpm = self->transport.has_host ? (float)self->transport.bpm : 0.0f;

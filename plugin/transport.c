@@ -115,6 +115,11 @@ void tandem_transport_advance(TandemTransport* t, uint32_t frames, double sample
   double beats = t->bar_beat + moved * t->bpm / (60.0 * sample_rate);
   /* Whole bars carry into the bar counter; reverse play walks back. */
   const double bars = floor(beats / t->beats_per_bar);
+  if (!isfinite(bars) || fabs(bars) > 1e9) {
+    /* Only a nonsense sample rate gets here; stay put rather than overflow. */
+    t->bar_beat = 0.0;
+    return;
+  }
   t->bar += (int64_t)bars;
   beats -= bars * t->beats_per_bar;
   if (beats < 0.0 || beats >= t->beats_per_bar) {

@@ -29,6 +29,7 @@ fail() {
 
 "$synth" --bpm 120 --bars 4 "$dir/in.wav"
 
+: >"$dir/port" # exists before the server starts, so the first look cannot fail
 "$python" "$server" >"$dir/port" &
 server_pid=$!
 port=

@@ -187,6 +187,47 @@ static void request_params(const TandemGenerateMsg* msg, const TandemStyle* styl
   *out = params;
 }
 
+static float clamp_unit(float v)
+{
+  return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
+/* How a section shapes the part.  The lift grows with the energy control (0: every
+ * section plays as set), so a quiet setting stays quiet: at 0.5 a chorus plays 0.15
+ * busier and louder than a verse, an intro 0.15 sparser.  A chorus also gets more
+ * fills, but only as far as the fill control asks for any.  Verses, bridges,
+ * unnamed groups and outros play as set: live, the section playing is always the
+ * last one heard, so the tracker calls any new quiet one "outro" (sections.h). */
+static void shape_for_section(int section, TandemGenParams* params)
+{
+  const float lift = 0.3f * clamp_unit(params->energy);
+  if (section == TANDEM_SECTION_CHORUS) {
+    params->density = clamp_unit(params->density + lift);
+    params->energy = clamp_unit(params->energy + lift);
+    params->fill = clamp_unit(params->fill * 1.5f);
+  } else if (section == TANDEM_SECTION_INTRO) {
+    params->density = clamp_unit(params->density - lift);
+    params->energy = clamp_unit(params->energy - 0.5f * lift);
+  }
+}
+
+/* Whether a part kept for a section still answers this request: the same settings
+ * and seed (a regenerate press changes the seed), the same profile, but any serial,
+ * tempo or input activity. */
+static bool same_part_request(const TandemGenerateMsg* a, const TandemGenerateMsg* b)
+{
+  return a->seed == b->seed && a->role == b->role && a->style == b->style &&
+         a->bars == b->bars && a->beats_per_bar == b->beats_per_bar &&
+         a->beat_unit == b->beat_unit && a->complexity == b->complexity &&
+         a->density == b->density && a->energy == b->energy && a->fill == b->fill;
+}
+
+/* Learning or a new profile changes what any request makes: kept parts are stale. */
+static void forget_section_parts(TandemWork* w)
+{
+  memset(w->has_section_part, 0, sizeof(w->has_section_part));
+}
+
 static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function respond,
                                      LV2_Worker_Respond_Handle handle,
                                      const TandemGenerateMsg* msg)
@@ -204,10 +245,19 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
     return LV2_WORKER_SUCCESS;
   }
 
+  /* Untrusted like everything from run(): an unknown section shapes nothing. */
+  const int section = msg->section < TANDEM_SECTION_LABELS ? msg->section : 0;
+  const bool repeat = section != TANDEM_SECTION_UNKNOWN && w->has_section_part[section] &&
+                      w->section_parts[section].role == msg->role &&
+                      same_part_request(&w->section_requests[section], msg) &&
+                      request_style(w, &w->section_requests[section]) == style;
   TandemGenParams params;
   request_params(msg, style, &params);
+  shape_for_section(section, &params);
   /* Learned likes and dislikes bias the choice (none learned: the plain generator). */
-  if (!tandem_feedback_generate(&w->feedback, style, &params, &w->scratch)) {
+  if (repeat) {
+    memcpy(&w->scratch, &w->section_parts[section], sizeof(w->scratch));
+  } else if (!tandem_feedback_generate(&w->feedback, style, &params, &w->scratch)) {
     snprintf(text, sizeof(text),
              "the generator refused %s in %u/%u; keeping the current pattern",
              role_names[msg->role], params.beats_per_bar, params.beat_unit);
@@ -227,9 +277,16 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
   tandem_work_keep_pattern(w, &w->scratch);
   w->current_request = *msg;
   w->has_current_request = true;
-  snprintf(text, sizeof(text), "playing %s %s: %u bars in %u/%u, seed %u, %u notes",
-           style->label, role_names[msg->role], w->scratch.bars, w->scratch.beats_per_bar,
-           w->scratch.beat_unit, msg->seed, w->scratch.n_notes);
+  if (section != TANDEM_SECTION_UNKNOWN && !repeat) {
+    memcpy(&w->section_parts[section], &w->scratch, sizeof(w->scratch));
+    w->section_requests[section] = *msg;
+    w->has_section_part[section] = true;
+  }
+  const char* section_name = tandem_section_label_name(section);
+  snprintf(text, sizeof(text), "playing %s %s%s%s%s: %u bars in %u/%u, seed %u, %u notes",
+           style->label, role_names[msg->role], section_name[0] ? " for the " : "",
+           section_name, repeat ? " (its earlier part again)" : "", w->scratch.bars,
+           w->scratch.beats_per_bar, w->scratch.beat_unit, msg->seed, w->scratch.n_notes);
   respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
   return LV2_WORKER_SUCCESS;
 }
@@ -246,6 +303,7 @@ static LV2_Worker_Status do_style_file(TandemWork* w, LV2_Worker_Respond_Functio
     if (w->has_user_style) {
       w->has_user_style = false;
       w->user_style_path[0] = '\0';
+      forget_section_parts(w);
       respond_status(w, respond, handle, TANDEM_STATUS_OK,
                      "user style profile removed; the style control chooses again");
     }
@@ -261,6 +319,7 @@ static LV2_Worker_Status do_style_file(TandemWork* w, LV2_Worker_Respond_Functio
   }
   w->user_style = loaded;
   w->has_user_style = true;
+  forget_section_parts(w);
   snprintf(w->user_style_path, sizeof(w->user_style_path), "%s", path);
   snprintf(text, sizeof(text), "loaded style profile \"%s\" from %s", loaded.label, path);
   respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
@@ -274,6 +333,7 @@ static LV2_Worker_Status do_feedback(TandemWork* w, LV2_Worker_Respond_Function 
   char text[TANDEM_STATUS_MAX];
   if (msg->kind == TANDEM_FEEDBACK_RESET) {
     tandem_feedback_reset(&w->feedback);
+    forget_section_parts(w);
     respond_status(w, respond, handle, TANDEM_STATUS_OK,
                    "learning reset: likes and dislikes forgotten");
     return LV2_WORKER_SUCCESS;
@@ -288,6 +348,7 @@ static LV2_Worker_Status do_feedback(TandemWork* w, LV2_Worker_Respond_Function 
                          : "nothing to dislike yet: no pattern is playing");
     return LV2_WORKER_SUCCESS;
   }
+  forget_section_parts(w);
   const TandemRolePreference* r = &w->feedback.roles[w->current.role];
   snprintf(text, sizeof(text),
            "%s the %s pattern (%u likes, %u dislikes); new patterns "
@@ -327,6 +388,8 @@ static LV2_Worker_Status do_export(TandemWork* w, LV2_Worker_Respond_Function re
     /* Variations: the same settings and learning, other seeds. */
     TandemGenParams params;
     request_params(&w->current_request, style, &params);
+    const uint8_t section = w->current_request.section;
+    shape_for_section(section < TANDEM_SECTION_LABELS ? section : 0, &params);
     params.seed = w->current_request.seed + 1000003u * (uint32_t)i;
     if (!tandem_feedback_generate(&w->feedback, style, &params, &patterns[made])) {
       break;

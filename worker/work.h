@@ -56,6 +56,11 @@ typedef struct {
   TandemGenreAuto genre_auto;
   TandemSectionTracker sections;
   int genre_style; /* what "auto" plays by genre: 1..12, 0 until one is adopted */
+  /* The last part made for each section label, so that a repeated section brings
+   * its part back; valid only for the request settings kept beside it. */
+  TandemPattern section_parts[TANDEM_SECTION_LABELS];
+  TandemGenerateMsg section_requests[TANDEM_SECTION_LABELS];
+  bool has_section_part[TANDEM_SECTION_LABELS];
 } TandemWork;
 
 /* Loads the shipped profiles from <bundle_path>/styles.  Returns false, with a
@@ -71,7 +76,11 @@ void tandem_work_cleanup(TandemWork* w);
  * sends to run(), built-in or from a model).  Caller holds w->lock.  Worker. */
 void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
 
-/* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message. */
+/* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message.
+ * A generate request's reserved[0] carries the song section (TandemSectionLabel,
+ * 0 unknown): a chorus is made busier and louder, an intro sparser, and a section
+ * label heard before with the same settings gets its earlier part again.  No fill is
+ * placed at a section boundary: sections are known only after they have begun. */
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
                                  LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data);

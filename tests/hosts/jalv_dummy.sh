@@ -37,6 +37,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A jackd that was killed leaves its registry in /dev/shm, and enough of those make a
+# new server fail with "Too many servers already active".  With no jackd running,
+# they are all stale.
+if ! pgrep -x jackd >/dev/null 2>&1 && ! pgrep -x jackdbus >/dev/null 2>&1; then
+  rm -rf /dev/shm/jack-* /dev/shm/jack_sem.* /dev/shm/jack_db-* /dev/shm/jack-shm-registry \
+    2>/dev/null
+fi
 jackd --no-realtime -d dummy -r 48000 -p 64 >"$dir/jackd.log" 2>&1 &
 pids="$!"
 if ! jack_wait -w -t 10 >/dev/null; then
