@@ -12,21 +12,14 @@ char* tandem_llm_anthropic_body(const TandemLlmCall* call)
       call->user, "tools", "name", TANDEM_LLM_TOOL_NAME, "description",
       "Emit the requested part as pattern alternatives.", "input_schema", call->schema,
       "tool_choice", "type", "tool", "name", TANDEM_LLM_TOOL_NAME);
-  if (!root) {
-    return NULL;
-  }
-  char* text = json_dumps(root, JSON_COMPACT);
-  json_decref(root);
-  return text;
+  return tandem_llm_wire_text(root);
 }
 
 void tandem_llm_anthropic_parse(const char* body, size_t len, TandemLlmEnvelope* out)
 {
   out->content = NULL;
-  json_error_t err;
-  json_t* root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+  json_t* root = tandem_llm_wire_load(body, len, out);
   if (!root) {
-    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response is not JSON");
     return;
   }
   const json_t* stop = json_object_get(root, "stop_reason");

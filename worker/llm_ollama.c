@@ -10,21 +10,14 @@ char* tandem_llm_ollama_body(const TandemLlmCall* call)
       call->model ? call->model : "", "stream", 0, "format", call->schema, "options",
       "temperature", call->temperature, "num_predict", call->max_tokens, "messages",
       "role", "system", "content", call->system, "role", "user", "content", call->user);
-  if (!root) {
-    return NULL;
-  }
-  char* text = json_dumps(root, JSON_COMPACT);
-  json_decref(root);
-  return text;
+  return tandem_llm_wire_text(root);
 }
 
 void tandem_llm_ollama_parse(const char* body, size_t len, TandemLlmEnvelope* out)
 {
   out->content = NULL;
-  json_error_t err;
-  json_t* root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+  json_t* root = tandem_llm_wire_load(body, len, out);
   if (!root) {
-    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response is not JSON");
     return;
   }
   const json_t* msg = json_object_get(root, "message");

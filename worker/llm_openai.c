@@ -15,22 +15,15 @@ char* tandem_llm_openai_body(const TandemLlmCall* call)
       call->max_tokens, "messages", "role", "system", "content", call->system, "role",
       "user", "content", call->user, "response_format", "type", "json_schema",
       "json_schema", "name", "tandem_pattern", "strict", 1, "schema", call->schema);
-  if (!root) {
-    return NULL;
-  }
-  char* text = json_dumps(root, JSON_COMPACT);
-  json_decref(root);
-  return text;
+  return tandem_llm_wire_text(root);
 }
 
 void tandem_llm_openai_parse(const char* body, size_t len, TandemLlmEnvelope* out)
 {
   out->content = NULL;
   tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "");
-  json_error_t err;
-  json_t* root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+  json_t* root = tandem_llm_wire_load(body, len, out);
   if (!root) {
-    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response is not JSON");
     return;
   }
   const json_t* usage = json_object_get(root, "usage");
@@ -64,6 +57,26 @@ void tandem_llm_openai_parse(const char* body, size_t len, TandemLlmEnvelope* ou
   out->prompt_tokens = json_is_integer(pt) ? (long)json_integer_value(pt) : -1;
   out->completion_tokens = json_is_integer(ct) ? (long)json_integer_value(ct) : -1;
   json_decref(root);
+}
+
+char* tandem_llm_wire_text(json_t* root)
+{
+  if (!root) {
+    return NULL;
+  }
+  char* text = json_dumps(root, JSON_COMPACT);
+  json_decref(root);
+  return text;
+}
+
+json_t* tandem_llm_wire_load(const char* body, size_t len, TandemLlmEnvelope* out)
+{
+  json_error_t err;
+  json_t* root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+  if (!root) {
+    tandem_llm_envelope_fail(out, TANDEM_ENVELOPE_MALFORMED, "response is not JSON");
+  }
+  return root;
 }
 
 void tandem_llm_envelope_fail(TandemLlmEnvelope* out, TandemEnvelopeStatus status,

@@ -83,4 +83,12 @@ void tandem_llm_wire_parse(TandemLlmProviderKind kind, const char* body, size_t 
 void tandem_llm_envelope_fail(TandemLlmEnvelope* out, TandemEnvelopeStatus status,
                               const char* why);
 
+/* For the wire files: a request body as compact JSON text (free() it), taking the
+ * reference to root; NULL if root is NULL or cannot be written. */
+char* tandem_llm_wire_text(json_t* root);
+
+/* For the wire files: parses a reply body, rejecting duplicate keys.  On failure
+ * fills *out as a malformed envelope and returns NULL; the caller decrefs. */
+json_t* tandem_llm_wire_load(const char* body, size_t len, TandemLlmEnvelope* out);
+
 #endif
