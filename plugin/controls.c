@@ -41,6 +41,9 @@ static const Range ranges[TANDEM_CTL_COUNT] = {
     [TANDEM_CTL_EXPORT_VARIATIONS] = {3, 0, 16, true},
     [TANDEM_CTL_SEND] = {0, 0, 1, true},
     [TANDEM_CTL_ALTERNATIVE] = {0, 0, 2, true},
+    [TANDEM_CTL_FREE_WHEELING] = {0, 0, 1, true},
+    [TANDEM_CTL_LEARN] = {0, 0, 1, true},
+    [TANDEM_CTL_SAVE_PROFILE] = {0, 0, 1, true},
 };
 
 /* Ports appended after onset_activity, in port order from TANDEM_PORT_FIRST_APPENDED:
@@ -63,6 +66,9 @@ static const AppendedPort appended_ports[] = {
     {false, TANDEM_OUT_GENRE},            /* 48 genre */
     {false, TANDEM_OUT_GENRE_CONFIDENCE}, /* 49 genre_confidence */
     {false, TANDEM_OUT_SECTION},          /* 50 section */
+    {true, TANDEM_CTL_FREE_WHEELING},     /* 51 free_wheeling */
+    {true, TANDEM_CTL_LEARN},             /* 52 learn */
+    {true, TANDEM_CTL_SAVE_PROFILE},      /* 53 save_profile */
 };
 
 _Static_assert(sizeof(appended_ports) / sizeof(appended_ports[0]) ==
@@ -133,6 +139,9 @@ void tandem_controls_read(const TandemControlPorts* ports, TandemControls* out)
   out->export_variations = (int)value(ports, TANDEM_CTL_EXPORT_VARIATIONS);
   out->send = value(ports, TANDEM_CTL_SEND) > 0.5f;
   out->alternative = (int)value(ports, TANDEM_CTL_ALTERNATIVE);
+  out->free_wheeling = value(ports, TANDEM_CTL_FREE_WHEELING) > 0.5f;
+  out->learn = value(ports, TANDEM_CTL_LEARN) > 0.5f;
+  out->save_profile = value(ports, TANDEM_CTL_SAVE_PROFILE) > 0.5f;
 }
 
 static void put(const TandemControlPorts* ports, TandemOutputIndex i, float v)

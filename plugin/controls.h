@@ -46,6 +46,9 @@ typedef enum {
   TANDEM_CTL_EXPORT_VARIATIONS,
   TANDEM_CTL_SEND,
   TANDEM_CTL_ALTERNATIVE,
+  TANDEM_CTL_FREE_WHEELING,
+  TANDEM_CTL_LEARN,
+  TANDEM_CTL_SAVE_PROFILE,
   TANDEM_CTL_COUNT
 } TandemControlIndex;
 
@@ -122,6 +125,9 @@ typedef struct {
   int export_variations;
   bool send;       /* trigger: send the prompt property again */
   int alternative; /* 0..2: which of the model's alternatives plays */
+  bool free_wheeling; /* lv2:freeWheeling: the host renders faster than realtime */
+  bool learn;         /* toggle: measure the input's groove for a style profile */
+  bool save_profile;  /* trigger: write the learned profile to profilePath */
 } TandemControls;
 
 /* Stores data if port is a control port; returns false otherwise. */
