@@ -20,6 +20,12 @@
 #define COMB_BAR             0.3  /* comb weight of four periods (a 4/4 bar) */
 #define COMB_HALF            0.4  /* comb weight of the halved period (subdivisions) */
 #define SWITCH_UPDATES       3    /* a new tempo must win this many updates in a row */
+#define LEVEL_HOLD_BARS      16.0 /* after a tempo change the level holds this long */
+#define LEVEL_SETTLED_S      6.0  /* a tempo held this long hands its level on */
+#define TRIPLE_TOLERANCE     0.02 /* how near 3:2 (octaves aside) counts as metrical */
+#define PHASE_MAX_SLEW       0.03 /* share by which a phase correction may bend a beat */
+#define PHASE_OUTLIER        0.2  /* beats; phase readings further off are ignored... */
+#define PHASE_OUTLIER_RUN    4    /* ...until more than this many came in a row */
 #define FASTER_EVENNESS      0.75 /* see metrical_level_step() */
 #define SLOWER_EVENNESS      0.6
 #define SLOWER_SUBDIVISION   0.25
@@ -81,6 +87,9 @@ struct TandemTempo {
   double phase;          /* fraction of the beat elapsed at the latest raw push */
   double pending_period; /* period waiting to replace the held one, 0 for none */
   int pending_count;     /* updates in a row that it has won */
+  int level_hold;        /* updates left in which the level may not change */
+  int held_updates;      /* updates since the held period last jumped */
+  int phase_outliers;    /* phase readings in a row that were doubted */
 };
 
 static int clamp_int(int v, int lo, int hi)
@@ -169,6 +178,9 @@ void tandem_tempo_reset(TandemTempo* self)
   self->phase = 0.0;
   self->pending_period = 0.0;
   self->pending_count = 0;
+  self->level_hold = 0;
+  self->held_updates = 0;
+  self->phase_outliers = 0;
   self->score_valid = false;
 }
 
@@ -426,38 +438,88 @@ static bool score_candidates(TandemTempo* self)
   return true;
 }
 
+/* The octave shift k for which period * 2^k lies nearest to `ref` (in ratio) while
+ * staying inside the tracked tempo range. */
+static int octave_toward(const TandemTempo* self, double period, double ref)
+{
+  const double min_period = 60.0 / MAX_BPM * self->rate_hz;
+  const double max_period = 60.0 / MIN_BPM * self->rate_hz;
+  int k = (int)lround(log2(ref / period));
+  while (k > -8 && ldexp(period, k) > max_period) {
+    --k;
+  }
+  while (k < 8 && ldexp(period, k) < min_period) {
+    ++k;
+  }
+  return k;
+}
+
+/* Moves the held period towards this update's candidate; true when it jumped.
+ * A candidate an octave from the held beat changes the level after SWITCH_UPDATES wins
+ * in a row, except while the level holds after a tempo change.  A new tempo is taken at
+ * the octave nearest the old one and the level then holds for LEVEL_HOLD_BARS: a band
+ * that speeds up keeps its feel, while the level reading of the new groove, on its own,
+ * may well pick the other octave (house at 100 bpm read as 200). */
+static bool follow_candidate(TandemTempo* self)
+{
+  const double best_period = self->candidate_period;
+  if (!self->locked) {
+    self->period = best_period;
+    self->locked = true;
+    return true;
+  }
+  if (self->level_hold > 0) {
+    self->level_hold--;
+  }
+  if (self->held_updates < 1000000) {
+    self->held_updates++;
+  }
+  const int octave = octave_toward(self, best_period, self->period);
+  const double folded = ldexp(best_period, octave);
+  const bool same_beat = fabs(folded / self->period - 1.0) < 0.04;
+  if (same_beat && (octave == 0 || self->level_hold > 0)) {
+    /* Same beat: follow slow drift. */
+    self->period += 0.5 * (folded - self->period);
+    self->pending_period = 0.0;
+    self->pending_count = 0;
+    return false;
+  }
+  /* Another level or another tempo wins: it must keep winning before we move to it.
+   * A new tempo inherits the level only from a settled one (a level held briefly may
+   * be a wrong reading), and not across 3:2: that is the triplet and the duple reading
+   * of one groove taking turns (a reggae one-drop heard at 76 and at 114 bpm). */
+  const bool settled = self->held_updates * UPDATE_S >= LEVEL_SETTLED_S;
+  const double folded_octaves = fabs(log2(folded / self->period));
+  const bool triple =
+      fabs(folded_octaves - log2(4.0 / 3.0)) < log2(1.0 + TRIPLE_TOLERANCE);
+  const bool inherit = settled && !same_beat && !triple;
+  const double target = inherit ? folded : best_period;
+  if (self->pending_period > 0.0 && fabs(target / self->pending_period - 1.0) < 0.04) {
+    self->pending_count++;
+  } else {
+    self->pending_count = 1;
+  }
+  self->pending_period = target;
+  if (self->pending_count < SWITCH_UPDATES) {
+    return false;
+  }
+  self->period = target;
+  self->pending_period = 0.0;
+  self->pending_count = 0;
+  self->held_updates = 0;
+  if (inherit) {
+    const double hold_s = LEVEL_HOLD_BARS * 4.0 * target / self->rate_hz;
+    self->level_hold = (int)ceil(hold_s / UPDATE_S);
+  }
+  return true;
+}
+
 /* Moves the held tempo to the candidate (with hysteresis), then confidence and phase. */
 static void commit(TandemTempo* self)
 {
   const double energy = self->acf[0];
   const double fill_s = (double)self->filled / self->rate_hz;
-  const double best_period = self->candidate_period;
-  bool jump = false;
-  if (!self->locked) {
-    self->period = best_period;
-    self->locked = true;
-    jump = true;
-  } else if (fabs(best_period / self->period - 1.0) < 0.04) {
-    /* Same tempo: follow slow drift. */
-    self->period += 0.5 * (best_period - self->period);
-    self->pending_period = 0.0;
-    self->pending_count = 0;
-  } else {
-    /* A different tempo wins: it must keep winning before we move to it. */
-    if (self->pending_period > 0.0 &&
-        fabs(best_period / self->pending_period - 1.0) < 0.04) {
-      self->pending_count++;
-    } else {
-      self->pending_count = 1;
-    }
-    self->pending_period = best_period;
-    if (self->pending_count >= SWITCH_UPDATES) {
-      self->period = best_period;
-      self->pending_period = 0.0;
-      self->pending_count = 0;
-      jump = true;
-    }
-  }
+  const bool jump = follow_candidate(self);
 
   const double r = acf_at(self, self->period) / energy;
   float conf = (float)(r < 0.0 ? 0.0 : (r > 1.0 ? 1.0 : r));
@@ -472,12 +534,28 @@ static void commit(TandemTempo* self)
       offset * self->decimation + 0.5 * (self->decimation - 1) + self->dec_count;
   const double measured = raw_since_beat / (self->period * self->decimation);
   const double measured_wrapped = measured - floor(measured);
+  /* On busy grooves the reading now and then lands a 16th or an 8th off: a few such
+   * readings are ignored, and a lasting disagreement moves the beat gradually. */
   if (jump) {
     self->phase = measured_wrapped;
-  } else {
-    self->phase += 0.5 * wrap_half(measured_wrapped - self->phase);
-    self->phase -= floor(self->phase);
+    self->phase_outliers = 0;
+    return;
   }
+  double error = wrap_half(measured_wrapped - self->phase);
+  if (fabs(error) <= PHASE_OUTLIER) {
+    self->phase_outliers = 0;
+  } else if (self->phase_outliers < PHASE_OUTLIER_RUN) {
+    self->phase_outliers++;
+    error = 0.0;
+  }
+  /* Corrections are spread out so that no beat interval bends by more than
+   * PHASE_MAX_SLEW: a tracked beat should not stumble when the reading wavers. */
+  const double beats_per_update = UPDATE_S * self->rate_hz / self->period;
+  const double max_step = PHASE_MAX_SLEW * beats_per_update;
+  double step = 0.5 * error;
+  step = step > max_step ? max_step : (step < -max_step ? -max_step : step);
+  self->phase += step;
+  self->phase -= floor(self->phase);
 }
 
 /* One step of the analysis, sized so that no push does much. */

@@ -7,11 +7,14 @@
  * bar, times a log-normal tempo prior around 120 bpm, averaged over updates (~1 s) so
  * that near-equal octaves do not flicker, then settles the metrical level from how alike
  * alternate beats are and whether off-beats subdivide them.  A new tempo
- * must win 3 updates in a row before it replaces the held one.  The beat phase comes
- * from a recency-weighted phase histogram of the ODF at the chosen period and is
- * advanced between updates.  The work of an update is spread over its pushes (a few
- * autocorrelation lags per push, then one decision step per push), so no single push is
- * expensive.
+ * must win 3 updates in a row before it replaces the held one.  After a tempo change
+ * (not an octave or a 3:2 flip) the new tempo is taken at the octave nearest the old one
+ * and that metrical level holds for 16 bars, so a band that speeds up or slows down is
+ * followed at the level it was heard at.  The beat phase comes from a recency-weighted
+ * phase histogram of the ODF at the chosen period and is advanced between updates;
+ * stray readings are ignored and corrections bend a beat interval by at most 3%.  The
+ * work of an update is spread over its pushes (a few autocorrelation lags per push, then
+ * one decision step per push), so no single push is expensive.
  *
  * Beat phase refers to the ODF's own timeline: if the ODF lags the audio by some frames,
  * the beats lag by the same amount.

@@ -16,11 +16,14 @@ typedef enum {
   FEEL_HALF_TIME,   /* kick on 1, snare on 3, 8th hats */
   FEEL_DOUBLE_HATS, /* rock beat, 16th hats */
   FEEL_EIGHTHS,     /* comping chords on every 8th, the beats a little louder */
+  FEEL_HOUSE,       /* four-on-the-floor kick, open hats on the off-beats, 16th hats */
+  FEEL_FUNK,        /* syncopated kick, 16th hats, snare on 2 and 4 with ghosts */
   FEEL_COUNT
 } Feel;
 
 static const char* const feel_names[FEEL_COUNT] = {
-    "pulses", "ghosts", "swing", "half-time", "double-time hats", "8th chords"};
+    "pulses",           "ghosts",     "swing", "half-time",
+    "double-time hats", "8th chords", "house", "funk"};
 
 /* Strength of each 16th of a 4/4 bar. */
 static void feel_grid(Feel feel, float grid[16])
@@ -54,6 +57,23 @@ static void feel_grid(Feel feel, float grid[16])
     for (int i = 0; i < 16; i += 2) {
       grid[i] = i % 4 == 0 ? 1.0f : 0.75f;
     }
+    break;
+  case FEEL_HOUSE:
+    /* Off-beat open hats nearly as strong as the kicks: on its own this reads as
+     * well at twice the tempo. */
+    for (int i = 0; i < 16; ++i) {
+      grid[i] = i % 4 == 0 ? 1.0f : (i % 4 == 2 ? 0.85f : 0.2f);
+    }
+    break;
+  case FEEL_FUNK:
+    /* Kicks a 16th before beats 2 and 4 pull a one-update phase reading off the beat. */
+    for (int i = 0; i < 16; ++i) {
+      grid[i] = i % 4 == 0 ? 0.5f : 0.3f;
+    }
+    grid[0] = 1.0f;
+    grid[4] = grid[12] = 0.9f;
+    grid[3] = grid[10] = grid[13] = 0.7f;
+    grid[7] = grid[9] = grid[15] = 0.4f;
     break;
   case FEEL_DOUBLE_HATS:
     for (int i = 0; i < 16; ++i) {
@@ -249,6 +269,107 @@ START_TEST(test_tempo_step_100_to_130_relocks_within_4_bars)
 }
 END_TEST
 
+/* Tempo steps as in the benchmark corpus, each with a groove that suits it. */
+static const struct {
+  double bpm0, bpm1;
+  Feel feel;
+} tempo_steps[] = {
+    {90.0, 115.0, FEEL_GHOSTS},       {90.0, 115.0, FEEL_SWING},
+    {90.0, 115.0, FEEL_FUNK},         {124.0, 100.0, FEEL_HOUSE},
+    {124.0, 100.0, FEEL_PULSES},      {160.0, 174.0, FEEL_GHOSTS},
+    {160.0, 174.0, FEEL_DOUBLE_HATS},
+};
+#define N_TEMPO_STEPS 7
+
+/* Lists beats the way tandem-analyze does (a beat when the phase says the latest one
+ * fell more than half a period after the last listed) and returns the bars, at the new
+ * tempo, from the step until every later beat interval is within 4% of the new period;
+ * -1 if that never happens.  *bpm_before is the tempo held half a second before the step.
+ */
+static double relock_bars_after_step(const float* odf, size_t frames, double step_s,
+                                     double bpm1, double* bpm_before)
+{
+  TandemTempo* t = tandem_tempo_new(ODF_RATE_HZ);
+  ck_assert_ptr_nonnull(t);
+  const double period = 60.0 / bpm1;
+  double last_beat = -1.0;
+  double good_since = -1.0;
+  for (size_t i = 0; i < frames; ++i) {
+    tandem_tempo_push(t, odf[i]);
+    TandemTempoEstimate e;
+    tandem_tempo_get(t, &e);
+    assert_estimate_sane(&e);
+    if (i == (size_t)((step_s - 0.5) * ODF_RATE_HZ)) {
+      *bpm_before = e.bpm;
+    }
+    if (!(e.bpm > 0.0f)) {
+      continue;
+    }
+    const double beat = (i + 1) / ODF_RATE_HZ - e.beat_phase * e.period_s;
+    if (last_beat >= 0.0 && beat <= last_beat + 0.5 * e.period_s) {
+      continue;
+    }
+    if (last_beat >= step_s) {
+      const bool good = fabs((beat - last_beat) / period - 1.0) <= 0.04;
+      if (!good) {
+        good_since = -1.0;
+      } else if (good_since < 0.0) {
+        good_since = last_beat;
+      }
+    }
+    last_beat = beat;
+  }
+  tandem_tempo_free(t);
+  return good_since < 0.0 ? -1.0 : (good_since - step_s) / (4.0 * period);
+}
+
+START_TEST(test_tempo_steps_relock_within_4_bars_at_the_same_metrical_level)
+{
+  const double bpm0 = tempo_steps[_i].bpm0, bpm1 = tempo_steps[_i].bpm1;
+  const Feel feel = tempo_steps[_i].feel;
+  const double step_s = 14.0;
+  const size_t frames = (size_t)((step_s + 16.0) * ODF_RATE_HZ);
+  float* odf = render_odf(frames, ODF_RATE_HZ, feel, bpm0, bpm1, step_s, 0.5, 0.004,
+                          100 + (uint64_t)_i);
+  double bpm_before = 0.0;
+  const double bars = relock_bars_after_step(odf, frames, step_s, bpm1, &bpm_before);
+  const TandemTempoEstimate e = track(odf, frames, ODF_RATE_HZ);
+  printf("%-16s %3.0f -> %3.0f bpm: beats relock after %.2f bars, ends at %.2f bpm\n",
+         feel_names[feel], bpm0, bpm1, bars, (double)e.bpm);
+  ck_assert_msg(fabs(bpm_before / bpm0 - 1.0) < 0.04, "%s: %.2f bpm before the step",
+                feel_names[feel], bpm_before);
+  ck_assert_msg(fabs(e.bpm / bpm1 - 1.0) < 0.04, "%s %.0f -> %.0f: ends at %.2f bpm",
+                feel_names[feel], bpm0, bpm1, (double)e.bpm);
+  ck_assert_msg(bars >= 0.0 && bars <= 4.0, "%s %.0f -> %.0f: relock after %.2f bars",
+                feel_names[feel], bpm0, bpm1, bars);
+  free(odf);
+}
+END_TEST
+
+START_TEST(test_a_loud_off_beat_hit_does_not_bend_the_beat)
+{
+  /* 120 bpm, beats on whole half-seconds from 0.5 s; a crash 8 times a beat's strength
+   * lands on the off-beat at 12.25 s and dominates the phase reading for a few beats. */
+  const double bpm = 120.0, hit_s = 12.25;
+  const size_t frames = (size_t)(24.0 * ODF_RATE_HZ);
+  float* odf =
+      render_odf(frames, ODF_RATE_HZ, FEEL_GHOSTS, bpm, bpm, 1e9, 0.5, 0.003, 77);
+  const size_t f0 = (size_t)(hit_s * ODF_RATE_HZ);
+  for (size_t k = 0; k <= (size_t)(0.03 * ODF_RATE_HZ); ++k) {
+    odf[f0 + k] += (float)(8.0 * exp(-(double)k / (0.01 * ODF_RATE_HZ)));
+  }
+  double bpm_before = 0.0;
+  /* Counted from 10 s: every beat interval after the first must stay within 4%. */
+  const double bars = relock_bars_after_step(odf, frames, 10.0, bpm, &bpm_before);
+  printf("off-beat crash: beat intervals within 4%% from %.2f bars after 10 s\n", bars);
+  ck_assert_msg(fabs(bpm_before / bpm - 1.0) < 0.04, "%.2f bpm before the hit",
+                bpm_before);
+  ck_assert_msg(bars >= 0.0 && bars <= 0.5, "a beat interval bent %.2f bars after 10 s",
+                bars);
+  free(odf);
+}
+END_TEST
+
 START_TEST(test_tempo_is_held_when_the_music_stops)
 {
   const size_t frames = (size_t)(20.0 * ODF_RATE_HZ);
@@ -365,6 +486,10 @@ static Suite* tempo_suite(void)
   tcase_add_loop_test(
       lock, test_half_time_feel_and_double_time_hats_cause_no_octave_error, 0, 8);
   tcase_add_loop_test(lock, test_tempo_step_100_to_130_relocks_within_4_bars, 0, 2);
+  tcase_add_loop_test(lock,
+                      test_tempo_steps_relock_within_4_bars_at_the_same_metrical_level, 0,
+                      N_TEMPO_STEPS);
+  tcase_add_test(lock, test_a_loud_off_beat_hit_does_not_bend_the_beat);
   tcase_add_loop_test(lock, test_even_eighth_note_chords_are_not_taken_for_double_tempo,
                       0, 6);
   tcase_add_loop_test(lock, test_any_odf_rate_from_50_to_1000_hz_finds_the_tempo, 0, 6);
