@@ -2,7 +2,10 @@
 --   ardour7-lua ardour_session.lua MODE SESSION_DIR OUT_FILE BPM PARAMS
 -- MODE "create": a new session at BPM with an audio track "Listen" (Tandem Test
 --   Clicks -> Tandem) whose MIDI output feeds the MIDI track "Part"; presses
---   Tandem's regenerate, records 8 bars on "Part" and saves the session.
+--   Tandem's regenerate (rolling a bar with it on, then 2 bars with it off, so
+--   that the new part is surely playing), turns on hold (song sections would
+--   otherwise ask for new parts mid-take), records 8 bars on "Part" and saves
+--   the session.
 -- MODE "reload": loads that session, records the same 8 bars on a new MIDI track
 --   "Again", adds a second Tandem with the preset "Rock — Bass" recorded on
 --   "Bass" (loaded the way Ardour's preset menu loads it), and a third, fresh
@@ -67,15 +70,14 @@ local function new_midi_track (name)
 	return tl:front ()
 end
 
--- Feeds route's MIDI output (Tandem's notify port) into track, and arms it.
-local function feed (route, track)
-	local src = route:output ():midi (0)
-	if src:isnil () then fail (route:name () .. " has no MIDI output") end
-	track:input ():disconnect_all (nil)
-	-- Adding a plugin reconfigures the route's ports in the background, which
-	-- can drop a connection made too early: connect until it holds.
-	local dst = track:input ():midi (0):name ()
-	local held = wait_for (function ()
+-- Connections made by feed, checked again before each take.
+local feeds = {}
+
+-- Connects route's MIDI output to the MIDI input named dst until the connection
+-- holds: adding a plugin or a track reconfigures ports in the background, which
+-- can drop a connection made too early.
+local function hold_connection (route, dst)
+	return wait_for (function ()
 		local port = route:output ():midi (0)
 		if port:isnil () then return false end
 		if not port:connected_to (dst) then
@@ -84,8 +86,17 @@ local function feed (route, track)
 		end
 		return true
 	end, 20)
-	if not held then fail ("cannot connect " .. src:name () .. " to " .. dst) end
+end
+
+-- Feeds route's MIDI output (Tandem's notify port) into track, and arms it.
+local function feed (route, track)
+	local src = route:output ():midi (0)
+	if src:isnil () then fail (route:name () .. " has no MIDI output") end
+	track:input ():disconnect_all (nil)
+	local dst = track:input ():midi (0):name ()
+	if not hold_connection (route, dst) then fail ("cannot connect " .. src:name () .. " to " .. dst) end
 	track:rec_enable_control ():set_value (1, PBD.GroupControlDisposition.NoGroup)
+	feeds[#feeds + 1] = {route, dst}
 end
 
 local function add_listen_track (name, preset)
@@ -110,34 +121,78 @@ local function add_listen_track (name, preset)
 	return tr, proc
 end
 
-local function record (bars, tracks)
+local function regions (track)
+	local n = 0
+	for _ in track:playlist ():region_list ():iter () do n = n + 1 end
+	return n
+end
+
+-- Locates to the session start; returns the sample at which bars have passed.
+-- This and play_to wait for each step's condition: transport requests are carried
+-- out by Ardour's process and butler threads, later on a loaded machine.
+local function locate_start (bars)
 	local end_sample = math.floor (bars * 4 * 60 / bpm * 48000)
+	Session:goto_start (false)
+	if not wait_for (function () return Session:transport_sample () == 0 end, 20) then
+		fail ("Ardour did not locate to the start")
+	end
+	return end_sample
+end
+
+local function play_to (end_sample)
+	if not wait_for (function () return Session:transport_sample () >= end_sample end, 120) then
+		fail ("the transport did not reach sample " .. end_sample)
+	end
+	Session:request_stop (false, false, ARDOUR.TransportRequestSource.TRS_UI)
+	if not wait_for (function () return not Session:transport_rolling () end, 20) then
+		fail ("the transport did not stop")
+	end
+end
+
+-- Plays bars without recording (so that parts requested before are playing).
+local function warm_up (bars)
+	local end_sample = locate_start (bars)
+	Session:request_roll (ARDOUR.TransportRequestSource.TRS_UI)
+	if not wait_for (function () return Session:transport_rolling () end, 20) then
+		fail ("Ardour did not roll")
+	end
+	play_to (end_sample)
+end
+
+local function record (bars, tracks)
 	for _, t in ipairs (tracks) do
-		if not wait_for (function () return t:rec_enable_control ():get_value () > 0 end, 10) then
+		if not wait_for (function () return t:rec_enable_control ():get_value () > 0 end, 20) then
 			fail ("track " .. t:name () .. " did not arm")
 		end
 	end
-	Session:goto_start (false)
-	wait_for (function () return Session:transport_sample () == 0 end, 5)
+	-- A connection can still be dropped by a late reconfiguration.
+	for _, f in ipairs (feeds) do
+		if not hold_connection (f[1], f[2]) then fail ("lost the connection to " .. f[2]) end
+	end
+	local end_sample = locate_start (bars)
 	Session:maybe_enable_record (false)
 	Session:request_roll (ARDOUR.TransportRequestSource.TRS_UI)
 	if not wait_for (function () return Session:actively_recording () end, 20) then
 		fail ("Ardour did not start recording")
 	end
-	local waited = 0
-	while Session:transport_sample () < end_sample and waited < 600 do
-		ARDOUR.LuaAPI.usleep (50000)
-		waited = waited + 1
+	play_to (end_sample)
+	-- The recorded regions appear after the stop, once the butler has written
+	-- the capture: wait for them, not for a fixed time.
+	for _, t in ipairs (tracks) do
+		if not wait_for (function () return regions (t) > 0 end, 60) then
+			fail ("no region was recorded on " .. t:name ())
+		end
 	end
-	Session:request_stop (false, false, ARDOUR.TransportRequestSource.TRS_UI)
-	waited = 0
-	while Session:transport_rolling () and waited < 100 do
-		ARDOUR.LuaAPI.usleep (50000)
-		waited = waited + 1
-	end
-	ARDOUR.LuaAPI.usleep (500000)
 	Session:disable_record (false, false)
 	out:write (string.format ("recorded %d %d\n", end_sample, Session:transport_sample ()))
+	-- What a take with no notes would need explaining: the feeds and Tandem's state.
+	for _, f in ipairs (feeds) do
+		local port = f[1]:output ():midi (0)
+		local tandem = find_tandem (f[1])
+		out:write (string.format ("feed %s -> %s connected %s tandem-active %s\n", f[1]:name (), f[2],
+			tostring (not port:isnil () and port:connected_to (f[2])),
+			tostring (tandem ~= nil and tandem:active ())))
+	end
 end
 
 -- Temporal.Beats to quarter notes.  Ardour 7.3's binding has no to_double or
@@ -171,13 +226,16 @@ if mode == "create" then
 	feed (listen, part)
 	-- Regenerate once: the part then differs from what a fresh instance plays,
 	-- so that the reload shows the saved pattern, not a regenerated one.
-	ARDOUR.LuaAPI.usleep (300000)
-	if params.regenerate then
-		ARDOUR.LuaAPI.set_processor_param (proc, params.regenerate, 1)
-		ARDOUR.LuaAPI.usleep (500000)
-		ARDOUR.LuaAPI.set_processor_param (proc, params.regenerate, 0)
-		ARDOUR.LuaAPI.usleep (500000)
-	end
+	if not params.regenerate or not params.hold then fail ("no regenerate or hold control") end
+	-- Tandem reads its controls once per cycle: rolling a bar with each setting
+	-- makes sure that cycles saw it, however slow the machine.  The new part
+	-- takes over at a bar line of the second roll.  Hold, once on, drops parts
+	-- queued at later bar lines; record() runs cycles before its first bar line.
+	ARDOUR.LuaAPI.set_processor_param (proc, params.regenerate, 1)
+	warm_up (1)
+	ARDOUR.LuaAPI.set_processor_param (proc, params.regenerate, 0)
+	warm_up (2)
+	ARDOUR.LuaAPI.set_processor_param (proc, params.hold, 1)
 	record (8, {part})
 	out:write ("notes " .. dump_notes (part) .. "\n")
 	Session:save_state ("", false, false, false, false, false)
@@ -205,7 +263,6 @@ else
 	local fresh_listen = add_listen_track ("FreshListen", nil)
 	local fresh = new_midi_track ("Fresh")
 	feed (fresh_listen, fresh)
-	ARDOUR.LuaAPI.usleep (500000)
 	record (8, {again, bass, fresh})
 	out:write ("notes " .. dump_notes (again) + dump_notes (bass) + dump_notes (fresh) .. "\n")
 end

@@ -1,19 +1,28 @@
 #!/bin/sh
 # Tandem in jalv on JACK's dummy driver at a 64-frame period.
 #   jalv_dummy.sh BUILD_ROOT TANDEM_SYNTH
-# Starts a private jackd (-d dummy -p 64), loads the built plugin in jalv, makes
+# Starts a private jackd (-S -d dummy -p 64), loads the built plugin in jalv, makes
 # jack_transport the timebase master at 120 bpm and rolls it, plays a 120 bpm
 # drum loop (tandem-synth) into Tandem's input with sndfile-jackplay, and
 # captures Tandem's MIDI output with jack_midi_dump.  Passes when:
 #   - at least 8 note-ons came out, all well formed (drums: channel 10);
-#   - every note-on has its note-off by the end (the transport is stopped and
-#     the capture runs on for a second after);
+#   - no note is left sounding at the end (the transport is stopped and the
+#     capture runs on for a second after): for each channel and pitch the last
+#     event captured is a note-off;
+#   - jack_midi_dump reports no lost events;
 #   - jalv is still running at the end (nothing broke at 64 frames).
 # It also prints the share of note-ons within 2 ms + one period of a 120 bpm
-# 16th grid, and jackd's xrun count, as figures only: the dummy driver runs in
-# real time, and on a loaded machine it xruns (thousands of times at 64 frames
-# on 2 shared cores), which moves jack_midi_dump's timestamps.  Timing against
-# the host tempo is asserted in the Ardour test (ardour_session.sh) instead.
+# 16th grid, note-ons of a pitch still sounding, and jackd's xrun count, as
+# figures only: the dummy driver runs in real time, and on a loaded machine it
+# xruns, which moves jack_midi_dump's timestamps.  Timing against the host tempo
+# is asserted in the Ardour test (ardour_session.sh) instead.
+# jackd runs synchronously (-S).  In its default asynchronous mode, under load,
+# runs here captured a hi-hat note-on with no note-off before its next note-on,
+# and no events at all for about 13000 frames around it: jack_midi_dump had
+# missed cycles, and a note-off it misses counts as a stuck note.  That explains
+# the "2 stuck notes" seen once better than the plugin does (the torture matrix
+# checks its note-offs at stop and with small output buffers).  Synchronous, the
+# server waits for late clients: 0 such cases in 8 runs under a load of 9-15.
 # Needs jackd2, jalv, sndfile-tools (tools/test.sh installs them); fails if one is missing.
 set -u
 build=${1:?usage: jalv_dummy.sh BUILD_ROOT TANDEM_SYNTH}
@@ -44,7 +53,7 @@ if ! pgrep -x jackd >/dev/null 2>&1 && ! pgrep -x jackdbus >/dev/null 2>&1; then
   rm -rf /dev/shm/jack-* /dev/shm/jack_sem.* /dev/shm/jack_db-* /dev/shm/jack-shm-registry \
     2>/dev/null
 fi
-jackd --no-realtime -d dummy -r 48000 -p 64 >"$dir/jackd.log" 2>&1 &
+jackd --no-realtime -S -d dummy -r 48000 -p 64 >"$dir/jackd.log" 2>&1 &
 pids="$!"
 if ! jack_wait -w -t 10 >/dev/null; then
   echo "FAIL: jackd did not start"; cat "$dir/jackd.log"; exit 1
@@ -63,7 +72,7 @@ for _ in $(seq 50); do
   jack_lsp 2>/dev/null | grep -q '^tandem:notify$' && break
   sleep 0.1
 done
-jack_midi_dump -a dump >"$dir/dump.txt" 2>/dev/null &
+jack_midi_dump -a dump >"$dir/dump.txt" 2>"$dir/dump.err" &
 pids="$pids $!"
 for _ in $(seq 50); do
   jack_lsp 2>/dev/null | grep -q '^dump:input$' && break
@@ -87,10 +96,15 @@ if ! kill -0 "$jalv_pid" 2>/dev/null; then
   echo "FAIL: jalv exited during the run:"; tail -20 "$dir/jalv.log"; status=1
 fi
 xruns=$(grep -ci xrun "$dir/jackd.log")
+if grep -qi 'overflow\|lost' "$dir/dump.err"; then
+  echo "FAIL: jack_midi_dump lost events:"; cat "$dir/dump.err"; status=1
+fi
 python3 - "$dir/dump.txt" "$xruns" <<'PY' || status=1
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
-ons, held, bad = [], {}, []
+# A synth holds a note from a note-on to the next note-off of its channel and
+# pitch, however many note-ons came between.
+ons, sounding, again, bad = [], {}, 0, []
 for line in lines:
     m = re.match(r"\s*(\d+):\s+([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2})", line)
     if not m:
@@ -99,13 +113,13 @@ for line in lines:
     kind, ch = st & 0xF0, st & 0x0F
     if kind == 0x90 and d2 > 0:
         ons.append(t)
-        held[(ch, d1)] = held.get((ch, d1), 0) + 1
+        again += sounding.get((ch, d1), False)
+        sounding[(ch, d1)] = True
         if ch != 9 or d1 > 127 or d2 > 127:
             bad.append(line)
     elif kind == 0x80 or (kind == 0x90 and d2 == 0):
-        if held.get((ch, d1), 0) > 0:
-            held[(ch, d1)] -= 1
-stuck = sum(held.values())
+        sounding[(ch, d1)] = False
+stuck = sum(sounding.values())
 grid, tol = 6000, 96 + 64  # 2 ms + one period
 starts = sorted(set(ons))
 on_grid = 0
@@ -116,7 +130,8 @@ if starts:
         on_grid += min(r, grid - r) <= tol
 share = on_grid / len(starts) if starts else 0.0
 print(f"jalv: {len(ons)} note-ons at {len(starts)} times, {share:.0%} on the 16th grid, "
-      f"{stuck} stuck, {len(bad)} malformed, jackd xruns {sys.argv[2]}")
+      f"{stuck} stuck, {len(bad)} malformed, {again} note-ons of a sounding pitch, "
+      f"jackd xruns {sys.argv[2]}")
 ok = len(ons) >= 8 and stuck == 0 and not bad
 if not ok:
     print("FAIL"); print("\n".join(lines[:40]))
