@@ -220,6 +220,7 @@ local function dump_notes (track)
 	return n
 end
 
+local function main ()
 if mode == "create" then
 	local listen, proc = add_listen_track ("Listen", nil)
 	local part = new_midi_track ("Part")
@@ -266,6 +267,15 @@ else
 	record (8, {again, bass, fresh})
 	out:write ("notes " .. dump_notes (again) + dump_notes (bass) + dump_notes (fresh) .. "\n")
 end
+end
+-- Every route, track and processor handle lives inside main, so none is left for
+-- Lua's final garbage collection to release after the session and the engine are
+-- gone: that late release crashes luasession in PortManager::unregister_port
+-- (seen with MALLOC_PERTURB_ set, as meson test sets it).
+main ()
+feeds = nil
+collectgarbage ()
+collectgarbage ()
 out:write ("done\n")
 out:close ()
 close_session ()
