@@ -85,6 +85,10 @@ TandemAnalysis* tandem_analysis_new(double sample_rate, uint32_t max_block_frame
     tandem_analysis_free(a);
     return NULL;
   }
+  /* Their FFTs are the heaviest work after the onset detector's; they run in later
+   * calls, one per call (see run_deferred_job). */
+  tandem_spectrum_set_deferred(a->bands_spec, true);
+  tandem_harmony_tracker_set_deferred(a->harmony, true);
   double hop_s = tandem_spectrum_hop_frames(a->bands_spec) / sample_rate;
   a->band_coef = (float)(1.0 - exp(-hop_s / BANDS_SMOOTH_S));
   tandem_dynamics_init(&a->dyn, sample_rate);
@@ -161,6 +165,26 @@ static void update_bands(TandemAnalysis* a)
   a->band_frames++;
 }
 
+/* Runs at most one piece of deferred work per call, so that the band spectrum's FFT,
+ * the harmony FFT and its chroma never pile up in one block: the harmony tracker's
+ * next step first (a beat would otherwise have to finish it), else a captured band
+ * spectrum frame.  It runs in a call that ends an onset hop, one hop (2.5 ms) later
+ * at most: the blocks in between, about half of them at 64 frames, then carry only
+ * the per-sample filters.  Frames are never lost: a module still holding one when its
+ * next is due computes it then. */
+static void run_deferred_job(TandemAnalysis* a, uint32_t n)
+{
+  if (n < tandem_onset_frames_to_hop(a->onset)) {
+    return;
+  }
+  if (tandem_harmony_tracker_work(a->harmony)) {
+    return;
+  }
+  if (tandem_spectrum_work(a->bands_spec)) {
+    update_bands(a);
+  }
+}
+
 /* Runs every module over finite samples buf[0..len), which sit at block
  * offset block_off.  Returns the number of events written. */
 static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
@@ -225,6 +249,9 @@ uint32_t tandem_analysis_process(TandemAnalysis* a, const float* in, uint32_t n,
   uint32_t written = 0;
   if (!in) {
     return 0;
+  }
+  if (n > 0) {
+    run_deferred_job(a, n);
   }
   for (uint32_t off = 0; off < n;) {
     const uint32_t len = n - off < CHUNK_FRAMES ? n - off : CHUNK_FRAMES;

@@ -8,6 +8,15 @@
  * poison the state; for 100 ms after that no onsets are reported (the restart
  * would look like one).  Denormals are flushed to zero.
  *
+ * Cost: the onset detector's FFT runs at its hop (2.5 ms); the heavier FFTs of the
+ * band spectrum (every 10 ms) and of the harmony tracker (and its chroma step) are
+ * deferred and run one per call, in a call that ends an onset hop, at most one hop
+ * later.  Blocks without an onset hop then carry only the per-sample filters, and no
+ * block carries two deferred FFTs.  The bands, centroid and flux readouts (and the
+ * totals) so trail the audio by up to one hop more; a band frame still waiting when
+ * the input stops is left out of the totals.  A beat finishes the harmony frame in
+ * hand first, so chords per beat are the same as without deferral.
+ *
  * Threads: tandem_analysis_new and _free in a non-realtime thread (instantiate,
  * cleanup); every other function in the audio thread: none allocates, frees,
  * locks, sleeps, does I/O or makes a syscall.

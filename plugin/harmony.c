@@ -41,6 +41,15 @@ typedef struct {
   double s1, s2;
 } Biquad;
 
+/* Where the latest analysis frame stands.  A frame is captured (windowed into fft_in)
+ * at its hop, then transformed (FFT into mag[]), then turned into chroma.  In deferred
+ * mode the last two steps wait for tandem_harmony_tracker_work(). */
+typedef enum {
+  STAGE_IDLE,        /* nothing pending */
+  STAGE_CAPTURED,    /* fft_in holds a windowed frame */
+  STAGE_TRANSFORMED, /* mag[] holds its spectrum */
+} FrameStage;
+
 struct TandemHarmonyTracker {
   /* Fixed at creation. */
   double sample_rate;
@@ -67,8 +76,9 @@ struct TandemHarmonyTracker {
   float* ring; /* [fft_size] decimated audio */
   int ring_pos;
   int hop_fill;
-  int64_t frames_in;  /* decimated samples since reset */
-  bool frame_pending; /* mag[] holds a spectrum not yet turned into chroma */
+  int64_t frames_in; /* decimated samples since reset */
+  bool deferred;     /* FFT and chroma wait for tandem_harmony_tracker_work() */
+  FrameStage stage;
   bool frame_audible;
   float frame_peak_max;
 
@@ -105,7 +115,7 @@ static void biquad_lowpass(Biquad* f, double cutoff_hz, double rate_hz, double q
   f->s1 = f->s2 = 0.0;
 }
 
-static double biquad_run(Biquad* f, double x)
+static inline double biquad_run(Biquad* f, double x)
 {
   const double y = f->b0 * x + f->s1;
   f->s1 = f->b1 * x - f->a1 * y + f->s2;
@@ -227,7 +237,7 @@ void tandem_harmony_tracker_reset(TandemHarmonyTracker* self)
   self->ring_pos = 0;
   self->hop_fill = 0;
   self->frames_in = 0;
-  self->frame_pending = false;
+  self->stage = STAGE_IDLE;
   self->frame_audible = false;
   self->frame_peak_max = 0.0f;
   memset(self->key_acc, 0, sizeof(self->key_acc));
@@ -370,17 +380,32 @@ static void close_segment(TandemHarmonyTracker* self)
   self->seg_tonal_hops = 0;
 }
 
-/* First half of an analysis frame: the windowed FFT of the last window into mag[]. */
-static void frame_spectrum(TandemHarmonyTracker* self)
+/* First step of an analysis frame: the last window, windowed, into fft_in; cheap, so
+ * it runs at the hop itself. */
+static void frame_capture(TandemHarmonyTracker* self)
 {
   const int n = self->fft_size;
+  /* The oldest sample sits at ring_pos: two straight runs, no index wrapping. */
+  const int first = n - self->ring_pos;
+  const float* ring = self->ring;
   double energy = 0.0;
-  for (int i = 0; i < n; ++i) {
-    const float x = self->ring[(self->ring_pos + i) % n];
+  for (int i = 0; i < first; ++i) {
+    const float x = ring[self->ring_pos + i];
+    energy += (double)x * x;
+    self->fft_in[i] = x * self->window[i];
+  }
+  for (int i = first; i < n; ++i) {
+    const float x = ring[i - first];
     energy += (double)x * x;
     self->fft_in[i] = x * self->window[i];
   }
   self->frame_audible = sqrt(energy / n) >= SILENCE_RMS;
+  self->stage = STAGE_CAPTURED;
+}
+
+/* Second step: the FFT of the captured frame into mag[] (the expensive one). */
+static void frame_transform(TandemHarmonyTracker* self)
+{
   if (self->frame_audible) {
     kiss_fftr(self->fft, self->fft_in, self->fft_out);
     float peak_max = 0.0f;
@@ -391,15 +416,15 @@ static void frame_spectrum(TandemHarmonyTracker* self)
     }
     self->frame_peak_max = peak_max;
   }
-  self->frame_pending = true;
+  self->stage = STAGE_TRANSFORMED;
 }
 
-/* Second half, usually in the next process() call so that no call does both: spectral
- * peaks to chroma, then the key and chord evidence. */
+/* Last step, in the next process() call (or a later work() call) so that no call does
+ * both this and the FFT: spectral peaks to chroma, then the key and chord evidence. */
 static void frame_chroma(TandemHarmonyTracker* self)
 {
   const int n = self->fft_size;
-  self->frame_pending = false;
+  self->stage = STAGE_IDLE;
   double chroma[12] = {0};
   double treble[12] = {0};
   double bass[12] = {0};
@@ -468,44 +493,95 @@ static void frame_chroma(TandemHarmonyTracker* self)
   }
 }
 
+/* Runs the next pending step of the latest frame; false when none was pending. */
+static bool frame_step(TandemHarmonyTracker* self)
+{
+  switch (self->stage) {
+  case STAGE_CAPTURED:
+    frame_transform(self);
+    return true;
+  case STAGE_TRANSFORMED:
+    frame_chroma(self);
+    return true;
+  case STAGE_IDLE:
+    break;
+  }
+  return false;
+}
+
+/* Finishes the latest frame, whatever is left of it. */
+static void frame_finish(TandemHarmonyTracker* self)
+{
+  while (frame_step(self)) {
+  }
+}
+
+void tandem_harmony_tracker_set_deferred(TandemHarmonyTracker* self, bool deferred)
+{
+  self->deferred = deferred;
+  if (!deferred) {
+    frame_finish(self);
+  }
+}
+
+bool tandem_harmony_tracker_pending(const TandemHarmonyTracker* self)
+{
+  return self->stage != STAGE_IDLE;
+}
+
+bool tandem_harmony_tracker_work(TandemHarmonyTracker* self)
+{
+  return frame_step(self);
+}
+
 void tandem_harmony_tracker_process(TandemHarmonyTracker* self, const float* in,
                                     uint32_t n)
 {
-  if (self->frame_pending && n > 0) {
+  if (!self->deferred && self->stage == STAGE_TRANSFORMED && n > 0) {
     frame_chroma(self);
   }
+  /* The filter state lives in locals for the loop, so that it stays in registers. */
+  Biquad lp0 = self->lowpass[0], lp1 = self->lowpass[1];
+  int dec_phase = self->dec_phase;
   for (uint32_t i = 0; i < n; ++i) {
     float x = in[i];
     if (!isfinite(x)) {
       tandem_harmony_tracker_reset(self);
+      lp0 = self->lowpass[0];
+      lp1 = self->lowpass[1];
+      dec_phase = self->dec_phase;
       continue;
     }
     if (fabsf(x) < 1e-30f) {
       x = 0.0f;
     }
-    const double y = biquad_run(&self->lowpass[1], biquad_run(&self->lowpass[0], x));
-    if (++self->dec_phase < self->decimation) {
+    const double y = biquad_run(&lp1, biquad_run(&lp0, x));
+    if (++dec_phase < self->decimation) {
       continue;
     }
-    self->dec_phase = 0;
+    dec_phase = 0;
     self->ring[self->ring_pos] = (float)y;
-    self->ring_pos = (self->ring_pos + 1) % self->fft_size;
+    self->ring_pos = self->ring_pos + 1 == self->fft_size ? 0 : self->ring_pos + 1;
     self->frames_in++;
     if (++self->hop_fill >= self->hop) {
       self->hop_fill = 0;
-      if (self->frame_pending) {
-        frame_chroma(self); /* a long block: finish the previous frame first */
+      /* A long block (or deferred work not yet done): finish the previous frame first. */
+      frame_finish(self);
+      frame_capture(self);
+      if (!self->deferred) {
+        frame_transform(self);
       }
-      frame_spectrum(self);
     }
   }
+  self->lowpass[0] = lp0;
+  self->lowpass[1] = lp1;
+  self->dec_phase = dec_phase;
 }
 
 void tandem_harmony_tracker_beat(TandemHarmonyTracker* self)
 {
-  if (self->frame_pending) {
-    frame_chroma(self);
-  }
+  /* The frames heard before the beat belong to the segment it closes. */
+  frame_finish(self);
   close_segment(self);
 }
 

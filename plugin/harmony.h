@@ -19,6 +19,7 @@
 #ifndef TANDEM_HARMONY_H
 #define TANDEM_HARMONY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "analysis_types.h"
@@ -37,11 +38,28 @@ void tandem_harmony_tracker_free(TandemHarmonyTracker* tracker);
 void tandem_harmony_tracker_reset(TandemHarmonyTracker* tracker);
 
 /* Analyses n mono frames (any n, including 0).  Does at most one FFT per hop of audio
- * passed in.  Audio thread. */
+ * passed in (none in deferred mode, unless the work of the previous hop is still
+ * pending when the next one ends).  Audio thread. */
 void tandem_harmony_tracker_process(TandemHarmonyTracker* tracker, const float* in,
                                     uint32_t n);
 
-/* Marks a beat boundary: the chroma since the previous beat becomes the current chord.
+/* Deferred mode (default off): process() only captures each hop's frame; its FFT and
+ * its chroma wait for tandem_harmony_tracker_work(), one step per call, so that the
+ * caller chooses which calls pay for them.  Results are the same as
+ * without it, only later; a frame still pending when the next hop ends (or at a beat)
+ * is finished then.  Switching it off finishes pending work.  Audio thread. */
+void tandem_harmony_tracker_set_deferred(TandemHarmonyTracker* tracker, bool deferred);
+
+/* In deferred mode: true while a step waits for tandem_harmony_tracker_work().
+ * Audio thread. */
+bool tandem_harmony_tracker_pending(const TandemHarmonyTracker* tracker);
+
+/* In deferred mode: runs the next pending step (the FFT of the latest frame, or its
+ * chroma).  Returns false when nothing was pending.  Audio thread. */
+bool tandem_harmony_tracker_work(TandemHarmonyTracker* tracker);
+
+/* Marks a beat boundary: the chroma since the previous beat becomes the current chord
+ * (a frame still pending is finished first, so the chord is current on return).
  * Without beats, a segment is closed every 2 s so that a chord still appears.
  * Audio thread. */
 void tandem_harmony_tracker_beat(TandemHarmonyTracker* tracker);

@@ -19,7 +19,14 @@
 #define TREBLE_HZ     1500.0 /* two-pole high-pass of the treble envelope */
 #define FLUX_LAG      2 /* a frame is compared with the frames this many hops back ... */
 #define FLUX_SPAN     8 /* ... up to this many (20 ms: a whole cycle of a 50 Hz tone) */
-#define FLUX_FRAMES   (FLUX_SPAN + 1)
+/* The reference of a frame is the maximum over FLUX_SPAN - FLUX_LAG + 1 = 7 earlier
+ * frames.  Rather than scanning all 7 per hop, each frame keeps the maximum of itself and
+ * the frame before (M2) and of the 4 frames up to it (M4, from two M2); two overlapping
+ * M4 then cover lags FLUX_LAG .. FLUX_SPAN.  Max is exact, so nothing changes but the
+ * cost. */
+#define M4_FRAMES (FLUX_SPAN - 2) /* M4 ring: back to lag FLUX_SPAN - 3 */
+_Static_assert(FLUX_SPAN - 3 >= FLUX_LAG && FLUX_SPAN - 3 <= FLUX_LAG + 4,
+               "two 4-frame maxima must cover lags FLUX_LAG .. FLUX_SPAN");
 #define FLUX_GAMMA    1000.0f /* log compression: log(1 + gamma * magnitude) */
 #define FLUX_DEADBAND 0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
 #define SILENCE_POWER 1e-10f  /* -100 dBFS: frames below carry no onsets */
@@ -48,27 +55,40 @@
 #define NEW_KICK_SUB_OF_LOW 1.0f
 #define MASK_SHARE          0.1f /* masking: share of the last ODF peak ... */
 #define MASK_TIME_MS        40.0 /* ... decaying with this time constant */
+/* Per-bin arrays are padded to a multiple of LANES, so that element-wise loops run
+ * in groups of LANES straight-line statements: GCC at -O2 turns those into SIMD
+ * instructions (SLP) but leaves plain loops scalar.  Sums stay scalar loops in bin
+ * order, so the results are the same either way. */
+#define LANES 4
+
+/* State of a one-pole high-pass. */
+typedef struct {
+  float x1, y1;
+} HighPass;
 
 struct TandemOnset {
   double sample_rate;
   TandemSpectrum* spec;
   uint32_t n_bins;                     /* bins used, up to MAX_HZ */
+  uint32_t padded_bins;                /* n_bins rounded up to LANES */
   uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of low, mid, high */
   uint32_t hop_frames, window_frames;
 
-  /* of the last FLUX_FRAMES frames (circular): compressed magnitude, each
-   * bin the maximum of itself and its two neighbours; and power */
-  float* comp[FLUX_FRAMES];
-  float* cur; /* compressed magnitude of the current frame */
-  float* power[FLUX_FRAMES];
-  float* ref;       /* per bin: the level a rise is measured from */
-  float* ref_power; /* the same in power, for the class */
-  uint32_t frame_slot;
+  /* Per bin, two quantities: the compressed magnitude (each bin the maximum of
+   * itself and its two neighbours) [0] and the power [1].  Of each, the last 2
+   * frames, their pairwise maxima (M2) of the last 3 and their 4-frame maxima (M4)
+   * of the last M4_FRAMES, all circular by frame_count. */
+  float* last[2][2];
+  float* m2[2][3];
+  float* m4[2][M4_FRAMES];
+  float* cur_alloc; /* LANES zeros, then cur, then LANES more */
+  float* cur;       /* compressed magnitude of the current frame */
   uint64_t frame_count;
 
   /* peak picking */
-  float odf_hist[MAX_THRESH]; /* previous ODF values, circular */
-  uint32_t n_thresh;          /* window length in hops */
+  float odf_hist[MAX_THRESH];   /* previous ODF values, circular */
+  float odf_sorted[MAX_THRESH]; /* the same values in ascending order, for the median */
+  uint32_t n_thresh;            /* window length in hops */
   uint32_t odf_write;
   uint32_t odf_filled;
   float odf_prev1;             /* ODF of the previous hop */
@@ -90,8 +110,8 @@ struct TandemOnset {
   /* time-domain history of the high-passed input: broadband [0], treble [1] */
   float* hist[2];
   uint32_t hist_mask;
-  float hp_coef, hp_x1, hp_y1;
-  float tr_coef, tr_x1[2], tr_y1[2];
+  float hp_coef, tr_coef;
+  HighPass hp, tr[2];
   uint64_t pos; /* samples consumed since reset */
   uint32_t background_frames, gap_frames;
 };
@@ -114,18 +134,28 @@ TandemOnset* tandem_onset_new(double sample_rate)
   uint32_t max_bins = tandem_spectrum_bins(spec);
   uint32_t used = (uint32_t)(MAX_HZ / bin_hz) + 1;
   o->n_bins = used < max_bins ? used : max_bins;
+  o->padded_bins = (o->n_bins + LANES - 1) / LANES * LANES;
+  const uint32_t pb = o->padded_bins;
   o->class_bin[0] = (uint32_t)ceil(SUB_HZ / bin_hz);
   o->class_bin[1] = (uint32_t)ceil(LOW_HZ_CLASS / bin_hz);
   o->class_bin[2] = (uint32_t)ceil(HIGH_HZ / bin_hz);
   o->hop_frames = tandem_spectrum_hop_frames(spec);
   o->window_frames = tandem_spectrum_fft_frames(spec);
-  for (int i = 0; i < FLUX_FRAMES; ++i) {
-    o->comp[i] = calloc(o->n_bins, sizeof(float));
-    o->power[i] = calloc(o->n_bins, sizeof(float));
+  bool ok = true;
+  for (int q = 0; q < 2; ++q) {
+    for (int i = 0; i < 2; ++i) {
+      ok = (o->last[q][i] = calloc(pb, sizeof(float))) && ok;
+    }
+    for (int i = 0; i < 3; ++i) {
+      ok = (o->m2[q][i] = calloc(pb, sizeof(float))) && ok;
+    }
+    for (int i = 0; i < M4_FRAMES; ++i) {
+      ok = (o->m4[q][i] = calloc(pb, sizeof(float))) && ok;
+    }
   }
-  o->ref = calloc(o->n_bins, sizeof(float));
-  o->cur = calloc(o->n_bins, sizeof(float));
-  o->ref_power = calloc(o->n_bins, sizeof(float));
+  /* cur[-1] and cur[n_bins ..] stay 0 for the neighbour maximum: every value is >= 0 */
+  o->cur_alloc = calloc(pb + 2 * LANES, sizeof(float));
+  o->cur = o->cur_alloc ? o->cur_alloc + LANES : NULL;
   uint32_t hist_len = 1;
   while (hist_len < sample_rate * HISTORY_MS / 1000.0) {
     hist_len <<= 1;
@@ -133,13 +163,7 @@ TandemOnset* tandem_onset_new(double sample_rate)
   o->hist[0] = calloc(hist_len, sizeof(float));
   o->hist[1] = calloc(hist_len, sizeof(float));
   o->hist_mask = hist_len - 1;
-  for (int i = 0; i < FLUX_FRAMES; ++i) {
-    if (!o->comp[i] || !o->power[i]) {
-      tandem_onset_free(o);
-      return NULL;
-    }
-  }
-  if (!o->hist[0] || !o->hist[1] || !o->ref || !o->ref_power || !o->cur) {
+  if (!ok || !o->hist[0] || !o->hist[1] || !o->cur_alloc) {
     tandem_onset_free(o);
     return NULL;
   }
@@ -162,13 +186,18 @@ void tandem_onset_free(TandemOnset* o)
     return;
   }
   tandem_spectrum_free(o->spec);
-  for (int i = 0; i < FLUX_FRAMES; ++i) {
-    free(o->comp[i]);
-    free(o->power[i]);
+  for (int q = 0; q < 2; ++q) {
+    for (int i = 0; i < 2; ++i) {
+      free(o->last[q][i]);
+    }
+    for (int i = 0; i < 3; ++i) {
+      free(o->m2[q][i]);
+    }
+    for (int i = 0; i < M4_FRAMES; ++i) {
+      free(o->m4[q][i]);
+    }
   }
-  free(o->ref);
-  free(o->cur);
-  free(o->ref_power);
+  free(o->cur_alloc);
   free(o->hist[0]);
   free(o->hist[1]);
   free(o);
@@ -177,14 +206,22 @@ void tandem_onset_free(TandemOnset* o)
 void tandem_onset_reset(TandemOnset* o)
 {
   tandem_spectrum_reset(o->spec);
-  for (int i = 0; i < FLUX_FRAMES; ++i) {
-    memset(o->comp[i], 0, o->n_bins * sizeof(float));
-    memset(o->power[i], 0, o->n_bins * sizeof(float));
+  const size_t bytes = o->padded_bins * sizeof(float);
+  for (int q = 0; q < 2; ++q) {
+    for (int i = 0; i < 2; ++i) {
+      memset(o->last[q][i], 0, bytes);
+    }
+    for (int i = 0; i < 3; ++i) {
+      memset(o->m2[q][i], 0, bytes);
+    }
+    for (int i = 0; i < M4_FRAMES; ++i) {
+      memset(o->m4[q][i], 0, bytes);
+    }
   }
   memset(o->hist[0], 0, (o->hist_mask + 1) * sizeof(float));
   memset(o->hist[1], 0, (o->hist_mask + 1) * sizeof(float));
   memset(o->odf_hist, 0, sizeof(o->odf_hist));
-  o->frame_slot = 0;
+  memset(o->odf_sorted, 0, sizeof(o->odf_sorted));
   o->frame_count = 0;
   o->odf_write = 0;
   o->odf_filled = 0;
@@ -197,9 +234,8 @@ void tandem_onset_reset(TandemOnset* o)
   o->last_onset_pos = 0;
   o->have_onset = false;
   o->last_cls = TANDEM_ONSET_OTHER;
-  o->hp_x1 = o->hp_y1 = 0.0f;
-  memset(o->tr_x1, 0, sizeof(o->tr_x1));
-  memset(o->tr_y1, 0, sizeof(o->tr_y1));
+  o->hp = (HighPass){0.0f, 0.0f};
+  o->tr[0] = o->tr[1] = (HighPass){0.0f, 0.0f};
   o->pos = 0;
 }
 
@@ -216,6 +252,11 @@ void tandem_onset_set_sensitivity(TandemOnset* o, float sensitivity)
   o->thresh_floor = 20.0f * powf(10.0f, -1.3f * s);
 }
 
+uint32_t tandem_onset_frames_to_hop(const TandemOnset* o)
+{
+  return tandem_spectrum_frames_to_hop(o->spec);
+}
+
 double tandem_onset_hop_rate_hz(const TandemOnset* o)
 {
   return o->sample_rate / o->hop_frames;
@@ -226,20 +267,30 @@ uint32_t tandem_onset_odf_delay_frames(const TandemOnset* o)
   return o->window_frames / 2;
 }
 
-/* Median of a small array by insertion sort on a copy (n <= MAX_THRESH). */
-static float median_of(const float* v, uint32_t n)
+/* Median of the n values of a sorted array. */
+static float median_sorted(const float* sorted, uint32_t n)
 {
-  float tmp[MAX_THRESH];
-  for (uint32_t i = 0; i < n; ++i) {
-    float x = v[i];
-    uint32_t j = i;
-    while (j > 0 && tmp[j - 1] > x) {
-      tmp[j] = tmp[j - 1];
-      --j;
+  return n ? (n & 1 ? sorted[n / 2] : 0.5f * (sorted[n / 2 - 1] + sorted[n / 2])) : 0.0f;
+}
+
+/* Keeps the sorted copy of the threshold history in step with it: n values
+ * after this call (n >= 1); takes out one value equal to `old` when the history
+ * was full and inserts `x`.  One shift per hop instead of a sort of the window. */
+static void sorted_replace(float* sorted, uint32_t n, bool full, float old, float x)
+{
+  uint32_t at = n - 1; /* the free slot, once `old` is out */
+  if (full) {
+    uint32_t i = 0;
+    while (i + 1 < n && sorted[i] != old) {
+      ++i;
     }
-    tmp[j] = x;
+    memmove(sorted + i, sorted + i + 1, (n - 1 - i) * sizeof(float));
   }
-  return n ? (n & 1 ? tmp[n / 2] : 0.5f * (tmp[n / 2 - 1] + tmp[n / 2])) : 0.0f;
+  while (at > 0 && sorted[at - 1] > x) {
+    sorted[at] = sorted[at - 1];
+    --at;
+  }
+  sorted[at] = x;
 }
 
 typedef struct {
@@ -352,7 +403,7 @@ static uint8_t classify(const float rise[CLASS_BANDS])
 /* log(1 + x) for finite x >= 0, within 1e-5 of log1pf: the exponent of 1 + x
  * plus the atanh series of its mantissa.  libm's log1pf was a tenth of the
  * whole analysis cost, and the flux needs nowhere near its precision. */
-static float fast_log1p(float x)
+static inline float fast_log1p(float x)
 {
   union {
     float f;
@@ -368,72 +419,121 @@ static float fast_log1p(float x)
   return (float)e * 0.69314718f + series;
 }
 
+/* comp[i] = log(1 + FLUX_GAMMA * sqrt(power[i])) for LANES bins. */
+static inline void compress_lanes(float* restrict comp, const float* restrict power)
+{
+  comp[0] = fast_log1p(FLUX_GAMMA * sqrtf(power[0]));
+  comp[1] = fast_log1p(FLUX_GAMMA * sqrtf(power[1]));
+  comp[2] = fast_log1p(FLUX_GAMMA * sqrtf(power[2]));
+  comp[3] = fast_log1p(FLUX_GAMMA * sqrtf(power[3]));
+}
+
+static inline float max2(float a, float b)
+{
+  return a > b ? a : b;
+}
+
+/* out[i] = max(c[i - 1], c[i], c[i + 1]) for LANES bins. */
+static inline void neighbour_max_lanes(float* restrict out, const float* restrict c)
+{
+  out[0] = max2(max2(c[-1], c[0]), c[1]);
+  out[1] = max2(max2(c[0], c[1]), c[2]);
+  out[2] = max2(max2(c[1], c[2]), c[3]);
+  out[3] = max2(max2(c[2], c[3]), c[4]);
+}
+
+/* m2[i] = max(a[i], b[i]) and m4[i] = max(m2[i], back[i]) for LANES bins. */
+static inline void running_max_lanes(float* restrict m2, float* restrict m4,
+                                     const float* restrict a, const float* restrict b,
+                                     const float* restrict back)
+{
+  m2[0] = max2(a[0], b[0]);
+  m2[1] = max2(a[1], b[1]);
+  m2[2] = max2(a[2], b[2]);
+  m2[3] = max2(a[3], b[3]);
+  m4[0] = max2(m2[0], back[0]);
+  m4[1] = max2(m2[1], back[1]);
+  m4[2] = max2(m2[2], back[2]);
+  m4[3] = max2(m2[3], back[3]);
+}
+
 /* Computes the ODF of the frame just finished and runs the peak picker. */
 static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
 {
   const float* power = tandem_spectrum_power(o->spec);
-  const uint32_t slot = o->frame_slot;
-  const uint32_t nb = o->n_bins;
+  const uint32_t nb = o->n_bins, padded = o->padded_bins;
+  const uint64_t t = o->frame_count;
   float* comp = o->cur;
-  float* pw = o->power[slot];
-  float total = 0.0f;
-  for (uint32_t k = 0; k < nb; ++k) {
-    pw[k] = power[k];
-    comp[k] = fast_log1p(FLUX_GAMMA * sqrtf(power[k]));
-    total += power[k];
+  for (uint32_t k = 0; k < padded; k += LANES) { /* power is padded too (spectrum.h) */
+    compress_lanes(comp + k, power + k);
+  }
+  for (uint32_t k = nb; k < padded + 1; ++k) {
+    comp[k] = 0.0f; /* no neighbour beyond the last bin */
   }
   /* The reference is the maximum over the earlier frames (and neighbouring
    * bins), so that a level merely returning after a dip (beating, vibrato, the
    * cycle of a bass note longer than the window) does not count as a rise.
-   * Each frame keeps its neighbour maximum, taken once, for the frames after. */
-  float* nmax = o->comp[slot];
-  for (uint32_t k = 0; k < nb; ++k) {
-    float v = comp[k];
-    if (k > 0 && comp[k - 1] > v) {
-      v = comp[k - 1];
-    }
-    if (k + 1 < nb && comp[k + 1] > v) {
-      v = comp[k + 1];
-    }
-    nmax[k] = v;
-  }
-  float* ref = o->ref;
-  float* ref_power = o->ref_power;
-  memset(ref, 0, nb * sizeof(float));
-  memset(ref_power, 0, nb * sizeof(float));
-  for (uint32_t lag = FLUX_LAG; lag <= FLUX_SPAN; ++lag) {
-    const uint32_t at = (slot + FLUX_FRAMES - lag) % FLUX_FRAMES;
-    const float* c = o->comp[at];
-    const float* p = o->power[at];
-    for (uint32_t k = 0; k < nb; ++k) {
-      ref[k] = c[k] > ref[k] ? c[k] : ref[k];
-      ref_power[k] = p[k] > ref_power[k] ? p[k] : ref_power[k];
-    }
+   * It covers lags FLUX_LAG .. FLUX_SPAN as two overlapping 4-frame maxima. */
+  const float* ref_a[2];
+  const float* ref_b[2];
+  for (int q = 0; q < 2; ++q) {
+    ref_a[q] = o->m4[q][(t + M4_FRAMES - FLUX_LAG) % M4_FRAMES];
+    ref_b[q] = o->m4[q][(t + M4_FRAMES - (FLUX_SPAN - 3)) % M4_FRAMES];
   }
   float odf = 0.0f;
   float rise[CLASS_BANDS] = {0.0f, 0.0f, 0.0f, 0.0f};
   float low_ref = 0.0f; /* recent level below 300 Hz, the reference of its rise */
-  if (total > SILENCE_POWER && o->frame_count >= FLUX_LAG) {
-    for (uint32_t k = 0; k < o->n_bins; ++k) {
-      float d = comp[k] - o->ref[k] - FLUX_DEADBAND;
-      if (d > 0.0f) {
-        odf += d;
-      }
-      float pr = pw[k] - o->ref_power[k];
-      if (k > 0) {
-        const int band = k < o->class_bin[0]
-                             ? 0
-                             : (k < o->class_bin[1] ? 1 : (k < o->class_bin[2] ? 2 : 3));
-        if (pr > 0.0f) {
-          rise[band] += pr;
+  float total = 0.0f;
+  {
+    const float *ca = ref_a[0], *cb = ref_b[0], *pa = ref_a[1], *pb = ref_b[1];
+    /* One pass for all the sums, so that their chains of additions overlap; the
+     * flux is dropped afterwards if the frame turns out silent.  Bin 0 (DC) counts
+     * for the ODF only; then each class band in turn, in bin order, so that every
+     * sum adds the same terms in the same order as one plain loop would. */
+    uint32_t k = 0;
+    for (int band = -1; band < CLASS_BANDS; ++band) {
+      uint32_t end = band < 0 ? 1 : (band < CLASS_BANDS - 1 ? o->class_bin[band] : nb);
+      end = end > nb ? nb : end;
+      /* Rises are added as max(d, 0): adding +0 where a branch would skip leaves
+       * the sums exactly the same, and data-dependent branches mispredict. */
+      for (; k < end; ++k) {
+        total += power[k];
+        const float ref = ca[k] > cb[k] ? ca[k] : cb[k];
+        const float d = comp[k] - ref - FLUX_DEADBAND;
+        odf += d > 0.0f ? d : 0.0f;
+        if (band < 0) {
+          continue;
         }
+        const float ref_power = pa[k] > pb[k] ? pa[k] : pb[k];
+        const float pr = power[k] - ref_power;
+        rise[band] += pr > 0.0f ? pr : 0.0f;
         if (band < 2) {
-          low_ref += o->ref_power[k];
+          low_ref += ref_power;
         }
       }
     }
   }
-  o->frame_slot = (slot + 1) % FLUX_FRAMES;
+  if (!(total > SILENCE_POWER && t >= FLUX_LAG)) {
+    odf = 0.0f;
+    memset(rise, 0, sizeof(rise));
+    low_ref = 0.0f;
+  }
+  /* This frame's entries for the frames after it. */
+  float* x_now[2] = {o->last[0][t & 1], o->last[1][t & 1]};
+  const float* x_prev[2] = {o->last[0][(t + 1) & 1], o->last[1][(t + 1) & 1]};
+  /* Each bin the maximum of itself and its neighbours; cur[-1] and cur[nb] are 0. */
+  for (uint32_t k = 0; k < padded; k += LANES) {
+    neighbour_max_lanes(x_now[0] + k, comp + k);
+  }
+  memcpy(x_now[1], power, padded * sizeof(float));
+  for (int q = 0; q < 2; ++q) {
+    float* m2 = o->m2[q][t % 3];
+    const float* m2_back = o->m2[q][(t + 1) % 3]; /* two frames back */
+    float* m4 = o->m4[q][t % M4_FRAMES];
+    for (uint32_t k = 0; k < padded; k += LANES) {
+      running_max_lanes(m2 + k, m4 + k, x_now[q] + k, x_prev[q] + k, m2_back + k);
+    }
+  }
   o->frame_count++;
 
   /* Detect on the rising edge: the first hop whose ODF climbs above the
@@ -450,7 +550,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     for (uint32_t i = 0; i < n; ++i) {
       sum += o->odf_hist[i];
     }
-    const float med = median_of(o->odf_hist, n);
+    const float med = median_sorted(o->odf_sorted, n);
     const float base_thr = o->thresh_scale * (med + sum / n) + o->thresh_floor;
     /* Echoes and reverb of a strong hit come back a few tens of ms later with
      * a fraction of its flux; a decaying share of the last peak masks them. */
@@ -510,22 +610,24 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     }
   }
   /* The threshold history holds the hops before the one tested. */
-  o->odf_hist[o->odf_write] = odf;
-  o->odf_write = (o->odf_write + 1) % o->n_thresh;
-  if (o->odf_filled < o->n_thresh) {
+  const bool full = o->odf_filled == o->n_thresh;
+  if (!full) {
     o->odf_filled++;
   }
+  sorted_replace(o->odf_sorted, o->odf_filled, full, o->odf_hist[o->odf_write], odf);
+  o->odf_hist[o->odf_write] = odf;
+  o->odf_write = (o->odf_write + 1) % o->n_thresh;
   o->odf_prev1 = odf;
   memcpy(o->rise_cur, rise, sizeof(rise));
 }
 
 /* One-pole high-pass; flushes denormals so that silence stays cheap. */
-static float high_pass(float coef, float in, float* x1, float* y1)
+static inline float high_pass(float coef, float in, HighPass* f)
 {
-  float y = coef * (*y1 + in - *x1);
-  *x1 = in;
-  *y1 = fabsf(y) < 1e-20f ? 0.0f : y;
-  return *y1;
+  const float y = coef * (f->y1 + in - f->x1);
+  f->x1 = in;
+  f->y1 = fabsf(y) < 1e-20f ? 0.0f : y;
+  return f->y1;
 }
 
 uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* hop_done,
@@ -533,12 +635,18 @@ uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* ho
 {
   bool done = false;
   uint32_t used = tandem_spectrum_feed(o->spec, in, n, &done);
+  /* Filter state in locals: the compiler keeps it in registers across the loop. */
+  HighPass hp = o->hp, tr0 = o->tr[0], tr1 = o->tr[1];
+  float* broad = o->hist[0];
+  float* treble = o->hist[1];
   for (uint32_t i = 0; i < used; ++i) {
     const uint32_t at = (uint32_t)((o->pos + i) & o->hist_mask);
-    o->hist[0][at] = high_pass(o->hp_coef, in[i], &o->hp_x1, &o->hp_y1);
-    float t = high_pass(o->tr_coef, in[i], &o->tr_x1[0], &o->tr_y1[0]);
-    o->hist[1][at] = high_pass(o->tr_coef, t, &o->tr_x1[1], &o->tr_y1[1]);
+    broad[at] = high_pass(o->hp_coef, in[i], &hp);
+    treble[at] = high_pass(o->tr_coef, high_pass(o->tr_coef, in[i], &tr0), &tr1);
   }
+  o->hp = hp;
+  o->tr[0] = tr0;
+  o->tr[1] = tr1;
   o->pos += used;
   *hop_done = done;
   if (done) {

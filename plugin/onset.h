@@ -59,6 +59,10 @@ void tandem_onset_set_sensitivity(TandemOnset* o, float sensitivity);
 uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* hop_done,
                            TandemOnsetHop* hop);
 
+/* Samples still to come before the current hop ends (1 .. hop length): a call
+ * of tandem_onset_feed() with fewer runs no analysis.  Audio thread. */
+uint32_t tandem_onset_frames_to_hop(const TandemOnset* o);
+
 /* Rate at which hops (and so ODF values) come, in Hz. */
 double tandem_onset_hop_rate_hz(const TandemOnset* o);
 /* How far the ODF lags the audio: a hop's value peaks about this many frames

@@ -33,10 +33,26 @@ void tandem_spectrum_reset(TandemSpectrum* s);
 
 /* Consumes samples from in[0..n) until a frame is complete or the input runs
  * out; returns how many were consumed and sets *frame_done when a new frame
- * (power, bands, centroid, flux) has just been computed.  Call again with the
- * rest.  The samples must be finite (the aggregator sanitises them).  Audio thread. */
+ * (power, bands, centroid, flux) has just been computed (see deferred mode
+ * below).  Call again with the rest.  The samples must be finite (the
+ * aggregator sanitises them).  Audio thread. */
 uint32_t tandem_spectrum_feed(TandemSpectrum* s, const float* in, uint32_t n,
                               bool* frame_done);
+
+/* Deferred mode (default off): feed() only captures each frame (the windowed input);
+ * its FFT and everything derived from it wait for tandem_spectrum_work(), so that the
+ * caller can run them in a call with little else to do.  The results are the same as
+ * without it, only later.  A frame still pending when the next one is captured is
+ * computed first; feed() then sets *frame_done for it.  Audio thread. */
+void tandem_spectrum_set_deferred(TandemSpectrum* s, bool deferred);
+
+/* In deferred mode: true while a captured frame waits for tandem_spectrum_work().
+ * Audio thread. */
+bool tandem_spectrum_pending(const TandemSpectrum* s);
+
+/* In deferred mode: computes the captured frame, if any.  Returns true when it did (the
+ * frame's results are then readable, as after *frame_done).  Audio thread. */
+bool tandem_spectrum_work(TandemSpectrum* s);
 
 /* With power_only, frames compute the power per bin alone: bands, centroid
  * and flux stay at their last values (0 after new).  For users that need
@@ -46,11 +62,15 @@ void tandem_spectrum_set_power_only(TandemSpectrum* s, bool power_only);
 
 uint32_t tandem_spectrum_fft_frames(const TandemSpectrum* s); /* window length */
 uint32_t tandem_spectrum_hop_frames(const TandemSpectrum* s);
+/* Samples still to come before the next frame (1 .. hop_frames). */
+uint32_t tandem_spectrum_frames_to_hop(const TandemSpectrum* s);
 uint32_t tandem_spectrum_bins(const TandemSpectrum* s); /* fft/2 + 1 */
 double tandem_spectrum_bin_hz(const TandemSpectrum* s); /* bin spacing */
 
 /* Power per bin of the latest frame (mean-square contribution; sums to the
- * windowed mean square).  Valid until the next frame.  Audio thread. */
+ * windowed mean square).  Valid until the next frame.  The array is padded with
+ * zeros up to a multiple of 4 entries, so that readers may go 4 bins at a time.
+ * Audio thread. */
 const float* tandem_spectrum_power(const TandemSpectrum* s);
 
 /* Mean square per band of the latest frame (not dB). */

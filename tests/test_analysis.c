@@ -462,6 +462,75 @@ START_TEST(test_analysis_new_rejects_unsupported_rates)
 }
 END_TEST
 
+/* The harmony FFTs run deferred, one piece per call; whatever the block size, every
+ * frame heard before a beat is in the chord it closes, so the estimates at each beat
+ * are the same bit for bit. */
+START_TEST(test_analysis_chords_and_key_at_beats_do_not_depend_on_block_size)
+{
+  const double rate = 48000.0, beat_s = 0.5;
+  const long len = (long)(6 * rate);
+  float* x = make_signal(len);
+  /* C, F, G7, Am, Dm, G: triads of sines with a bass an octave and a half down */
+  static const double roots_hz[] = {261.63, 349.23, 392.00, 440.00, 293.66, 392.00};
+  static const double thirds[] = {1.2599, 1.2599, 1.2599, 1.1892, 1.1892, 1.2599};
+  for (long i = 0; i < len; ++i) {
+    const int c = (int)(i / (long)rate);
+    const double t = i / rate, f = roots_hz[c];
+    x[i] = (float)(0.1 * (sin(2.0 * M_PI * f * t) + sin(2.0 * M_PI * f * thirds[c] * t) +
+                          sin(2.0 * M_PI * f * 1.4983 * t) +
+                          (c == 2 ? sin(2.0 * M_PI * f * 1.7818 * t) : 0.0) +
+                          1.5 * sin(2.0 * M_PI * f * 0.25 * t)));
+  }
+  enum { BEATS = 12 };
+  static const long blocks[] = {1, 64, 8192};
+  TandemHarmonyEstimate at_beat[3][BEATS];
+  memset(at_beat, 0, sizeof(at_beat)); /* padding too, for the byte comparison */
+  unsigned chords = 0;
+  for (int b = 0; b < 3; ++b) {
+    TandemAnalysis* a = tandem_analysis_new(rate, (uint32_t)blocks[b]);
+    ck_assert_ptr_nonnull(a);
+    TandemOnsetEvent ev[EVENTS];
+    long next_beat = (long)(beat_s * rate);
+    int beat = 0;
+    for (long pos = 0; pos < len;) {
+      long n = len - pos < blocks[b] ? len - pos : blocks[b];
+      if (next_beat > pos && next_beat - pos < n) {
+        n = next_beat - pos; /* the beat falls at the same sample in every run */
+      }
+      tandem_analysis_process(a, x + pos, (uint32_t)n, ev, EVENTS);
+      pos += n;
+      if (pos == next_beat && beat < BEATS) {
+        tandem_analysis_beat(a);
+        TandemAnalysisReadout r;
+        tandem_analysis_get(a, &r);
+        at_beat[b][beat] = r.harmony;
+        chords += b == 0 && r.harmony.has_chord;
+        beat++;
+        next_beat += (long)(beat_s * rate);
+      }
+    }
+    ck_assert_int_eq(beat, BEATS);
+    tandem_analysis_free(a);
+  }
+  ck_assert_uint_ge(chords, 8); /* the comparison covers real chords */
+  for (int b = 1; b < 3; ++b) {
+    for (int i = 0; i < BEATS; ++i) {
+      ck_assert_int_eq(at_beat[b][i].has_chord, at_beat[0][i].has_chord);
+      ck_assert_int_eq(at_beat[b][i].chord_root, at_beat[0][i].chord_root);
+      ck_assert_int_eq(at_beat[b][i].chord_quality, at_beat[0][i].chord_quality);
+      ck_assert_float_eq(at_beat[b][i].chord_confidence, at_beat[0][i].chord_confidence);
+      ck_assert_int_eq(at_beat[b][i].key_root, at_beat[0][i].key_root);
+      ck_assert_int_eq(at_beat[b][i].key_scale, at_beat[0][i].key_scale);
+      ck_assert_float_eq(at_beat[b][i].key_confidence, at_beat[0][i].key_confidence);
+      for (int k = 0; k < 12; ++k) {
+        ck_assert_float_eq(at_beat[b][i].chroma[k], at_beat[0][i].chroma[k]);
+      }
+    }
+  }
+  free(x);
+}
+END_TEST
+
 static Suite* analysis_suite(void)
 {
   Suite* s = suite_create("analysis");
@@ -478,6 +547,7 @@ static Suite* analysis_suite(void)
   tcase_add_test(tc, test_analysis_caps_events_at_max_and_activity_rises_with_onsets);
   tcase_add_test(tc, test_analysis_sensitivity_changes_what_is_found);
   tcase_add_test(tc, test_analysis_new_rejects_unsupported_rates);
+  tcase_add_test(tc, test_analysis_chords_and_key_at_beats_do_not_depend_on_block_size);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -491,6 +491,72 @@ START_TEST(test_dc_and_full_scale_square_give_finite_output)
 }
 END_TEST
 
+/* Deferred mode: process() only captures frames and work() does the rest, one step
+ * per call, as the analysis aggregator drives it. */
+START_TEST(test_deferred_mode_gives_the_same_key_chords_and_chroma)
+{
+  const double rate = 48000.0, beat_s = 0.5;
+  Audio a = audio_new(6.0, rate);
+  static const int roots[] = {0, 5, 7, 9, 2, 7};
+  static const TandemChordQuality qualities[] = {TANDEM_CHORD_MAJ,  TANDEM_CHORD_MAJ,
+                                                 TANDEM_CHORD_DOM7, TANDEM_CHORD_MIN,
+                                                 TANDEM_CHORD_SUS4, TANDEM_CHORD_MAJ};
+  for (int c = 0; c < 6; ++c) {
+    add_chord(&a, roots[c], qualities[c], c * 1.0, 1.0, TIMBRE_PIANO, true);
+  }
+  TandemHarmonyTracker* now = tandem_harmony_tracker_new(rate);
+  TandemHarmonyTracker* later = tandem_harmony_tracker_new(rate);
+  ck_assert_ptr_nonnull(now);
+  ck_assert_ptr_nonnull(later);
+  tandem_harmony_tracker_set_deferred(later, true);
+  const uint32_t block = 64;
+  size_t next_beat = (size_t)(beat_s * rate);
+  unsigned steps = 0, beats = 0, chords = 0;
+  for (size_t pos = 0; pos < a.frames;) {
+    size_t n = a.frames - pos < block ? a.frames - pos : block;
+    if (next_beat > pos && next_beat - pos < n) {
+      n = next_beat - pos;
+    }
+    tandem_harmony_tracker_process(now, a.data + pos, (uint32_t)n);
+    tandem_harmony_tracker_process(later, a.data + pos, (uint32_t)n);
+    /* One step per call, in every other call, so that work sometimes waits. */
+    if ((pos / block) % 2 == 0 && tandem_harmony_tracker_work(later)) {
+      steps++;
+    }
+    pos += n;
+    if (pos == next_beat) {
+      tandem_harmony_tracker_beat(now);
+      tandem_harmony_tracker_beat(later);
+      TandemHarmonyEstimate e_now, e_later;
+      memset(&e_now, 0, sizeof(e_now)); /* padding too, for the byte comparison */
+      memset(&e_later, 0, sizeof(e_later));
+      tandem_harmony_tracker_get(now, &e_now);
+      tandem_harmony_tracker_get(later, &e_later);
+      ck_assert_mem_eq(&e_now, &e_later, sizeof(e_now));
+      beats++;
+      chords += e_now.has_chord;
+      next_beat += (size_t)(beat_s * rate);
+    }
+  }
+  while (tandem_harmony_tracker_work(later)) {
+    steps++;
+  }
+  TandemHarmonyEstimate e_now, e_later;
+  memset(&e_now, 0, sizeof(e_now));
+  memset(&e_later, 0, sizeof(e_later));
+  tandem_harmony_tracker_get(now, &e_now);
+  tandem_harmony_tracker_get(later, &e_later);
+  ck_assert_mem_eq(&e_now, &e_later, sizeof(e_now));
+  ck_assert_uint_ge(beats, 11);
+  ck_assert_uint_ge(chords, 8);  /* the comparison covered real chords */
+  ck_assert_uint_ge(steps, 100); /* most of the work went through work() */
+  ck_assert(!tandem_harmony_tracker_pending(later));
+  tandem_harmony_tracker_free(now);
+  tandem_harmony_tracker_free(later);
+  free(a.data);
+}
+END_TEST
+
 START_TEST(test_out_of_range_rates_are_refused)
 {
   ck_assert_ptr_null(tandem_harmony_tracker_new(7999.0));
@@ -525,6 +591,7 @@ static Suite* harmony_suite(void)
   tcase_add_loop_test(robust, test_any_rate_and_block_size_names_the_chord, 0, 24);
   tcase_add_test(robust, test_dc_and_full_scale_square_give_finite_output);
   tcase_add_test(robust, test_out_of_range_rates_are_refused);
+  tcase_add_test(robust, test_deferred_mode_gives_the_same_key_chords_and_chroma);
   suite_add_tcase(s, robust);
   return s;
 }

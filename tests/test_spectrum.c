@@ -2,6 +2,7 @@
  * synthetic signals, at several sample rates. */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "spectrum.h"
@@ -141,6 +142,111 @@ START_TEST(test_spectrum_silence_gives_zero_everywhere)
 }
 END_TEST
 
+/* A test signal: a sine that steps in level plus noise, so that every frame differs. */
+static float test_sample(unsigned long i, uint64_t* rng)
+{
+  *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+  const double noise = (double)(*rng >> 11) / (double)(1ULL << 52) - 1.0;
+  const double amp = (i / 4800) % 2 ? 0.5 : 0.05;
+  return (float)(amp * sin(2.0 * M_PI * 440.0 * (double)i / 48000.0) + 0.01 * noise);
+}
+
+typedef struct {
+  float bands[TANDEM_N_BANDS];
+  float centroid, flux, power_sum;
+} FrameRecord;
+
+static FrameRecord record_frame(const TandemSpectrum* s)
+{
+  FrameRecord r;
+  tandem_spectrum_bands(s, r.bands);
+  r.centroid = tandem_spectrum_centroid_hz(s);
+  r.flux = tandem_spectrum_flux(s);
+  r.power_sum = 0.0f;
+  const float* p = tandem_spectrum_power(s);
+  for (uint32_t k = 0; k < tandem_spectrum_bins(s); ++k) {
+    r.power_sum += p[k];
+  }
+  return r;
+}
+
+START_TEST(test_spectrum_deferred_frames_equal_immediate_ones_in_order)
+{
+  enum { FRAMES = 150, BLOCK = 64 };
+  TandemSpectrum* now = tandem_spectrum_new(48000.0, 40.0, 10.0);
+  TandemSpectrum* later = tandem_spectrum_new(48000.0, 40.0, 10.0);
+  ck_assert_ptr_nonnull(now);
+  ck_assert_ptr_nonnull(later);
+  tandem_spectrum_set_deferred(later, true);
+  static FrameRecord expect[FRAMES + 1];
+  uint64_t rng = 1;
+  unsigned long pos = 0;
+  unsigned checked = 0;
+  while (tandem_spectrum_frame_count(now) < FRAMES) {
+    float buf[BLOCK];
+    for (int i = 0; i < BLOCK; ++i) {
+      buf[i] = test_sample(pos + (unsigned long)i, &rng);
+    }
+    pos += BLOCK;
+    for (uint32_t used = 0; used < BLOCK;) {
+      bool frame = false;
+      used += tandem_spectrum_feed(now, buf + used, BLOCK - used, &frame);
+      if (frame) {
+        expect[tandem_spectrum_frame_count(now)] = record_frame(now);
+      }
+    }
+    for (uint32_t used = 0; used < BLOCK;) {
+      bool frame = false;
+      used += tandem_spectrum_feed(later, buf + used, BLOCK - used, &frame);
+      ck_assert_msg(!frame, "a frame was computed in feed although work() keeps up");
+    }
+    /* The frame captured in this block is computed on the next call of work(). */
+    if (tandem_spectrum_work(later)) {
+      const uint64_t at = tandem_spectrum_frame_count(later);
+      ck_assert_uint_le(at, tandem_spectrum_frame_count(now));
+      const FrameRecord got = record_frame(later);
+      ck_assert_mem_eq(&got, &expect[at], sizeof(got));
+      checked++;
+    }
+    ck_assert(!tandem_spectrum_pending(later));
+    ck_assert(!tandem_spectrum_work(later));
+  }
+  ck_assert_uint_eq(checked, FRAMES);
+  tandem_spectrum_free(now);
+  tandem_spectrum_free(later);
+}
+END_TEST
+
+START_TEST(test_spectrum_deferred_frame_left_waiting_is_computed_before_the_next)
+{
+  TandemSpectrum* s = tandem_spectrum_new(48000.0, 40.0, 10.0);
+  ck_assert_ptr_nonnull(s);
+  tandem_spectrum_set_deferred(s, true);
+  const uint32_t hop = tandem_spectrum_hop_frames(s);
+  float* buf = calloc(10 * hop, sizeof(float));
+  ck_assert_ptr_nonnull(buf);
+  uint64_t rng = 7;
+  for (uint32_t i = 0; i < 10 * hop; ++i) {
+    buf[i] = test_sample(i, &rng);
+  }
+  /* One long block, no work() calls: each capture computes the frame before it. */
+  unsigned done_in_feed = 0;
+  for (uint32_t used = 0; used < 10 * hop;) {
+    bool frame = false;
+    used += tandem_spectrum_feed(s, buf + used, 10 * hop - used, &frame);
+    done_in_feed += frame;
+  }
+  ck_assert_uint_eq(done_in_feed, 9);
+  ck_assert_uint_eq(tandem_spectrum_frame_count(s), 9);
+  ck_assert(tandem_spectrum_pending(s));
+  ck_assert(tandem_spectrum_work(s));
+  ck_assert_uint_eq(tandem_spectrum_frame_count(s), 10);
+  ck_assert(!tandem_spectrum_work(s));
+  free(buf);
+  tandem_spectrum_free(s);
+}
+END_TEST
+
 START_TEST(test_spectrum_new_rejects_impossible_settings)
 {
   ck_assert_ptr_null(tandem_spectrum_new(0.0, 40.0, 10.0));
@@ -163,6 +269,9 @@ static Suite* spectrum_suite(void)
   tcase_add_test(tc, test_spectrum_sizes_are_in_ms_not_samples);
   tcase_add_test(tc, test_spectrum_silence_gives_zero_everywhere);
   tcase_add_test(tc, test_spectrum_new_rejects_impossible_settings);
+  tcase_add_test(tc, test_spectrum_deferred_frames_equal_immediate_ones_in_order);
+  tcase_add_test(tc,
+                 test_spectrum_deferred_frame_left_waiting_is_computed_before_the_next);
   suite_add_tcase(s, tc);
   return s;
 }
