@@ -149,6 +149,15 @@ static void bar_from_style(const TandemStyle* s, uint32_t* rng, float jitter,
     }
   }
   bar->onsets = t.onsets_per_bar > 0 ? t.onsets_per_bar : total;
+  /* Onsets per beat per class in the template's proportions. */
+  for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+    float class_sum = 0.0f;
+    for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
+      class_sum += bar->steps[c][i];
+    }
+    bar->onsets_per_beat[c] =
+        total > 0.0f ? bar->onsets * class_sum / total / 4.0f : 0.0f;
+  }
   bar->triplet_share = t.triplet;
   bar->swing8_pct = t.swing8_pct;
 }
@@ -284,6 +293,134 @@ START_TEST(test_nearest_style_of_a_shipped_profile_is_itself)
 }
 END_TEST
 
+START_TEST(test_bar_features_say_whether_levels_were_read)
+{
+  TandemBarAccum* acc = malloc(sizeof(*acc));
+  tandem_bar_accum_init(acc);
+  int cls[16];
+  for (int i = 0; i < 16; ++i) {
+    cls[i] = i % 4 == 0 ? TANDEM_ONSET_KICK : -1;
+  }
+  TandemBarFeatures bar;
+  ck_assert(feed_bar(acc, 1.0, 0.5, cls, 0.5, &bar));
+  ck_assert_int_eq(bar.has_levels, 0);
+  const float bands[TANDEM_N_BANDS] = {-20, -22, -30, -30, -35, -40, -45};
+  tandem_bar_accum_readout(acc, 3.2, bands, -18, -3, 15, 800, 0.2f, 120, 0.7f);
+  ck_assert(feed_bar(acc, 3.0, 0.5, cls, 0.5, &bar));
+  ck_assert_int_eq(bar.has_levels, 1);
+  ck_assert_float_eq_tol(bar.bands_db[0], -20.0f, 1e-4f);
+  free(acc);
+}
+END_TEST
+
+/* Scores the same bars twice, the second time with every band level and the
+ * RMS lowered by gain_db. */
+static void genre_at_gain(const TandemStyleSet* set, int style, float gain_db,
+                          float probability[TANDEM_GENRE_N])
+{
+  uint32_t rng = 31337;
+  TandemGenre g;
+  tandem_genre_init(&g, 0.8f);
+  for (int i = 0; i < 8; ++i) {
+    TandemBarFeatures bar;
+    bar_from_style(&set->styles[style], &rng, 0.3f, &bar);
+    bar.has_levels = 1;
+    for (int b = 0; b < TANDEM_N_BANDS; ++b) {
+      bar.bands_db[b] = -20.0f - 3.0f * (float)b + gain_db;
+    }
+    bar.rms_db = -18.0f + gain_db;
+    bar.crest_db = 14.0f;
+    bar.centroid_hz = 900.0f;
+    tandem_genre_update(&g, set, &bar);
+  }
+  memcpy(probability, g.probability, sizeof(g.probability));
+}
+
+START_TEST(test_genre_does_not_change_with_the_overall_level)
+{
+  const TandemStyleSet* set = load_set();
+  float loud[TANDEM_GENRE_N], quiet[TANDEM_GENRE_N];
+  genre_at_gain(set, tandem_style_shipped_index("funk"), 0.0f, loud);
+  genre_at_gain(set, tandem_style_shipped_index("funk"), -24.0f, quiet);
+  for (int i = 1; i < TANDEM_GENRE_N; ++i) {
+    ck_assert_float_eq_tol(loud[i], quiet[i], 1e-4f);
+  }
+}
+END_TEST
+
+START_TEST(test_genre_lines_up_bars_that_start_on_another_beat)
+{
+  /* A tracker that slips a beat starts later bars on beat 2: the summed
+   * placement must stay that of the groove, not smear over the beats. */
+  const TandemStyleSet* set = load_set();
+  const int style = tandem_style_shipped_index("rock");
+  uint32_t rng = 5;
+  TandemGenre steady, slipped;
+  tandem_genre_init(&steady, 1.0f);
+  tandem_genre_init(&slipped, 1.0f);
+  for (int i = 0; i < 8; ++i) {
+    TandemBarFeatures bar, moved;
+    bar_from_style(&set->styles[style], &rng, 0.0f, &bar);
+    moved = bar;
+    if (i >= 4) {
+      for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+        for (int k = 0; k < TANDEM_BAR_STEPS; ++k) {
+          moved.steps[c][k] = bar.steps[c][(k + 4) % TANDEM_BAR_STEPS];
+        }
+      }
+    }
+    tandem_genre_update(&steady, set, &bar);
+    tandem_genre_update(&slipped, set, &moved);
+  }
+  TandemGenreTemplate a, b;
+  float bpm_a = 0.0f, bpm_b = 0.0f;
+  tandem_genre_measured(&steady, &a, &bpm_a);
+  tandem_genre_measured(&slipped, &b, &bpm_b);
+  for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+    for (int k = 0; k < TANDEM_BAR_STEPS; ++k) {
+      ck_assert_float_eq_tol(a.steps[c][k], b.steps[c][k], 1e-5f);
+    }
+  }
+  ck_assert_int_eq(tandem_genre_best(&slipped, NULL), style);
+}
+END_TEST
+
+START_TEST(test_genre_inputs_measure_beat_positions_and_periodicity)
+{
+  /* Four-on-the-floor kick, hats on every "and": the kick sits on the beat and
+   * repeats every beat; the hats all sit on the "and". */
+  const TandemStyleSet* set = load_set();
+  TandemGenre g;
+  tandem_genre_init(&g, 1.0f);
+  TandemBarFeatures bar;
+  memset(&bar, 0, sizeof(bar));
+  bar.n_beats = 4;
+  bar.bpm = 126.0f;
+  for (int beat = 0; beat < 4; ++beat) {
+    bar.steps[TANDEM_ONSET_KICK][beat * 4] = 1.0f;
+    bar.steps[TANDEM_ONSET_HAT][beat * 4 + 2] = 0.5f;
+  }
+  bar.steps[TANDEM_ONSET_SNARE][4] = bar.steps[TANDEM_ONSET_SNARE][12] = 0.8f;
+  bar.onsets = 10.0f;
+  tandem_genre_update(&g, set, &bar);
+  TandemGenreInputs in;
+  tandem_genre_inputs(&g, set, &in);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_POS0], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_POS0 + 8 + 2], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_LAG_BEAT], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_LAG_BEAT + 1], 0.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_LAG_HALF + 1], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_TEMPO], log2f(126.0f / 120.0f), 1e-5f);
+  ck_assert_int_eq(in.globals_known[TANDEM_GENRE_G_CREST], 0); /* no level readouts */
+  /* The techno profile's kick is four on the floor: its kick term is 0, and
+   * reggae's one drop on beat 3 is far. */
+  const int techno = tandem_style_shipped_index("techno");
+  const int reggae = tandem_style_shipped_index("reggae");
+  ck_assert_float_lt(in.terms[techno][TANDEM_GENRE_T_KICK], 1e-4f);
+  ck_assert_float_gt(in.terms[reggae][TANDEM_GENRE_T_KICK], 0.3f);
+}
+END_TEST
+
 static Suite* genre_suite(void)
 {
   Suite* s = suite_create("genre");
@@ -298,6 +435,10 @@ static Suite* genre_suite(void)
       tc, test_auto_style_settles_within_4_bars_and_switches_at_most_once_per_8_bars);
   tcase_add_test(tc, test_auto_style_follows_a_change_of_groove_but_not_before_4_bars);
   tcase_add_test(tc, test_nearest_style_of_a_shipped_profile_is_itself);
+  tcase_add_test(tc, test_bar_features_say_whether_levels_were_read);
+  tcase_add_test(tc, test_genre_does_not_change_with_the_overall_level);
+  tcase_add_test(tc, test_genre_lines_up_bars_that_start_on_another_beat);
+  tcase_add_test(tc, test_genre_inputs_measure_beat_positions_and_periodicity);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -90,6 +90,7 @@ static void finish_levels(const TandemBarAccum* acc, TandemBarFeatures* out)
   out->centroid_hz = (float)(acc->centroid_sum / n);
   out->flux = (float)(acc->flux_sum / n);
   out->peak_db = acc->n_readouts ? acc->peak_max : -120.0f;
+  out->has_levels = acc->n_readouts ? 1 : 0;
   out->bpm = acc->bpm;
   out->tempo_confidence = acc->tempo_confidence;
 }

@@ -35,8 +35,9 @@ typedef struct {
   float duration_s;
   float bpm; /* tempo estimate at the bar's end, 0 unknown */
   float tempo_confidence;
-  uint8_t n_beats; /* beats that framed the bar: 4, or 0 for a timed bar */
-  uint8_t reserved[3];
+  uint8_t n_beats;    /* beats that framed the bar: 4, or 0 for a timed bar */
+  uint8_t has_levels; /* 1 when analysis readouts filled the level fields below */
+  uint8_t reserved[2];
   /* onset strength per class and 16th; only when n_beats == 4 */
   float steps[TANDEM_BAR_CLASSES][TANDEM_BAR_STEPS];
   float onsets_per_beat[4];       /* per TandemOnsetClass; per 0.5 s for a timed bar */

@@ -4,11 +4,14 @@
 #include <math.h>
 #include <string.h>
 
-/* Weights of the cost terms and the softmax temperature, chosen by a search on
- * the rendered corpora of tests/bench (make_corpus.py and genre_corpus.py).
- * The onset classifier mixes up hats and snares on some kits, so the hat and
- * all-classes placements weigh as much as the kick's; the swing position is
- * left out (the triplet share carries the feel and is steadier). */
+#include "genre_model.h"
+
+/* Hand-set weights of the cost terms and the softmax temperature: they score a
+ * bare template (tandem_genre_score, for groove capture), pick the bar
+ * alignment whose terms the trained model sees, and are the starting point of
+ * tools/genre-train.py.  The onset classifier mixes up hats and snares on some
+ * kits, so the hat and all-classes placements weigh as much as the kick's; the
+ * swing position is left out (the triplet share carries the feel). */
 #define W_KICK      1.0
 #define W_SNARE     0.6
 #define W_HAT       1.5
@@ -19,6 +22,7 @@
 #define W_TRIPLET   2.0
 #define W_SYNC      0.2
 #define W_DENSITY   1.0
+#define W_SWING     0.0
 #define TEMPERATURE 0.35
 
 void tandem_genre_init(TandemGenre* g, float decay)
@@ -105,7 +109,10 @@ static double tempo_cost(float bpm, const TandemStyle* s)
   return best;
 }
 
-static double style_cost(const TandemGenreTemplate* m, float bpm, const TandemStyle* s)
+/* Fills terms[TANDEM_GENRE_TERMS] comparing the measurements with style s.  The
+ * placement terms are taken at the alignment the hand-set weights like best. */
+static void style_terms(const TandemGenreTemplate* m, float bpm, const TandemStyle* s,
+                        float* terms)
 {
   TandemGenreTemplate e;
   tandem_genre_template(s, &e);
@@ -118,44 +125,220 @@ static double style_cost(const TandemGenreTemplate* m, float bpm, const TandemSt
   double best_pattern = INFINITY;
   /* Eighth-note rotations too: the beat tracker sometimes locks to the off-beat. */
   for (int rot = 0; rot < TANDEM_BAR_STEPS; rot += 2) {
+    double dist[TANDEM_BAR_CLASSES + 1];
     double cost = rot % 4 ? W_OFFBEAT : 0.0;
     for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
-      cost += w_class[c] * (1.0 - cosine(m->steps[c], e.steps[c], rot));
+      dist[c] = 1.0 - cosine(m->steps[c], e.steps[c], rot);
+      cost += w_class[c] * dist[c];
     }
-    cost += W_ALL * (1.0 - cosine(m_all, e_all, rot));
-    best_pattern = fmin(best_pattern, cost);
+    dist[TANDEM_BAR_CLASSES] = 1.0 - cosine(m_all, e_all, rot);
+    cost += W_ALL * dist[TANDEM_BAR_CLASSES];
+    if (cost < best_pattern) {
+      best_pattern = cost;
+      terms[TANDEM_GENRE_T_KICK] = (float)dist[0];
+      terms[TANDEM_GENRE_T_SNARE] = (float)dist[1];
+      terms[TANDEM_GENRE_T_HAT] = (float)dist[2];
+      terms[TANDEM_GENRE_T_ALL] = (float)dist[3];
+      terms[TANDEM_GENRE_T_OFFBEAT] = rot % 4 ? 1.0f : 0.0f;
+    }
   }
-  double cost = best_pattern + W_TEMPO * tempo_cost(bpm, s);
+  terms[TANDEM_GENRE_T_TEMPO] = (float)tempo_cost(bpm, s);
+  /* The octave-forgiving cost above saturates; when the tracker has the tempo
+   * right, the plain distance tells a 124 bpm house groove from hardcore. */
+  terms[TANDEM_GENRE_T_TEMPO_DIRECT] = 0.0f;
+  if (bpm > 0.0f) {
+    double out = 0.0;
+    if (bpm < s->tempo_min_bpm) {
+      out = log2(s->tempo_min_bpm / bpm);
+    } else if (bpm > s->tempo_max_bpm) {
+      out = log2(bpm / s->tempo_max_bpm);
+    }
+    terms[TANDEM_GENRE_T_TEMPO_DIRECT] = (float)fmin(1.0, out);
+  }
   const double dt = m->triplet - e.triplet;
-  cost += W_TRIPLET * dt * dt;
+  terms[TANDEM_GENRE_T_TRIPLET] = (float)(dt * dt);
   const double ds = (m->syncopation - e.syncopation) / 0.25;
-  cost += W_SYNC * fmin(3.0, ds * ds);
+  terms[TANDEM_GENRE_T_SYNC] = (float)fmin(3.0, ds * ds);
+  terms[TANDEM_GENRE_T_DENSITY] = 0.0f;
   if (m->onsets_per_bar > 0.0f && e.onsets_per_bar > 0.0f) {
     const double dd = log2(m->onsets_per_bar / e.onsets_per_bar);
-    cost += W_DENSITY * fmin(4.0, dd * dd);
+    terms[TANDEM_GENRE_T_DENSITY] = (float)fmin(4.0, dd * dd);
+  }
+  terms[TANDEM_GENRE_T_SWING] = 0.0f;
+  if (m->swing8_pct > 0.0f) {
+    const double dw = (m->swing8_pct - e.swing8_pct) / 5.0;
+    terms[TANDEM_GENRE_T_SWING] = (float)fmin(4.0, dw * dw);
+  }
+}
+
+static double style_cost(const TandemGenreTemplate* m, float bpm, const TandemStyle* s)
+{
+  static const double w[TANDEM_GENRE_TERMS] = {W_KICK,    W_SNARE, W_HAT,     W_ALL,
+                                               W_OFFBEAT, W_TEMPO, W_TRIPLET, W_SYNC,
+                                               W_DENSITY, W_SWING, 0.0};
+  float terms[TANDEM_GENRE_TERMS];
+  style_terms(m, bpm, s, terms);
+  double cost = 0.0;
+  for (int t = 0; t < TANDEM_GENRE_TERMS; ++t) {
+    cost += w[t] * terms[t];
   }
   return cost;
+}
+
+/* Softmax of scores over the loaded styles into probability. */
+static void softmax(const TandemStyleSet* set, const double* score,
+                    float probability[TANDEM_GENRE_N])
+{
+  double highest = -INFINITY;
+  for (int i = 1; i < TANDEM_GENRE_N; ++i) {
+    if (set->loaded[i] && isfinite(score[i])) {
+      highest = fmax(highest, score[i]);
+    }
+  }
+  double sum = 0.0;
+  double p[TANDEM_GENRE_N] = {0.0};
+  for (int i = 1; i < TANDEM_GENRE_N; ++i) {
+    if (set->loaded[i] && isfinite(score[i])) {
+      p[i] = exp(score[i] - highest);
+      sum += p[i];
+    }
+  }
+  probability[0] = 0.0f;
+  for (int i = 1; i < TANDEM_GENRE_N; ++i) {
+    probability[i] = sum > 0.0 ? (float)(p[i] / sum) : 0.0f;
+  }
 }
 
 void tandem_genre_score(const TandemStyleSet* set, const TandemGenreTemplate* measured,
                         float bpm, float probability[TANDEM_GENRE_N])
 {
-  double cost[TANDEM_GENRE_N];
-  double lowest = INFINITY;
+  double score[TANDEM_GENRE_N];
+  score[0] = -INFINITY;
   for (int i = 1; i < TANDEM_GENRE_N; ++i) {
-    cost[i] = set->loaded[i] ? style_cost(measured, bpm, &set->styles[i]) : INFINITY;
-    lowest = fmin(lowest, cost[i]);
+    score[i] = set->loaded[i] ? -style_cost(measured, bpm, &set->styles[i]) / TEMPERATURE
+                              : -INFINITY;
   }
-  double sum = 0.0;
-  probability[0] = 0.0f;
+  softmax(set, score, probability);
+}
+
+void tandem_genre_inputs(const TandemGenre* g, const TandemStyleSet* set,
+                         TandemGenreInputs* out)
+{
+  memset(out, 0, sizeof(*out));
+  TandemGenreTemplate m;
+  float bpm = 0.0f;
+  tandem_genre_measured(g, &m, &bpm);
   for (int i = 1; i < TANDEM_GENRE_N; ++i) {
-    const double p = isfinite(cost[i]) ? exp(-(cost[i] - lowest) / TEMPERATURE) : 0.0;
-    probability[i] = (float)p;
-    sum += p;
+    if (set->loaded[i]) {
+      style_terms(&m, bpm, &set->styles[i], out->terms[i]);
+    }
   }
+  if (g->weight > 0.0) {
+    const double w = g->weight;
+    for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+      out->globals[TANDEM_GENRE_G_KICK_PER_BEAT + c] =
+          (float)log2(1.0 + g->per_beat[c] / w);
+      out->globals_known[TANDEM_GENRE_G_KICK_PER_BEAT + c] = 1;
+    }
+    out->globals[TANDEM_GENRE_G_SWING8] = m.swing8_pct > 0.0f ? m.swing8_pct : 50.0f;
+    out->globals[TANDEM_GENRE_G_SWING16] =
+        g->swing16_weight > 0.05 ? (float)(g->swing16 / g->swing16_weight) : 50.0f;
+    out->globals[TANDEM_GENRE_G_TRIPLET] = m.triplet;
+    out->globals[TANDEM_GENRE_G_SYNC] = m.syncopation;
+    out->globals[TANDEM_GENRE_G_TIMING] = (float)(g->timing_ms / w);
+    out->globals[TANDEM_GENRE_G_FLAM] = (float)(g->flam_share / w);
+    for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+      const float* st = m.steps[c];
+      double pos[4] = {0.0}, sum = 0.0, self = 0.0, beat = 0.0, half = 0.0;
+      for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
+        pos[i % 4] += st[i];
+        sum += st[i];
+        self += (double)st[i] * st[i];
+        beat += (double)st[i] * st[(i + 4) % TANDEM_BAR_STEPS];
+        half += (double)st[i] * st[(i + 8) % TANDEM_BAR_STEPS];
+      }
+      for (int k = 0; k < 4; ++k) {
+        const int j = TANDEM_GENRE_G_KICK_POS0 + c * 4 + k;
+        out->globals[j] = sum > 0.0 ? (float)(pos[k] / sum) : 0.25f;
+        out->globals_known[j] = 1;
+      }
+      const int lb = TANDEM_GENRE_G_KICK_LAG_BEAT + c,
+                lh = TANDEM_GENRE_G_KICK_LAG_HALF + c;
+      out->globals[lb] = self > 0.0 ? (float)(beat / self) : 0.0f;
+      out->globals[lh] = self > 0.0 ? (float)(half / self) : 0.0f;
+      out->globals_known[lb] = out->globals_known[lh] = 1;
+    }
+    static const int grid_globals[] = {TANDEM_GENRE_G_SWING8,  TANDEM_GENRE_G_SWING16,
+                                       TANDEM_GENRE_G_TRIPLET, TANDEM_GENRE_G_SYNC,
+                                       TANDEM_GENRE_G_TIMING,  TANDEM_GENRE_G_FLAM};
+    for (size_t k = 0; k < sizeof(grid_globals) / sizeof(grid_globals[0]); ++k) {
+      out->globals_known[grid_globals[k]] = 1;
+    }
+  }
+  if (bpm > 0.0f) {
+    const double t = log2(bpm / 120.0);
+    out->globals[TANDEM_GENRE_G_TEMPO] = (float)t;
+    out->globals[TANDEM_GENRE_G_TEMPO_SQ] = (float)(t * t);
+    out->globals_known[TANDEM_GENRE_G_TEMPO] =
+        out->globals_known[TANDEM_GENRE_G_TEMPO_SQ] = 1;
+    if (g->weight > 0.0) {
+      for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+        const int j = TANDEM_GENRE_G_KICK_PER_S + c;
+        out->globals[j] = (float)log2(1.0 + g->per_beat[c] / g->weight * bpm / 60.0);
+        out->globals_known[j] = 1;
+      }
+    }
+    const double angle = 6.283185307179586 * t; /* one turn (2 pi) per octave */
+    out->globals[TANDEM_GENRE_G_TEMPO_COS] = (float)cos(angle);
+    out->globals[TANDEM_GENRE_G_TEMPO_SIN] = (float)sin(angle);
+    out->globals[TANDEM_GENRE_G_TEMPO_COS2] = (float)cos(2.0 * angle);
+    out->globals[TANDEM_GENRE_G_TEMPO_SIN2] = (float)sin(2.0 * angle);
+    for (int j = TANDEM_GENRE_G_TEMPO_COS; j <= TANDEM_GENRE_G_TEMPO_SIN2; ++j) {
+      out->globals_known[j] = 1;
+    }
+  }
+  if (g->level_weight > 0.0) {
+    const double w = g->level_weight;
+    for (int b = 0; b < TANDEM_N_BANDS; ++b) {
+      out->globals[TANDEM_GENRE_G_BAND0 + b] = (float)(g->band_balance[b] / w);
+      out->globals_known[TANDEM_GENRE_G_BAND0 + b] = 1;
+    }
+    out->globals[TANDEM_GENRE_G_CREST] = (float)(g->crest_db / w);
+    out->globals[TANDEM_GENRE_G_CENTROID] = (float)(g->centroid_log2 / w);
+    out->globals_known[TANDEM_GENRE_G_CREST] = 1;
+    out->globals_known[TANDEM_GENRE_G_CENTROID] = 1;
+  }
+}
+
+void tandem_genre_classify(const TandemStyleSet* set, const TandemGenreInputs* in,
+                           float probability[TANDEM_GENRE_N])
+{
+  /* Standardised globals; an unknown one sits at the training mean (0). */
+  double z[TANDEM_GENRE_GLOBALS];
+  for (int j = 0; j < TANDEM_GENRE_GLOBALS; ++j) {
+    z[j] = in->globals_known[j] ? (in->globals[j] - tandem_genre_model_mean[j]) /
+                                      tandem_genre_model_scale[j]
+                                : 0.0;
+    /* Far outside what training saw, a linear score only extrapolates. */
+    z[j] = fmax(-4.0, fmin(4.0, z[j]));
+  }
+  double score[TANDEM_GENRE_N];
+  score[0] = -INFINITY;
   for (int i = 1; i < TANDEM_GENRE_N; ++i) {
-    probability[i] = sum > 0.0 ? (float)(probability[i] / sum) : 0.0f;
+    if (!set->loaded[i]) {
+      score[i] = -INFINITY;
+      continue;
+    }
+    double v = tandem_genre_model_bias[i];
+    for (int t = 0; t < TANDEM_GENRE_TERMS; ++t) {
+      v -= tandem_genre_model_term_weight[t] * in->terms[i][t];
+    }
+    for (int j = 0; j < TANDEM_GENRE_GLOBALS; ++j) {
+      v += tandem_genre_model_weight[i][j] * z[j];
+    }
+    score[i] = v;
   }
+  softmax(set, score, probability);
 }
 
 void tandem_genre_measured(const TandemGenre* g, TandemGenreTemplate* m, float* bpm)
@@ -176,6 +359,32 @@ void tandem_genre_measured(const TandemGenre* g, TandemGenreTemplate* m, float* 
   m->syncopation = tandem_bar_syncopation(m->steps[0], m->steps[1], 16);
 }
 
+/* The whole-beat rotation (in steps) that lines a bar up with the placements
+ * summed so far.  A beat tracker that drops or adds a beat starts the next bars
+ * on another beat; without this the sum would smear the pattern over the
+ * beats.  A rotation must match clearly better than none (10 %), so a groove
+ * that repeats every beat keeps the host's (or the first bar's) downbeat. */
+static int bar_rotation(const TandemGenre* g, const TandemBarFeatures* bar)
+{
+  double unrotated = 0.0, best = -1.0;
+  int best_rot = 0;
+  for (int rot = 0; rot < TANDEM_BAR_STEPS; rot += TANDEM_BAR_STEPS / TANDEM_BAR_BEATS) {
+    double dot = 0.0;
+    for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+      for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
+        dot += g->steps[c][i] * bar->steps[c][(i + rot) % TANDEM_BAR_STEPS];
+      }
+    }
+    if (rot == 0) {
+      unrotated = dot;
+    } else if (dot > best) {
+      best = dot;
+      best_rot = rot;
+    }
+  }
+  return best > 1.1 * unrotated ? best_rot : 0;
+}
+
 bool tandem_genre_update(TandemGenre* g, const TandemStyleSet* set,
                          const TandemBarFeatures* bar)
 {
@@ -190,22 +399,50 @@ bool tandem_genre_update(TandemGenre* g, const TandemStyleSet* set,
     return false; /* no grid or nothing heard: placement says nothing */
   }
   const double d = g->decay;
-  g->weight = g->weight * d + 1.0;
   double total = 0.0;
   for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
     for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
       total += bar->steps[c][i];
     }
   }
+  const int rot = g->weight > 0.0 ? bar_rotation(g, bar) : 0;
+  g->weight = g->weight * d + 1.0;
   /* Each bar counts the same, however loud or busy. */
   const double norm = total > 0.0 ? 1.0 / total : 0.0;
   for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
     for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
-      g->steps[c][i] = g->steps[c][i] * d + bar->steps[c][i] * norm;
+      g->steps[c][i] =
+          g->steps[c][i] * d + bar->steps[c][(i + rot) % TANDEM_BAR_STEPS] * norm;
     }
   }
   g->onsets_per_bar = g->onsets_per_bar * d + bar->onsets;
   g->triplet_share = g->triplet_share * d + bar->triplet_share;
+  for (int c = 0; c < TANDEM_BAR_CLASSES; ++c) {
+    g->per_beat[c] = g->per_beat[c] * d + bar->onsets_per_beat[c];
+  }
+  g->timing_ms = g->timing_ms * d + bar->timing_dev_ms;
+  g->flam_share = g->flam_share * d + bar->flam_share;
+  if (bar->swing16_pct > 0.0f) {
+    g->swing16 = g->swing16 * d + bar->swing16_pct;
+    g->swing16_weight = g->swing16_weight * d + 1.0;
+  } else {
+    g->swing16 *= d;
+    g->swing16_weight *= d;
+  }
+  if (bar->has_levels) {
+    double mean = 0.0;
+    for (int b = 0; b < TANDEM_N_BANDS; ++b) {
+      mean += bar->bands_db[b];
+    }
+    mean /= TANDEM_N_BANDS;
+    /* The balance, not the level: a quieter mix of the same groove is the same. */
+    for (int b = 0; b < TANDEM_N_BANDS; ++b) {
+      g->band_balance[b] = g->band_balance[b] * d + (bar->bands_db[b] - mean);
+    }
+    g->crest_db = g->crest_db * d + bar->crest_db;
+    g->centroid_log2 = g->centroid_log2 * d + log2(fmax(20.0, bar->centroid_hz));
+    g->level_weight = g->level_weight * d + 1.0;
+  }
   if (bar->swing8_pct > 0.0f) {
     g->swing8 = g->swing8 * d + bar->swing8_pct;
     g->swing8_weight = g->swing8_weight * d + 1.0;
@@ -214,13 +451,12 @@ bool tandem_genre_update(TandemGenre* g, const TandemStyleSet* set,
     g->swing8_weight *= d;
   }
 
-  TandemGenreTemplate m;
-  float bpm = 0.0f;
-  tandem_genre_measured(g, &m, &bpm);
+  TandemGenreInputs in;
+  tandem_genre_inputs(g, set, &in);
 
   const int old_top = g->top[0];
   const float old_p = g->top_probability[0];
-  tandem_genre_score(set, &m, bpm, g->probability);
+  tandem_genre_classify(set, &in, g->probability);
   for (int k = 0; k < TANDEM_GENRE_TOP; ++k) {
     g->top[k] = 0;
     g->top_probability[k] = 0.0f;
