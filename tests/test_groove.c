@@ -77,7 +77,6 @@ static int play_loops(const TandemStyle* style, float bpm, uint32_t seed,
       }
       const float strength = n->velocity / 127.0f;
       tandem_bar_accum_onset(acc, t0 + tick * tick_s, strength, cls);
-      tandem_groove_add_onset(g, strength);
     }
   }
   free(acc);
@@ -209,6 +208,80 @@ START_TEST(test_groove_capture_refuses_to_learn_from_too_little)
 }
 END_TEST
 
+START_TEST(test_ghost_rate_is_measured_from_soft_snares_against_the_accents)
+{
+  const TandemStyleSet* set = load_set();
+  TandemStyle* learned = malloc(sizeof(TandemStyle));
+  /* funk ghosts a fifth of its strokes; rock hardly any */
+  const TandemStyle* funk = &set->styles[tandem_style_shipped_index("funk")];
+  const TandemStyle* rock = &set->styles[tandem_style_shipped_index("rock")];
+  learn(set, funk, "funk", learned);
+  const float funk_ghosts = learned->ghost_prob;
+  learn(set, rock, "rock", learned);
+  const float rock_ghosts = learned->ghost_prob;
+  free(learned);
+  printf("groove: ghost rate funk %.3f (profile %.2f), rock %.3f (profile %.2f)\n",
+         funk_ghosts, funk->ghost_prob, rock_ghosts, rock->ghost_prob);
+  ck_assert_msg(fabsf(funk_ghosts - funk->ghost_prob) <= 0.08f, "funk ghosts %.3f",
+                funk_ghosts);
+  ck_assert_msg(fabsf(rock_ghosts - rock->ghost_prob) <= 0.05f, "rock ghosts %.3f",
+                rock_ghosts);
+  ck_assert_float_gt(funk_ghosts, rock_ghosts + 0.05f);
+}
+END_TEST
+
+START_TEST(test_save_never_overwrites_and_names_the_profile_after_its_file)
+{
+  const TandemStyleSet* set = load_set();
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  const TandemStyle* rock = &set->styles[tandem_style_shipped_index("rock")];
+  play_loops(rock, 120.0f, 5, g);
+  char dir[] = "/tmp/tandem-groove-save-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[256], written[512], err[512] = "";
+  snprintf(path, sizeof(path), "%s/My Groove.ttl", dir);
+  FILE* f = fopen(path, "w"); /* someone's file is already there */
+  ck_assert_ptr_nonnull(f);
+  fputs("keep me\n", f);
+  fclose(f);
+  TandemStyle* out = malloc(sizeof(TandemStyle));
+  ck_assert_msg(
+      tandem_groove_save(g, set, path, out, written, sizeof(written), err, sizeof(err)),
+      "%s", err);
+  char expect[300];
+  snprintf(expect, sizeof(expect), "%s/My Groove-2.ttl", dir);
+  ck_assert_str_eq(written, expect);
+  ck_assert_str_eq(out->name, "my-groove-2");
+  char text[16] = "";
+  f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_ptr_nonnull(fgets(text, sizeof(text), f));
+  fclose(f);
+  ck_assert_str_eq(text, "keep me\n");
+  TandemStyle* back = malloc(sizeof(TandemStyle));
+  ck_assert_msg(tandem_style_load_file(written, back, err, sizeof(err)), "%s", err);
+  ck_assert_str_eq(back->name, "my-groove-2");
+  /* An empty capture writes nothing. */
+  tandem_groove_init(g);
+  snprintf(path, sizeof(path), "%s/empty.ttl", dir);
+  ck_assert(
+      !tandem_groove_save(g, set, path, out, written, sizeof(written), err, sizeof(err)));
+  ck_assert(strstr(err, "too little") != NULL);
+  ck_assert_int_ne(access(path, F_OK), 0);
+  /* Nor does an empty path. */
+  ck_assert(
+      !tandem_groove_save(g, set, "", out, written, sizeof(written), err, sizeof(err)));
+  ck_assert(strstr(err, "profilePath") != NULL);
+  char cmd[300];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  free(g);
+  free(out);
+  free(back);
+}
+END_TEST
+
 static Suite* groove_suite(void)
 {
   Suite* s = suite_create("groove");
@@ -219,6 +292,8 @@ static Suite* groove_suite(void)
   tcase_add_test(
       tc, test_generating_from_a_learned_profile_reproduces_its_swing_within_3_points);
   tcase_add_test(tc, test_groove_capture_refuses_to_learn_from_too_little);
+  tcase_add_test(tc, test_ghost_rate_is_measured_from_soft_snares_against_the_accents);
+  tcase_add_test(tc, test_save_never_overwrites_and_names_the_profile_after_its_file);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,7 +1,7 @@
 /* tandem-profile — groove capture: learns a style profile from reference
  * recordings.
  *
- * Usage: tandem-profile learn FILE... -o OUT.ttl [--name NAME] [--styles DIR]
+ * Usage: tandem-profile learn FILE... -o OUT.ttl [--name NAME] [--bpm X] [--styles DIR]
  *
  * Each file runs through the plugin's own analysis (as tandem-analyze does);
  * its bars feed worker/groove.c, which writes a profile in the shipped
@@ -9,8 +9,8 @@
  * the nearest shipped style (tandem_style_similarity) is printed.  Errors print
  * one line starting "tandem-profile: " on stderr and exit with status 1.
  */
-#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,9 +42,12 @@ static void fail(const char* fmt, ...)
 
 static void usage(FILE* out)
 {
-  fputs("usage: tandem-profile learn FILE... -o OUT.ttl [--name NAME] [--styles DIR]\n"
+  fputs("usage: tandem-profile learn FILE... -o OUT.ttl [--name NAME] [--bpm X] "
+        "[--styles DIR]\n"
         "  -o OUT.ttl     the profile to write\n"
         "  --name NAME    its machine name (default: OUT's file name)\n"
+        "  --bpm X        the recordings' tempo, when known: a beat tracker that\n"
+        "                 locks to half or double of it is corrected\n"
         "  --styles DIR   the shipped profiles (default $TANDEM_STYLES_DIR, else the\n"
         "                 build's bundle)\n",
         out);
@@ -70,8 +73,24 @@ static void styles_dir(const char* given, char* out, size_t size)
   }
 }
 
-/* Runs one file through the analysis into g. */
-static void learn_file(const char* path, TandemGrooveCapture* g)
+/* Hands one beat to the bar accumulator, and a closed bar to the capture; with
+ * a known tempo, only bars whose grid keeps to it (within 7 %). */
+static void add_beat(TandemBarAccum* acc, double beat, double hint_bpm,
+                     TandemGrooveCapture* g)
+{
+  TandemBarFeatures bar;
+  if (tandem_bar_accum_beat(acc, beat, &bar)) {
+    const double grid_bpm = bar.duration_s > 0.0f ? 240.0 / bar.duration_s : 0.0;
+    if (hint_bpm <= 0.0 || fabs(log2(grid_bpm / hint_bpm)) < 0.1) {
+      tandem_groove_add_bar(g, &bar);
+    }
+  }
+}
+
+/* Runs one file through the analysis into g.  With a known tempo (hint_bpm > 0),
+ * a tracker that found half or double of it still gives the beats' phase: the
+ * missing beats are put halfway between its beats, or every other one dropped. */
+static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g)
 {
   SF_INFO info;
   memset(&info, 0, sizeof(info));
@@ -96,6 +115,7 @@ static void learn_file(const char* path, TandemGrooveCapture* g)
   }
   tandem_bar_accum_init(acc);
   double last_beat = -1.0;
+  bool skip_next = false;
   sf_count_t total = 0;
   TandemAnalysisReadout ro;
   TandemBarFeatures bar;
@@ -116,7 +136,6 @@ static void learn_file(const char* path, TandemGrooveCapture* g)
         tandem_analysis_process(a, mono, (uint32_t)got, events, MAX_EVENTS);
     for (uint32_t e = 0; e < n; ++e) {
       tandem_bar_accum_onset(acc, events[e].time_s, events[e].strength, events[e].cls);
-      tandem_groove_add_onset(g, events[e].strength);
     }
     tandem_analysis_get(a, &ro);
     tandem_bar_accum_readout(acc, (double)total / info.samplerate, ro.bands_db, ro.rms_db,
@@ -127,10 +146,20 @@ static void learn_file(const char* path, TandemGrooveCapture* g)
       const double beat = tandem_analysis_odf_time_s(a) - ro.tempo.beat_phase * period;
       if (beat >= 0.0 && (last_beat < 0.0 || beat > last_beat + 0.5 * period)) {
         tandem_analysis_beat(a);
-        last_beat = beat;
-        if (tandem_bar_accum_beat(acc, beat, &bar)) {
-          tandem_groove_add_bar(g, &bar);
+        const double ratio = hint_bpm > 0.0 ? hint_bpm * period / 60.0 : 1.0;
+        if (ratio > 1.5 && ratio < 2.5 && last_beat >= 0.0) {
+          add_beat(acc, 0.5 * (last_beat + beat), hint_bpm,
+                   g); /* the tracker found half */
+          add_beat(acc, beat, hint_bpm, g);
+        } else if (ratio > 0.4 && ratio < 0.67) {
+          skip_next = !skip_next; /* the tracker found double */
+          if (!skip_next) {
+            add_beat(acc, beat, hint_bpm, g);
+          }
+        } else {
+          add_beat(acc, beat, hint_bpm, g);
         }
+        last_beat = beat;
       }
     }
     if (tandem_bar_accum_poll(acc, &bar)) {
@@ -156,6 +185,7 @@ int main(int argc, char** argv)
   const char* out_path = NULL;
   const char* name_arg = NULL;
   const char* styles_arg = NULL;
+  double hint_bpm = 0.0;
   const char** files = calloc((size_t)argc, sizeof(char*));
   int n_files = 0;
   if (!files) {
@@ -168,6 +198,12 @@ int main(int argc, char** argv)
       name_arg = argv[++i];
     } else if (!strcmp(argv[i], "--styles") && i + 1 < argc) {
       styles_arg = argv[++i];
+    } else if (!strcmp(argv[i], "--bpm") && i + 1 < argc) {
+      char* end = NULL;
+      hint_bpm = strtod(argv[++i], &end);
+      if (!end || *end || !(hint_bpm >= 20.0 && hint_bpm <= 400.0)) {
+        fail("--bpm must be a tempo from 20 to 400, not '%s'", argv[i]);
+      }
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
       fail("unknown option %s (try --help)", argv[i]);
     } else {
@@ -177,19 +213,9 @@ int main(int argc, char** argv)
   if (!out_path || n_files == 0) {
     fail("give at least one FILE and -o OUT.ttl");
   }
-  /* The name: --name, else OUT's file name without .ttl, made vocabulary-safe. */
+  /* The name: --name, else OUT's file name, made vocabulary-safe. */
   char name[TANDEM_STYLE_NAME_MAX];
-  const char* base = name_arg ? name_arg : strrchr(out_path, '/');
-  base = base ? (name_arg ? base : base + 1) : out_path;
-  size_t k = 0;
-  for (const char* p = base; *p && *p != '.' && k + 1 < sizeof(name); ++p) {
-    const char c = (char)tolower((unsigned char)*p);
-    name[k++] = (isalnum((unsigned char)c) || c == '-') ? c : '-';
-  }
-  name[k] = '\0';
-  if (k == 0) {
-    snprintf(name, sizeof(name), "learned");
-  }
+  tandem_groove_name_from_path(name_arg ? name_arg : out_path, name, sizeof(name));
 
   char dir[1200];
   styles_dir(styles_arg, dir, sizeof(dir));
@@ -206,7 +232,7 @@ int main(int argc, char** argv)
   }
   tandem_groove_init(g);
   for (int i = 0; i < n_files; ++i) {
-    learn_file(files[i], g);
+    learn_file(files[i], hint_bpm, g);
   }
   int base_style = 0;
   if (!tandem_groove_finish(g, set, name, learned, &base_style, err, sizeof(err))) {
