@@ -392,6 +392,48 @@ START_TEST(test_client_rate_limit_spaces_requests)
 }
 END_TEST
 
+/* Two clients (two plugin instances) share one bucket: once the first has used
+ * the burst, the second's request waits instead of going out. */
+START_TEST(test_client_rate_limit_is_shared_by_every_client_in_the_process)
+{
+  TandemLlmConfig cfg;
+  fast_config(&cfg);
+  cfg.rate_per_minute = 0.5f; /* the next token in two minutes */
+  cfg.rate_burst = 2;
+  endpoint(&cfg.endpoints[0], TANDEM_LLM_OPENAI, "ok", 5);
+  cfg.n_endpoints = 1;
+  char err[128];
+  TandemLlmClient* a = tandem_llm_create(&cfg, err, sizeof(err));
+  TandemLlmClient* b = tandem_llm_create(&cfg, err, sizeof(err));
+  ck_assert(a && b);
+  char out[65536];
+  ck_assert(test_llm_server_call(&server, "/reset", "", out));
+  TandemLlmResult* r = calloc(1, sizeof(*r));
+  ck_assert_ptr_nonnull(r);
+  for (int i = 0; i < 2; ++i) {
+    char text[32];
+    snprintf(text, sizeof(text), "shared %d", i);
+    TandemPromptContext* ctx = ctx_for(TANDEM_ROLE_DRUMS, text);
+    ck_assert(tandem_llm_wait(a, tandem_llm_submit(a, ctx, 0), 10, r));
+    ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_OK);
+    free(ctx);
+  }
+  ck_assert_int_eq(test_llm_server_requests(&server), 2);
+  TandemPromptContext* ctx = ctx_for(TANDEM_ROLE_DRUMS, "from the other instance");
+  const uint32_t id = tandem_llm_submit(b, ctx, 0);
+  ck_assert(!tandem_llm_wait(b, id, 1.0, r));
+  ck_assert_int_eq(tandem_llm_status(b), TANDEM_LLM_STATUS_WAITING);
+  ck_assert_int_eq(test_llm_server_requests(&server), 2);
+  /* Waiting for a token stays cancellable. */
+  const double t0 = now_ms();
+  tandem_llm_destroy(b);
+  ck_assert_double_lt(now_ms() - t0, 200.0);
+  tandem_llm_destroy(a);
+  free(ctx);
+  free(r);
+}
+END_TEST
+
 START_TEST(test_client_newer_request_supersedes_a_queued_one)
 {
   TandemLlmConfig cfg;
@@ -549,6 +591,7 @@ static Suite* suite(void)
   tcase_add_test(tc, test_client_cache_hit_makes_no_network_call);
   tcase_add_test(tc, test_client_breaker_opens_after_repeated_failures_and_probes_later);
   tcase_add_test(tc, test_client_rate_limit_spaces_requests);
+  tcase_add_test(tc, test_client_rate_limit_is_shared_by_every_client_in_the_process);
   tcase_add_test(tc, test_client_newer_request_supersedes_a_queued_one);
   tcase_add_loop_test(tc, test_client_destroy_during_a_request_returns_within_200_ms, 0,
                       TANDEM_LLM_PROVIDER_COUNT);

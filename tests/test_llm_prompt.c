@@ -73,6 +73,97 @@ START_TEST(test_prompt_user_part_carries_the_analysis)
 }
 END_TEST
 
+START_TEST(test_prompt_carries_onsets_per_band_genre_and_section)
+{
+  TandemPromptContext* c = make_ctx();
+  /* bar 0 (older): four on the floor; bar 1: kick 1 and 3, snare 2 and 4, 8th hats */
+  c->onset_steps[0][0] = 0x1111;
+  c->onset_steps[1][0] = 0x0101;
+  c->onset_steps[1][1] = 0x1010;
+  c->onset_steps[1][2] = 0x5555;
+  c->onset_steps[1][3] = 0;
+  snprintf(c->genre, sizeof(c->genre), "funk");
+  c->genre_confidence = 0.72f;
+  snprintf(c->section, sizeof(c->section), "verse");
+  char* system = NULL;
+  json_t* j = user_json(c, &system);
+  const json_t* track = json_object_get(j, "track");
+  const json_t* onsets = json_object_get(track, "onsets_last_2_bars_16ths");
+  static const char* const bands[] = {"kick", "snare", "hat", "other"};
+  static const char* const want[4][2] = {
+      {"x...x...x...x...", "x.......x......."},
+      {"................", "....x.......x..."},
+      {"................", "x.x.x.x.x.x.x.x."},
+      {"................", "................"},
+  };
+  for (int b = 0; b < 4; ++b) {
+    const json_t* bars = json_object_get(onsets, bands[b]);
+    ck_assert_msg(json_array_size(bars) == 2, "band %s has no two bars", bands[b]);
+    for (int i = 0; i < 2; ++i) {
+      ck_assert_str_eq(json_string_value(json_array_get(bars, (size_t)i)), want[b][i]);
+    }
+  }
+  ck_assert_str_eq(json_string_value(json_object_get(track, "genre")), "funk");
+  ck_assert_float_eq_tol(json_number_value(json_object_get(track, "genre_confidence")),
+                         0.72, 0.011);
+  ck_assert_str_eq(json_string_value(json_object_get(track, "section")), "verse");
+  /* Unknown genre and section are left out rather than sent empty. */
+  c->genre[0] = '\0';
+  c->section[0] = '\0';
+  json_decref(j);
+  free(system);
+  j = user_json(c, &system);
+  track = json_object_get(j, "track");
+  ck_assert_ptr_null(json_object_get(track, "genre"));
+  ck_assert_ptr_null(json_object_get(track, "genre_confidence"));
+  ck_assert_ptr_null(json_object_get(track, "section"));
+  json_decref(j);
+  free(system);
+  free(c);
+}
+END_TEST
+
+START_TEST(test_history_json_round_trips_and_rejects_other_shapes)
+{
+  TandemLlmHistory h;
+  memset(&h, 0, sizeof(h));
+  for (int i = 0; i < 12; ++i) {
+    char rq[64];
+    snprintf(rq, sizeof(rq), "request %d \"quoted\"\n\u00e9", i);
+    tandem_llm_history_add(&h, rq, i % 3 ? "ok" : "fallback");
+  }
+  char* text = tandem_llm_history_to_json(&h);
+  ck_assert_ptr_nonnull(text);
+  TandemLlmHistory back;
+  memset(&back, 0xAB, sizeof(back));
+  char err[128];
+  ck_assert_msg(tandem_llm_history_from_json(text, &back, err, sizeof(err)), "%s", err);
+  ck_assert_uint_eq(back.n, TANDEM_LLM_HISTORY);
+  for (uint32_t i = 0; i < back.n; ++i) {
+    ck_assert_str_eq(back.items[i].request, h.items[i].request);
+    ck_assert_str_eq(back.items[i].outcome, h.items[i].outcome);
+  }
+  free(text);
+  static const char* const bad[] = {
+      "",
+      "[]",
+      "{\"history\": 3}",
+      "{\"history\": [{\"request\": 1, \"outcome\": \"ok\"}]}",
+      "{\"history\": [{\"request\": \"a\"}]}",
+      "{\"history\": [], \"history\": []}",
+      "{\"history\": [",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+    TandemLlmHistory untouched = back;
+    err[0] = '\0';
+    ck_assert_msg(!tandem_llm_history_from_json(bad[i], &back, err, sizeof(err)),
+                  "accepted: %s", bad[i]);
+    ck_assert(err[0] != '\0');
+    ck_assert(memcmp(&untouched, &back, sizeof(back)) == 0);
+  }
+}
+END_TEST
+
 START_TEST(test_prompt_system_states_units_meter_and_gm_map_for_drums)
 {
   TandemPromptContext* c = make_ctx();
@@ -181,6 +272,8 @@ static Suite* suite(void)
   Suite* s = suite_create("llm_prompt");
   TCase* tc = tcase_create("core");
   tcase_add_test(tc, test_prompt_user_part_carries_the_analysis);
+  tcase_add_test(tc, test_prompt_carries_onsets_per_band_genre_and_section);
+  tcase_add_test(tc, test_history_json_round_trips_and_rejects_other_shapes);
   tcase_add_test(tc, test_prompt_system_states_units_meter_and_gm_map_for_drums);
   tcase_add_test(tc, test_prompt_quotes_hostile_request_text_as_data);
   tcase_add_test(tc, test_prompt_includes_style_current_pattern_and_history);

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "llm_work.h"
+#include "sections.h"
+#include "style.h"
 #include "test_llm_server.h"
 
 #define FAKE_KEY "sk-test-FAKEKEY-work-0123456789"
@@ -246,6 +250,168 @@ START_TEST(test_work_config_message_switches_the_model_on_and_off)
 }
 END_TEST
 
+START_TEST(test_fallbacks_parse_lines_in_order_and_name_a_bad_line)
+{
+  TandemLlmEndpoint eps[3];
+  char err[256] = "";
+  const char* text = "# tried after the main model\n"
+                     "\n"
+                     "  ollama   http://127.0.0.1:1/api   llama3  \n"
+                     "anthropic https://api.example.com\r\n"
+                     "openai http://127.0.0.1:2/v1 m3\n"
+                     "openai http://127.0.0.1:3/v1 m4\n";
+  ck_assert_int_eq(tandem_llm_fallbacks_parse(text, eps, 3, err, sizeof(err)), 3);
+  ck_assert_int_eq(eps[0].provider, TANDEM_LLM_OLLAMA);
+  ck_assert_str_eq(eps[0].url, "http://127.0.0.1:1/api");
+  ck_assert_str_eq(eps[0].model, "llama3");
+  ck_assert_int_eq(eps[1].provider, TANDEM_LLM_ANTHROPIC);
+  ck_assert_str_eq(eps[1].url, "https://api.example.com");
+  ck_assert_str_eq(eps[1].model, "");
+  ck_assert_str_eq(eps[2].model, "m3");
+  ck_assert_int_eq(tandem_llm_fallbacks_parse("", eps, 3, err, sizeof(err)), 0);
+  ck_assert_int_eq(tandem_llm_fallbacks_parse("openai http://a/v1\ngemini http://b", eps,
+                                              3, err, sizeof(err)),
+                   -1);
+  ck_assert_msg(strstr(err, "line 2") != NULL, "%s", err);
+  ck_assert_int_eq(tandem_llm_fallbacks_parse("openai", eps, 3, err, sizeof(err)), -1);
+  ck_assert_int_eq(
+      tandem_llm_fallbacks_parse("openai http://a/v1 m extra", eps, 3, err, sizeof(err)),
+      -1);
+}
+END_TEST
+
+START_TEST(test_work_fallback_endpoint_answers_when_the_first_fails)
+{
+  Fixture* f = fixture("e500");
+  TandemLlmFallbacksMsg fb;
+  memset(&fb, 0, sizeof(fb));
+  fb.type = TANDEM_MSG_LLM_FALLBACKS;
+  snprintf(fb.text, sizeof(fb.text), "ollama http://127.0.0.1:%d/ok fallback-model\n",
+           server.port);
+  ck_assert_int_eq(
+      tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(fb), &fb, NULL, NULL),
+      LV2_WORKER_SUCCESS);
+  ck_assert(f->lw.settings_set);
+  send_request(f, "first fails, second answers", 5);
+  ck_assert(tandem_llm_work_wait(&f->lw, 20, collect, &f->replies));
+  ck_assert_uint_eq(f->replies.state.status, TANDEM_LLM_STATUS_OK);
+  ck_assert_str_eq(f->lw.report.provider, "ollama");
+  ck_assert_str_eq(f->lw.report.model, "fallback-model");
+  ck_assert(read_pattern(f));
+  /* A list that does not parse says so and leaves only the main endpoint. */
+  snprintf(fb.text, sizeof(fb.text), "carrier-pigeon http://127.0.0.1/\n");
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(fb), &fb, NULL, NULL);
+  ck_assert_ptr_nonnull(strstr(f->replies.status[f->replies.n_status - 1], "line 1"));
+  ck_assert_str_eq(f->lw.settings.fallbacks, "");
+  fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_work_config_message_changes_only_the_fields_it_names)
+{
+  Fixture* f = fixture("ok");
+  ck_assert_str_eq(f->lw.settings.model, "work-model");
+  TandemLlmConfigMsg c;
+  memset(&c, 0, sizeof(c));
+  c.type = TANDEM_MSG_LLM_CONFIG;
+  c.fields = TANDEM_LLM_FIELD_TEMPERATURE;
+  c.temperature = 1.5f; /* url, model and provider are empty here: not taken */
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(c), &c, NULL, NULL);
+  ck_assert_float_eq_tol(f->lw.settings.temperature, 1.5f, 1e-6f);
+  ck_assert_str_eq(f->lw.settings.model, "work-model");
+  ck_assert_ptr_nonnull(strstr(f->lw.settings.url, "/ok/v1"));
+  ck_assert(tandem_llm_enabled(f->lw.client));
+  c.fields = TANDEM_LLM_FIELD_MODEL;
+  snprintf(c.model, sizeof(c.model), "other");
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(c), &c, NULL, NULL);
+  ck_assert_str_eq(f->lw.settings.model, "other");
+  ck_assert_float_eq_tol(f->lw.settings.temperature, 1.5f, 1e-6f);
+  fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_work_freewheel_request_applies_modifiers_and_asks_no_model)
+{
+  Fixture* f = fixture("ok");
+  char out[65536];
+  ck_assert(test_llm_server_call(&server, "/reset", "", out));
+  TandemLlmRequestMsg m;
+  memset(&m, 0, sizeof(m));
+  m.type = TANDEM_MSG_LLM_REQUEST;
+  m.serial = 9;
+  m.role = TANDEM_ROLE_DRUMS;
+  m.bars = 1;
+  m.beats_per_bar = 4;
+  m.beat_unit = 4;
+  m.local_only = 1;
+  snprintf(m.text, sizeof(m.text), "harder");
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(m), &m, NULL, NULL);
+  ck_assert_int_eq(f->replies.n_intent, 1);
+  ck_assert_int_ne(tandem_llm_status(f->lw.client), TANDEM_LLM_STATUS_WAITING);
+  usleep(300000);
+  ck_assert_int_eq(test_llm_server_requests(&server), 0);
+  ck_assert_ptr_nonnull(strstr(f->replies.status[f->replies.n_status - 1], "freewheel"));
+  ck_assert_str_eq(f->lw.history.items[0].outcome, "not sent: freewheeling");
+  fixture_free(f);
+}
+END_TEST
+
+/* The genre index and section label become names, and the per-band onsets reach
+ * the model in the request it actually receives. */
+START_TEST(test_work_request_grounds_the_prompt_in_bands_genre_and_section)
+{
+  Fixture* f = fixture("ok");
+  TandemLlmRequestMsg m;
+  memset(&m, 0, sizeof(m));
+  m.type = TANDEM_MSG_LLM_REQUEST;
+  m.serial = 3;
+  m.role = TANDEM_ROLE_DRUMS;
+  m.bars = 1;
+  m.beats_per_bar = 4;
+  m.beat_unit = 4;
+  m.onsets_known = 1;
+  m.onset_steps[1][0] = 0x0101; /* kick */
+  m.onset_steps[1][1] = 0x1010; /* snare */
+  m.onset_steps[1][2] = 0x4444; /* hat */
+  m.genre = tandem_style_shipped_index("funk");
+  m.genre_confidence = 0.6f;
+  m.section = TANDEM_SECTION_CHORUS;
+  snprintf(m.text, sizeof(m.text), "tighter");
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(m), &m, NULL, NULL);
+  ck_assert(tandem_llm_work_wait(&f->lw, 10, collect, &f->replies));
+  char* out = malloc(65536);
+  ck_assert(test_llm_server_call(&server, "/last", NULL, out));
+  json_t* last = json_loads(out, 0, NULL);
+  json_t* body = json_loads(json_string_value(json_object_get(last, "body")), 0, NULL);
+  ck_assert_ptr_nonnull(body);
+  const json_t* msgs = json_object_get(body, "messages");
+  const char* user = NULL;
+  for (size_t i = 0; i < json_array_size(msgs); ++i) {
+    const json_t* msg = json_array_get(msgs, i);
+    if (!strcmp(json_string_value(json_object_get(msg, "role")), "user")) {
+      user = json_string_value(json_object_get(msg, "content"));
+    }
+  }
+  ck_assert_ptr_nonnull(user);
+  json_t* ctx = json_loads(user, 0, NULL);
+  const json_t* track = json_object_get(ctx, "track");
+  ck_assert_str_eq(json_string_value(json_object_get(track, "genre")), "funk");
+  ck_assert_str_eq(json_string_value(json_object_get(track, "section")), "chorus");
+  const json_t* onsets = json_object_get(track, "onsets_last_2_bars_16ths");
+  ck_assert_str_eq(json_string_value(json_array_get(json_object_get(onsets, "kick"), 1)),
+                   "x.......x.......");
+  ck_assert_str_eq(json_string_value(json_array_get(json_object_get(onsets, "snare"), 1)),
+                   "....x.......x...");
+  ck_assert_str_eq(json_string_value(json_array_get(json_object_get(onsets, "hat"), 1)),
+                   "..x...x...x...x.");
+  json_decref(ctx);
+  json_decref(body);
+  json_decref(last);
+  free(out);
+  fixture_free(f);
+}
+END_TEST
+
 START_TEST(test_work_cleanup_during_a_request_returns_within_200_ms)
 {
   Fixture* f = fixture("slow10000");
@@ -296,6 +462,11 @@ static Suite* suite(void)
   tcase_add_test(tc, test_work_failed_model_reports_fallback_and_writes_nothing);
   tcase_add_test(tc, test_work_config_message_switches_the_model_on_and_off);
   tcase_add_test(tc, test_work_cleanup_during_a_request_returns_within_200_ms);
+  tcase_add_test(tc, test_fallbacks_parse_lines_in_order_and_name_a_bad_line);
+  tcase_add_test(tc, test_work_fallback_endpoint_answers_when_the_first_fails);
+  tcase_add_test(tc, test_work_config_message_changes_only_the_fields_it_names);
+  tcase_add_test(tc, test_work_freewheel_request_applies_modifiers_and_asks_no_model);
+  tcase_add_test(tc, test_work_request_grounds_the_prompt_in_bands_genre_and_section);
   tcase_add_test(tc, test_work_rejects_malformed_messages);
   suite_add_tcase(s, tc);
   return s;

@@ -509,6 +509,12 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
       {"unknown keys only", {.n = 0}, true},
       {"pattern phase outside the pattern", {.n = 0}, true},
       {"pattern phase of the wrong type", {.n = 0}, true},
+      {"model timeout of the wrong type", {.n = 0}, true},
+      {"model max tokens out of range", {.n = 0}, true},
+      {"model provider unknown", {.n = 0}, true},
+      {"model fallbacks that do not parse", {.n = 0}, true},
+      {"context memory that does not parse", {.n = 0}, true},
+      {"context memory of the wrong type", {.n = 0}, true},
   };
   int c = 0;
   c++; /* no keys at all */
@@ -545,6 +551,21 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
            sizeof(phase_far));
   add_item(&cases[c].store, P, LV2_ATOM__Chunk, good, good_size);
   add_item(&cases[c++].store, TANDEM_STATE__phase, LV2_ATOM__Float, &f, sizeof(f));
+  const int32_t tokens_far = 1 << 30;
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM__llmTimeout, LV2_ATOM__String, "20", 3);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM__llmMaxTokens, LV2_ATOM__Int, &tokens_far,
+           sizeof(tokens_far));
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM__llmProvider, LV2_ATOM__String, "telepathy", 10);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM__llmFallbacks, LV2_ATOM__String, "openai", 7);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM_STATE__llmHistory, LV2_ATOM__String,
+           "{\"history\": 1}", 15);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM_STATE__llmHistory, LV2_ATOM__Chunk, junk, 8);
   ck_assert_int_eq(c, (int)(sizeof(cases) / sizeof(cases[0])));
 
   for (int i = 0; i < c; ++i) {

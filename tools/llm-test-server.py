@@ -14,7 +14,10 @@ Behaviours: ok, alts3, slow (2 s before the first byte; slowN: N ms), stall
 e401, flaky429 (429 with Retry-After: 1 on the first request of each run, then
 ok), truncated, prose, refusal, length, wrong_types, out_of_range, dup_keys,
 nul, deep (nesting 3000), huge (10 MB body), gzip_bomb, inject (echoes the
-request's text back as prose), echo_auth (401 whose body repeats the auth header).
+request's text back as prose), echo_auth (401 whose body repeats the auth header),
+marker (drums: one open triangle, pitch 81, on the downbeat of each bar, a note
+the built-in generator never writes, so tests can tell the model's part by ear;
+markerN: the same after N ms).
 
 GET /stats gives {"requests": n, "by_path": {...}}; GET /last gives the last
 request's path, headers and body; POST /reset clears both.
@@ -101,6 +104,12 @@ def reply_object(role, bars, beats, unit, n_alts=1):
 def content_for(behaviour, shape):
     """The model's text (what goes in content / tool input) and a finish flag."""
     role, bars, beats, unit, text = shape
+    if behaviour.startswith("marker") and role == "drums":
+        bar = (PPQ if unit == 4 else PPQ // 2) * beats
+        notes = [{"tick": b * bar, "length": PPQ // 4, "pitch": 81, "velocity": 127}
+                 for b in range(bars)]
+        return json.dumps({"alternatives": [{"confidence": 0.9, "reason": "marker",
+                                             "notes": notes}]}), "stop"
     if behaviour == "alts3":
         return json.dumps(reply_object(role, bars, beats, unit, 3)), "stop"
     if behaviour == "truncated":
@@ -235,6 +244,8 @@ class Handler(BaseHTTPRequestHandler):
         if behaviour.startswith("slow"):
             ms = int(behaviour[4:] or 2000)
             time.sleep(ms / 1000.0)
+        if behaviour.startswith("marker") and behaviour[6:].isdigit():
+            time.sleep(int(behaviour[6:]) / 1000.0)
         if behaviour == "stall":
             data = envelope(fmt, "ok", shape).encode()
             self.send_response(200)

@@ -51,8 +51,6 @@ struct TandemLlmClient {
   TandemLlmConfig job_cfg;
   TandemLlmResult* scratch;
   Breaker breakers[TANDEM_LLM_MAX_ENDPOINTS];
-  double bucket_tokens;
-  double bucket_ms;
   uint64_t rng;
   TandemHttp* http;
   TandemLlmCache* cache;
@@ -186,24 +184,47 @@ static double jitter(TandemLlmClient* c)
   return 0.5 + (double)(c->rng >> 11) / (double)(1ull << 53);
 }
 
-/* Takes a token from the bucket, waiting for one if needed. */
+/* The token bucket is shared by every client in the process: several plugin
+ * instances talking to one provider must not multiply its request rate.  Only
+ * the LLM threads touch it (never run()), so a mutex is fine here. */
+static struct {
+  pthread_mutex_t lock;
+  bool started;
+  double tokens;
+  double last_ms;
+} process_bucket = {PTHREAD_MUTEX_INITIALIZER, false, 0.0, 0.0};
+
+/* Takes a token from the process-wide bucket, refilled at the caller's rate and
+ * capped at its burst; waits (cancellably) for one if needed. */
 static bool rate_take(TandemLlmClient* c)
 {
   const TandemLlmConfig* cfg = &c->job_cfg;
   const double per_ms = (cfg->rate_per_minute > 0 ? cfg->rate_per_minute : 30) / 60000.0;
   const double burst = cfg->rate_burst > 0 ? cfg->rate_burst : 5;
   for (;;) {
+    pthread_mutex_lock(&process_bucket.lock);
     const double t = now_ms();
-    c->bucket_tokens += (t - c->bucket_ms) * per_ms;
-    c->bucket_ms = t;
-    if (c->bucket_tokens > burst) {
-      c->bucket_tokens = burst;
+    if (!process_bucket.started) {
+      process_bucket.started = true;
+      process_bucket.tokens = burst;
+      process_bucket.last_ms = t;
     }
-    if (c->bucket_tokens >= 1.0) {
-      c->bucket_tokens -= 1.0;
+    process_bucket.tokens += (t - process_bucket.last_ms) * per_ms;
+    process_bucket.last_ms = t;
+    if (process_bucket.tokens > burst) {
+      process_bucket.tokens = burst;
+    }
+    const bool got = process_bucket.tokens >= 1.0;
+    if (got) {
+      process_bucket.tokens -= 1.0;
+    }
+    const double wait_ms = got ? 0.0 : (1.0 - process_bucket.tokens) / per_ms;
+    pthread_mutex_unlock(&process_bucket.lock);
+    if (got) {
       return true;
     }
-    if (!sleep_cancellable(c, (1.0 - c->bucket_tokens) / per_ms)) {
+    /* Another client may take the token first; then this one waits again. */
+    if (!sleep_cancellable(c, wait_ms)) {
       return false;
     }
   }
@@ -507,8 +528,6 @@ TandemLlmClient* tandem_llm_create(const TandemLlmConfig* cfg, char* err, size_t
   c->cache = tandem_llm_cache_create(dir, cfg->disk_cache_max_bytes);
   c->status = cfg->n_endpoints ? TANDEM_LLM_STATUS_IDLE : TANDEM_LLM_STATUS_OFF;
   c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)now_ms() ^ 0x9e3779b97f4a7c15ull;
-  c->bucket_tokens = cfg->rate_burst > 0 ? cfg->rate_burst : 5;
-  c->bucket_ms = now_ms();
   c->next_id = 1;
   atomic_init(&c->requests, 0);
   read_key(c->key_tandem, "TANDEM_API_KEY");

@@ -12,7 +12,10 @@
  * backoff that honours Retry-After; 4xx and invalid replies move on to the next
  * endpoint.  Each endpoint has a circuit breaker: after breaker_threshold
  * failed jobs in a row it is skipped for breaker_cooldown_ms, then one job
- * probes it.  A token bucket bounds requests per minute for the client.  When
+ * probes it.  One token bucket for the whole process (shared by every client,
+ * so by every plugin instance; the one deliberate process-wide state, behind a
+ * mutex and touched only by the LLM threads) bounds requests per minute; each
+ * client refills it at its own rate_per_minute and caps it at its rate_burst.  When
  * every endpoint fails, the result status is FALLBACK: the caller plays the
  * built-in generator's pattern.  A cache hit makes no network call.
  *
@@ -72,7 +75,7 @@ typedef struct {
   float backoff_max_ms;       /* cap for one delay, Retry-After included; 0: 8000 */
   uint32_t breaker_threshold; /* 0: 3 */
   float breaker_cooldown_ms;  /* 0: 30000 */
-  float rate_per_minute;      /* token bucket refill; 0: 30 */
+  float rate_per_minute;      /* process-wide token bucket refill; 0: 30 */
   float rate_burst;           /* bucket size; 0: 5 */
   bool disk_cache;            /* also cache on disk */
   char disk_cache_dir[512];   /* "" with disk_cache: tandem_llm_cache_default_dir() */

@@ -19,6 +19,58 @@ void tandem_llm_history_add(TandemLlmHistory* h, const char* request, const char
   ++h->n;
 }
 
+char* tandem_llm_history_to_json(const TandemLlmHistory* h)
+{
+  json_t* items = json_array();
+  json_t* root = json_pack("{s:o}", "history", items);
+  if (!root) {
+    return NULL;
+  }
+  for (uint32_t i = 0; i < h->n && i < TANDEM_LLM_HISTORY; ++i) {
+    const char* rq = h->items[i].request;
+    const char* oc = h->items[i].outcome;
+    json_array_append_new(items, json_pack("{s:s%, s:s%}", "request", rq,
+                                           strnlen(rq, TANDEM_LLM_REQUEST_MAX), "outcome",
+                                           oc, strnlen(oc, TANDEM_LLM_OUTCOME_MAX)));
+  }
+  char* text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+  json_decref(root);
+  return text;
+}
+
+bool tandem_llm_history_from_json(const char* text, TandemLlmHistory* out, char* err,
+                                  size_t err_size)
+{
+  json_error_t jerr;
+  json_t* root = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &jerr);
+  const json_t* items = json_object_get(root, "history");
+  if (!root || !json_is_array(items)) {
+    snprintf(err, err_size, "context memory: not the saved JSON (%s)",
+             root ? "no history array" : jerr.text);
+    json_decref(root);
+    return false;
+  }
+  TandemLlmHistory h;
+  memset(&h, 0, sizeof(h));
+  const size_t n = json_array_size(items);
+  for (size_t i = 0; i < n; ++i) {
+    const json_t* it = json_array_get(items, i);
+    const json_t* rq = json_object_get(it, "request");
+    const json_t* oc = json_object_get(it, "outcome");
+    if (!json_is_string(rq) || !json_is_string(oc)) {
+      snprintf(err, err_size, "context memory: item %zu is not a request and outcome",
+               i + 1);
+      json_decref(root);
+      return false;
+    }
+    /* An embedded NUL ends the text: it stays a C string. */
+    tandem_llm_history_add(&h, json_string_value(rq), json_string_value(oc));
+  }
+  json_decref(root);
+  *out = h;
+  return true;
+}
+
 void tandem_llm_steps_string(uint16_t steps, char out[17])
 {
   for (int i = 0; i < 16; ++i) {
@@ -191,6 +243,8 @@ bool tandem_llm_prompt_build(const TandemPromptContext* ctx, char** system, char
     json_object_set_new(
         track, "genre",
         json_stringn(ctx->genre, strnlen(ctx->genre, sizeof(ctx->genre))));
+    json_object_set_new(track, "genre_confidence",
+                        json_real((int)(ctx->genre_confidence * 100) / 100.0));
   }
   if (ctx->has_style) {
     const TandemStyle* s = &ctx->style;

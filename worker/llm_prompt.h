@@ -43,6 +43,17 @@ typedef struct {
 void tandem_llm_history_add(TandemLlmHistory* h, const char* request,
                             const char* outcome);
 
+/* The history as JSON text for the plugin state: {"history": [{"request": ...,
+ * "outcome": ...}, ...]}, oldest first.  malloc'd (free() it); NULL if out of
+ * memory.  Threads: any non-realtime. */
+char* tandem_llm_history_to_json(const TandemLlmHistory* h);
+
+/* Reads what tandem_llm_history_to_json wrote.  Texts too long are cut; more
+ * than TANDEM_LLM_HISTORY items keep the newest.  False (out untouched, a
+ * message in err) if it is not that shape.  Threads: any non-realtime. */
+bool tandem_llm_history_from_json(const char* text, TandemLlmHistory* out, char* err,
+                                  size_t err_size);
+
 /* What the prompt is grounded in.  Plain data, copied by value into a job. */
 typedef struct {
   uint8_t role; /* TandemRole */
@@ -65,8 +76,9 @@ typedef struct {
   bool onsets_known;
   float energy; /* 0..1 */
   float rms_db;
-  char section[32]; /* "" when unknown */
-  char genre[32];   /* "" when unknown */
+  char section[32];       /* "" when unknown */
+  char genre[32];         /* "" when unknown */
+  float genre_confidence; /* 0..1, of genre */
   bool has_style;
   TandemStyle style;
   bool has_current; /* a modify request: the current pattern is sent */

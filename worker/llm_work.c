@@ -1,6 +1,7 @@
 /* Tandem — the language-model part of work() (see llm_work.h). */
 #include "llm_work.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,31 +9,164 @@
 
 #include "intent.h"
 #include "llm_http.h"
+#include "sections.h"
 
 bool tandem_llm_work_handles(uint32_t type)
 {
   return type == TANDEM_MSG_LLM_CONFIG || type == TANDEM_MSG_LLM_REQUEST ||
-         type == TANDEM_MSG_LLM_BAR || type == TANDEM_MSG_LLM_ALTERNATIVE;
+         type == TANDEM_MSG_LLM_BAR || type == TANDEM_MSG_LLM_ALTERNATIVE ||
+         type == TANDEM_MSG_LLM_FALLBACKS;
 }
 
-static void config_from_env(TandemLlmConfig* cfg)
+static void settings_default(TandemLlmSettings* s)
 {
-  tandem_llm_config_default(cfg);
+  memset(s, 0, sizeof(*s));
+  s->provider = TANDEM_LLM_OPENAI;
+  s->timeout_s = 20.0f;
+  s->temperature = 0.7f;
+  s->max_tokens = 4096;
+}
+
+static void settings_from_env(TandemLlmSettings* s)
+{
+  settings_default(s);
+  const char* fallbacks = getenv("TANDEM_LLM_FALLBACKS");
+  if (fallbacks) {
+    snprintf(s->fallbacks, sizeof(s->fallbacks), "%s", fallbacks);
+  }
   const char* url = getenv("TANDEM_LLM_URL");
   if (!url || !*url) {
     return;
   }
-  TandemLlmEndpoint* ep = &cfg->endpoints[0];
-  snprintf(ep->url, sizeof(ep->url), "%s", url);
+  snprintf(s->url, sizeof(s->url), "%s", url);
   const char* model = getenv("TANDEM_LLM_MODEL");
-  snprintf(ep->model, sizeof(ep->model), "%s", model ? model : "");
+  snprintf(s->model, sizeof(s->model), "%s", model ? model : "");
   const int kind = tandem_llm_provider_parse(getenv("TANDEM_LLM_PROVIDER"));
-  ep->provider = kind >= 0 ? (TandemLlmProviderKind)kind : TANDEM_LLM_OPENAI;
+  s->provider = kind >= 0 ? (uint32_t)kind : TANDEM_LLM_OPENAI;
   const char* timeout = getenv("TANDEM_LLM_TIMEOUT");
-  ep->timeout_s = timeout ? strtof(timeout, NULL) : 20.0f;
-  ep->temperature = 0.7f;
-  ep->max_tokens = 4096;
-  cfg->n_endpoints = 1;
+  s->timeout_s = timeout ? strtof(timeout, NULL) : 20.0f;
+}
+
+/* Copies up to the first NUL; always terminates. */
+static void copy_field(char* dst, size_t cap, const char* src, size_t src_cap)
+{
+  const size_t n = strnlen(src, src_cap < cap ? src_cap : cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+int tandem_llm_fallbacks_parse(const char* text, TandemLlmEndpoint* out, int max,
+                               char* err, size_t err_size)
+{
+  int n = 0;
+  int line_no = 0;
+  const char* p = text ? text : "";
+  while (*p) {
+    const char* eol = strchr(p, '\n');
+    const size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    ++line_no;
+    char line[TANDEM_LLM_FALLBACKS_MAX];
+    const size_t take = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
+    memcpy(line, p, take);
+    line[take] = '\0';
+    p = eol ? eol + 1 : p + len;
+    char* words[4] = {NULL, NULL, NULL, NULL};
+    int n_words = 0;
+    char* save = NULL;
+    for (char* w = strtok_r(line, " \t\r\f\v", &save); w && n_words < 4;
+         w = strtok_r(NULL, " \t\r\f\v", &save)) {
+      words[n_words++] = w;
+    }
+    if (n_words == 0 || words[0][0] == '#') {
+      continue;
+    }
+    const int kind = tandem_llm_provider_parse(words[0]);
+    if (kind < 0 || n_words < 2 || n_words > 3) {
+      snprintf(err, err_size,
+               "llmFallbacks line %d: write \"provider url [model]\" with provider "
+               "openai, ollama or anthropic",
+               line_no);
+      return -1;
+    }
+    if (strlen(words[1]) >= TANDEM_LLM_URL_MAX ||
+        (n_words == 3 && strlen(words[2]) >= TANDEM_LLM_MODEL_MAX)) {
+      snprintf(err, err_size, "llmFallbacks line %d: URL or model name too long",
+               line_no);
+      return -1;
+    }
+    if (n >= max) {
+      continue; /* more than the client holds: the rest are ignored */
+    }
+    TandemLlmEndpoint* ep = &out[n++];
+    memset(ep, 0, sizeof(*ep));
+    ep->provider = (TandemLlmProviderKind)kind;
+    snprintf(ep->url, sizeof(ep->url), "%s", words[1]);
+    snprintf(ep->model, sizeof(ep->model), "%s", n_words == 3 ? words[2] : "");
+  }
+  return n;
+}
+
+/* Clamps the numbers to what the properties allow; bad values get defaults. */
+static void settings_sanitize(TandemLlmSettings* s)
+{
+  s->url[sizeof(s->url) - 1] = '\0';
+  s->model[sizeof(s->model) - 1] = '\0';
+  s->fallbacks[sizeof(s->fallbacks) - 1] = '\0';
+  if (s->provider >= TANDEM_LLM_PROVIDER_COUNT) {
+    s->provider = TANDEM_LLM_OPENAI;
+  }
+  if (!(s->timeout_s > 0 && s->timeout_s <= 600)) {
+    s->timeout_s = 20.0f;
+  }
+  if (!(s->temperature >= 0 && s->temperature <= 2)) {
+    s->temperature = 0.7f;
+  }
+  if (!(s->max_tokens > 0 && s->max_tokens <= 65536)) {
+    s->max_tokens = 4096;
+  }
+}
+
+bool tandem_llm_work_apply_settings(TandemLlmWork* lw, const TandemLlmSettings* in,
+                                    char* err, size_t err_size)
+{
+  TandemLlmSettings s = *in;
+  settings_sanitize(&s);
+  TandemLlmConfig cfg;
+  tandem_llm_config_default(&cfg);
+  if (s.url[0]) {
+    TandemLlmEndpoint* ep = &cfg.endpoints[cfg.n_endpoints++];
+    ep->provider = (TandemLlmProviderKind)s.provider;
+    memcpy(ep->url, s.url, sizeof(ep->url));
+    memcpy(ep->model, s.model, sizeof(ep->model));
+  }
+  const int n = tandem_llm_fallbacks_parse(
+      s.fallbacks, cfg.endpoints + cfg.n_endpoints,
+      (int)(TANDEM_LLM_MAX_ENDPOINTS - cfg.n_endpoints), err, err_size);
+  const bool ok = n >= 0;
+  if (ok) {
+    cfg.n_endpoints += (uint32_t)n;
+  } else {
+    s.fallbacks[0] = '\0';
+  }
+  for (uint32_t i = 0; i < cfg.n_endpoints; ++i) {
+    cfg.endpoints[i].timeout_s = s.timeout_s;
+    cfg.endpoints[i].temperature = s.temperature;
+    cfg.endpoints[i].max_tokens = s.max_tokens;
+  }
+  lw->settings = s;
+  if (lw->client) {
+    tandem_llm_set_config(lw->client, &cfg);
+  }
+  return ok;
+}
+
+void tandem_llm_work_reset_settings(TandemLlmWork* lw)
+{
+  TandemLlmSettings s;
+  settings_from_env(&s);
+  char err[8];
+  tandem_llm_work_apply_settings(lw, &s, err, sizeof(err));
+  lw->settings_set = false;
 }
 
 bool tandem_llm_work_init(TandemLlmWork* lw, TandemRing* patterns, LV2_Log_Logger* logger,
@@ -50,12 +184,13 @@ bool tandem_llm_work_init(TandemLlmWork* lw, TandemRing* patterns, LV2_Log_Logge
     return false;
   }
   TandemLlmConfig cfg;
-  config_from_env(&cfg);
+  tandem_llm_config_default(&cfg);
   lw->client = tandem_llm_create(&cfg, err, err_size);
   if (!lw->client) {
     tandem_llm_work_cleanup(lw);
     return false;
   }
+  tandem_llm_work_reset_settings(lw);
   lw->report.status = tandem_llm_status(lw->client);
   return true;
 }
@@ -121,39 +256,63 @@ static bool send_alternative(TandemLlmWork* lw, uint32_t index, uint32_t serial,
   return lw->wrote_pattern;
 }
 
-static void do_config(TandemLlmWork* lw, const TandemLlmConfigMsg* msg,
-                      LV2_Worker_Respond_Function respond,
-                      LV2_Worker_Respond_Handle handle)
+static void respond_config(TandemLlmWork* lw, LV2_Worker_Respond_Function respond,
+                           LV2_Worker_Respond_Handle handle, const char* fallback_err)
 {
-  TandemLlmConfig cfg;
-  tandem_llm_config_default(&cfg);
-  char url[TANDEM_LLM_URL_MAX];
-  memcpy(url, msg->url, sizeof(url));
-  url[sizeof(url) - 1] = '\0';
-  if (url[0]) {
-    TandemLlmEndpoint* ep = &cfg.endpoints[0];
-    memcpy(ep->url, url, sizeof(ep->url));
-    memcpy(ep->model, msg->model, sizeof(ep->model));
-    ep->model[sizeof(ep->model) - 1] = '\0';
-    ep->provider = msg->provider < TANDEM_LLM_PROVIDER_COUNT
-                       ? (TandemLlmProviderKind)msg->provider
-                       : TANDEM_LLM_OPENAI;
-    ep->timeout_s = msg->timeout_s > 0 && msg->timeout_s <= 600 ? msg->timeout_s : 20.0f;
-    ep->temperature =
-        msg->temperature >= 0 && msg->temperature <= 2 ? msg->temperature : 0.7f;
-    ep->max_tokens =
-        msg->max_tokens > 0 && msg->max_tokens <= 65536 ? msg->max_tokens : 4096;
-    cfg.n_endpoints = 1;
-  }
-  tandem_llm_set_config(lw->client, &cfg);
   const TandemLlmStatus st = tandem_llm_status(lw->client);
   respond_state(respond, handle, st, lw->has_last ? lw->last->reply.n_alts : 0, 0);
   char text[1024]; /* cut to the status length when sent */
-  if (url[0] && !tandem_http_url_allowed(url)) {
+  if (lw->settings.url[0] && !tandem_http_url_allowed(lw->settings.url)) {
     snprintf(text, sizeof(text),
              "model URL refused: use https, or http only to this computer (loopback)");
     respond_text(lw, respond, handle, TANDEM_STATUS_ERROR, text);
   }
+  if (fallback_err) {
+    snprintf(text, sizeof(text), "%s; no fallback model is used", fallback_err);
+    respond_text(lw, respond, handle, TANDEM_STATUS_ERROR, text);
+  }
+}
+
+static void do_config(TandemLlmWork* lw, const TandemLlmConfigMsg* msg,
+                      LV2_Worker_Respond_Function respond,
+                      LV2_Worker_Respond_Handle handle)
+{
+  const uint32_t f = msg->fields ? msg->fields : ~0u;
+  TandemLlmSettings s = lw->settings;
+  if (f & TANDEM_LLM_FIELD_URL) {
+    copy_field(s.url, sizeof(s.url), msg->url, sizeof(msg->url));
+  }
+  if (f & TANDEM_LLM_FIELD_MODEL) {
+    copy_field(s.model, sizeof(s.model), msg->model, sizeof(msg->model));
+  }
+  if (f & TANDEM_LLM_FIELD_PROVIDER) {
+    s.provider = msg->provider;
+  }
+  if (f & TANDEM_LLM_FIELD_TIMEOUT) {
+    s.timeout_s = msg->timeout_s;
+  }
+  if (f & TANDEM_LLM_FIELD_TEMPERATURE) {
+    s.temperature = msg->temperature;
+  }
+  if (f & TANDEM_LLM_FIELD_MAX_TOKENS) {
+    s.max_tokens = msg->max_tokens;
+  }
+  char err[256];
+  const bool ok = tandem_llm_work_apply_settings(lw, &s, err, sizeof(err));
+  lw->settings_set = true;
+  respond_config(lw, respond, handle, ok ? NULL : err);
+}
+
+static void do_fallbacks(TandemLlmWork* lw, const TandemLlmFallbacksMsg* msg,
+                         LV2_Worker_Respond_Function respond,
+                         LV2_Worker_Respond_Handle handle)
+{
+  TandemLlmSettings s = lw->settings;
+  copy_field(s.fallbacks, sizeof(s.fallbacks), msg->text, sizeof(msg->text));
+  char err[256];
+  const bool ok = tandem_llm_work_apply_settings(lw, &s, err, sizeof(err));
+  lw->settings_set = true;
+  respond_config(lw, respond, handle, ok ? NULL : err);
 }
 
 static void context_from(TandemLlmWork* lw, const TandemLlmRequestMsg* msg,
@@ -179,6 +338,17 @@ static void context_from(TandemLlmWork* lw, const TandemLlmRequestMsg* msg,
   c->onsets_known = msg->onsets_known != 0;
   memcpy(c->onset_steps, msg->onset_steps, sizeof(c->onset_steps));
   c->energy = msg->energy;
+  if (msg->section > 0 && msg->section < TANDEM_SECTION_LABELS) {
+    snprintf(c->section, sizeof(c->section), "%s",
+             tandem_section_label_name(msg->section));
+  }
+  const char* genre = msg->genre > 0 && msg->genre <= TANDEM_STYLE_SHIPPED_COUNT
+                          ? tandem_style_shipped_name(msg->genre)
+                          : NULL;
+  if (genre) {
+    snprintf(c->genre, sizeof(c->genre), "%s", genre);
+    c->genre_confidence = isfinite(msg->genre_confidence) ? msg->genre_confidence : 0.0f;
+  }
   if (style) {
     c->has_style = true;
     c->style = *style;
@@ -222,7 +392,14 @@ static LV2_Worker_Status do_request(TandemLlmWork* lw, const TandemLlmRequestMsg
     }
   }
   char text[1024]; /* cut to the status length when sent */
-  if (tandem_llm_enabled(lw->client)) {
+  if (msg->local_only && tandem_llm_enabled(lw->client)) {
+    /* Freewheel export: the network must not decide what the file holds. */
+    tandem_llm_history_add(&lw->history, request, "not sent: freewheeling");
+    snprintf(text, sizeof(text),
+             "freewheeling: \"%s\" is not sent to the model during an export%s", shown,
+             intent.n_matched ? "; known modifiers applied" : "");
+    respond_text(lw, respond, handle, TANDEM_STATUS_OK, text);
+  } else if (tandem_llm_enabled(lw->client)) {
     context_from(lw, msg, style, current);
     if (!tandem_llm_submit(lw->client, lw->ctx, msg->serial)) {
       respond_text(lw, respond, handle, TANDEM_STATUS_ERROR,
@@ -326,6 +503,19 @@ LV2_Worker_Status tandem_llm_work_do(TandemLlmWork* lw,
     TandemLlmConfigMsg msg;
     memcpy(&msg, data, sizeof(msg)); /* the host's ring gives no alignment guarantee */
     do_config(lw, &msg, respond, handle);
+    return LV2_WORKER_SUCCESS;
+  }
+  case TANDEM_MSG_LLM_FALLBACKS: {
+    if (size != sizeof(TandemLlmFallbacksMsg)) {
+      return LV2_WORKER_ERR_UNKNOWN;
+    }
+    TandemLlmFallbacksMsg* msg = malloc(sizeof(*msg));
+    if (!msg) {
+      return LV2_WORKER_ERR_NO_SPACE;
+    }
+    memcpy(msg, data, sizeof(*msg));
+    do_fallbacks(lw, msg, respond, handle);
+    free(msg);
     return LV2_WORKER_SUCCESS;
   }
   case TANDEM_MSG_LLM_REQUEST: {

@@ -42,23 +42,59 @@ enum {
   TANDEM_MSG_LLM_ALTERNATIVE = 43, /* run() → work(): TandemLlmAltMsg */
   TANDEM_MSG_LLM_INTENT = 44,      /* work() → run(): TandemLlmIntentMsg */
   TANDEM_MSG_LLM_STATE = 45,       /* work() → run(): TandemLlmStateMsg */
+  TANDEM_MSG_LLM_FALLBACKS = 46,   /* run() → work(): TandemLlmFallbacksMsg */
 };
-_Static_assert((int)TANDEM_MSG_LLM_STATE <= (int)TANDEM_MSG_LLM_LAST,
+_Static_assert((int)TANDEM_MSG_LLM_FALLBACKS <= (int)TANDEM_MSG_LLM_LAST,
                "llm message tags overflow");
 
-#define TANDEM_LLM_TEXT_MAX 256
+#define TANDEM_LLM_TEXT_MAX      256
+#define TANDEM_LLM_FALLBACKS_MAX 1024
 
-/* The model settings (plugin properties llm_url, llm_model, llm_provider,
- * llm_timeout, llm_temperature, llm_max_tokens).  An empty url turns the model off. */
+/* Which settings a config message carries (TandemLlmConfigMsg.fields). */
+enum {
+  TANDEM_LLM_FIELD_URL = 1u << 0,
+  TANDEM_LLM_FIELD_MODEL = 1u << 1,
+  TANDEM_LLM_FIELD_PROVIDER = 1u << 2,
+  TANDEM_LLM_FIELD_TIMEOUT = 1u << 3,
+  TANDEM_LLM_FIELD_TEMPERATURE = 1u << 4,
+  TANDEM_LLM_FIELD_MAX_TOKENS = 1u << 5,
+};
+
+/* The model settings (plugin properties llmUrl, llmModel, llmProvider, llmTimeout,
+ * llmTemperature, llmMaxTokens).  Only the fields named in `fields` are taken (0:
+ * all), so that run() sends what a patch:Set changed and never overwrites a
+ * setting restored from state with its own stale copy.  An empty url (with no
+ * fallbacks) turns the model off. */
 typedef struct {
   uint32_t type;     /* TANDEM_MSG_LLM_CONFIG */
   uint32_t provider; /* TandemLlmProviderKind */
   float timeout_s;
   float temperature;
   int32_t max_tokens;
+  uint32_t fields; /* TANDEM_LLM_FIELD_* bits; 0: every field */
   char url[TANDEM_LLM_URL_MAX];
   char model[TANDEM_LLM_MODEL_MAX];
 } TandemLlmConfigMsg;
+
+/* The fallback endpoints (plugin property llmFallbacks): one per line,
+ * "provider url [model]", tried in order after the main one and before the
+ * built-in generator; they share its timeout, temperature and max tokens.  At
+ * most TANDEM_LLM_MAX_ENDPOINTS - 1 lines are used. */
+typedef struct {
+  uint32_t type; /* TANDEM_MSG_LLM_FALLBACKS */
+  char text[TANDEM_LLM_FALLBACKS_MAX];
+} TandemLlmFallbacksMsg;
+
+/* Every model setting the plugin keeps in its state (never the API key). */
+typedef struct {
+  uint32_t provider; /* TandemLlmProviderKind, of the main endpoint */
+  float timeout_s;
+  float temperature;
+  int32_t max_tokens;
+  char url[TANDEM_LLM_URL_MAX];
+  char model[TANDEM_LLM_MODEL_MAX];
+  char fallbacks[TANDEM_LLM_FALLBACKS_MAX];
+} TandemLlmSettings;
 
 /* A plain-language request ("send"), with what the track is doing now. */
 typedef struct {
@@ -74,7 +110,8 @@ typedef struct {
   uint8_t key_scale;
   uint8_t n_chords;
   uint8_t onsets_known;
-  uint8_t reserved[2];
+  uint8_t local_only; /* 1 while freewheeling: apply known modifiers, ask no model */
+  uint8_t section;    /* TandemSectionLabel, 0 unknown */
   uint8_t chord_known[TANDEM_LLM_CONTEXT_BARS];
   uint8_t chord_root[TANDEM_LLM_CONTEXT_BARS];
   uint8_t chord_quality[TANDEM_LLM_CONTEXT_BARS];
@@ -82,6 +119,8 @@ typedef struct {
   float tempo_bpm;
   float tempo_confidence;
   float energy;
+  int32_t genre; /* shipped style index 1..12, 0 unknown */
+  float genre_confidence;
   char text[TANDEM_LLM_TEXT_MAX];
 } TandemLlmRequestMsg;
 
@@ -146,8 +185,11 @@ typedef struct {
   TandemLlmClient* client;
   TandemRing* patterns; /* to the audio thread; this side is the producer */
   LV2_Log_Logger* logger;
-  TandemLlmHistory history; /* context memory, kept in state */
-  TandemLlmResult* last;    /* the last result with alternatives */
+  TandemLlmHistory history;   /* context memory, kept in state */
+  TandemLlmSettings settings; /* what the client runs with */
+  bool settings_set;          /* set by a property or restored state (saved then),
+                                 not only from the environment */
+  TandemLlmResult* last;      /* the last result with alternatives */
   TandemLlmResult* incoming;
   bool has_last;
   uint32_t last_request_serial;
@@ -158,11 +200,31 @@ typedef struct {
 } TandemLlmWork;
 
 /* Starts the model thread.  The initial settings come from the environment
- * (TANDEM_LLM_URL, TANDEM_LLM_MODEL, TANDEM_LLM_PROVIDER, TANDEM_LLM_TIMEOUT), so
- * tools can configure a model before instantiate; without a URL the model is
- * off until a config message arrives.  False (err filled) on failure. */
+ * (TANDEM_LLM_URL, TANDEM_LLM_MODEL, TANDEM_LLM_PROVIDER, TANDEM_LLM_TIMEOUT, and
+ * TANDEM_LLM_FALLBACKS in llmFallbacks' format), so tools can configure a model
+ * before instantiate; without a URL or fallbacks the model is off until a config
+ * message arrives.  They are the defaults a restored state without model settings
+ * goes back to.  False (err filled) on failure. */
 bool tandem_llm_work_init(TandemLlmWork* lw, TandemRing* patterns, LV2_Log_Logger* logger,
                           char* err, size_t err_size);
+
+/* Parses llmFallbacks text into endpoints (provider, url, model; the numbers are
+ * left 0).  Blank lines and lines starting with '#' are skipped.  Returns how many
+ * were written (at most max), or -1 with a message in err naming the bad line.
+ * Threads: any. */
+int tandem_llm_fallbacks_parse(const char* text, TandemLlmEndpoint* out, int max,
+                               char* err, size_t err_size);
+
+/* Takes new settings: checks them, hands the endpoint list (main, then the
+ * fallbacks) to the client and keeps them in lw->settings.  Values out of range
+ * are clamped.  False, with a message in err, if the fallbacks do not parse (the
+ * main endpoint is still used then).  Worker or state thread (under the worker's
+ * lock). */
+bool tandem_llm_work_apply_settings(TandemLlmWork* lw, const TandemLlmSettings* s,
+                                    char* err, size_t err_size);
+
+/* Back to the settings from the environment (see init); settings_set false. */
+void tandem_llm_work_reset_settings(TandemLlmWork* lw);
 
 /* Stops the model thread (cancels a request in flight; under 200 ms) and frees. */
 void tandem_llm_work_cleanup(TandemLlmWork* lw);

@@ -1,6 +1,7 @@
 /* Tandem — plugin state.  See state.h. */
 #include "state.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,26 @@ static bool set_style_file(TandemWork* w, const char* value, char* err, size_t e
   return true;
 }
 
+/* The prompt comes back as text only: it is not sent again, since the restored part
+ * is what it (and what followed it) made. */
+static void get_prompt(const TandemWork* w, char* out, size_t size)
+{
+  snprintf(out, size, "%s", w->prompt);
+}
+
+static bool set_prompt(TandemWork* w, const char* value, char* err, size_t err_size)
+{
+  (void)err;
+  (void)err_size;
+  snprintf(w->prompt, sizeof(w->prompt), "%s", value);
+  return true;
+}
+
 static const StringProperty string_properties[] = {
     {TANDEM__styleFile, true, get_style_file, set_style_file},
-    /* llm: prompt, provider, URL, model and context memory rows go here. */
+    {TANDEM__prompt, false, get_prompt, set_prompt},
+    /* The model's settings and context memory have their own keys below: they are
+     * applied together, and the numbers are typed atoms. */
 };
 
 #define N_STRINGS (sizeof(string_properties) / sizeof(string_properties[0]))
@@ -73,6 +91,15 @@ void tandem_state_map(TandemStateURIs* u, LV2_URID_Map* map)
   u->pattern = map->map(map->handle, TANDEM_STATE__pattern);
   u->feedback = map->map(map->handle, TANDEM_STATE__feedback);
   u->phase = map->map(map->handle, TANDEM_STATE__phase);
+  u->atom_Float = map->map(map->handle, LV2_ATOM__Float);
+  u->llm_url = map->map(map->handle, TANDEM__llmUrl);
+  u->llm_model = map->map(map->handle, TANDEM__llmModel);
+  u->llm_provider = map->map(map->handle, TANDEM__llmProvider);
+  u->llm_fallbacks = map->map(map->handle, TANDEM__llmFallbacks);
+  u->llm_timeout = map->map(map->handle, TANDEM__llmTimeout);
+  u->llm_temperature = map->map(map->handle, TANDEM__llmTemperature);
+  u->llm_max_tokens = map->map(map->handle, TANDEM__llmMaxTokens);
+  u->llm_history = map->map(map->handle, TANDEM_STATE__llmHistory);
   for (size_t i = 0; i < N_STRINGS; ++i) {
     u->strings[i] = map->map(map->handle, string_properties[i].uri);
   }
@@ -230,6 +257,45 @@ static const LV2_Feature* find_feature(const LV2_Feature* const* features,
   return NULL;
 }
 
+/* The model settings, each under its property's URI.  An empty URL is saved too:
+ * it says the model was switched off. */
+static LV2_State_Status save_llm_settings(const TandemLlmSettings* s,
+                                          const TandemStateURIs* u,
+                                          LV2_State_Store_Function store,
+                                          LV2_State_Handle handle)
+{
+  const uint32_t flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
+  const char* provider = tandem_llm_provider_name((TandemLlmProviderKind)s->provider);
+  const int32_t max_tokens = s->max_tokens;
+  LV2_State_Status st =
+      store(handle, u->llm_url, s->url, strlen(s->url) + 1, u->atom_String, flags);
+  if (st == LV2_STATE_SUCCESS) {
+    st = store(handle, u->llm_model, s->model, strlen(s->model) + 1, u->atom_String,
+               flags);
+  }
+  if (st == LV2_STATE_SUCCESS) {
+    st = store(handle, u->llm_provider, provider, strlen(provider) + 1, u->atom_String,
+               flags);
+  }
+  if (st == LV2_STATE_SUCCESS && s->fallbacks[0]) {
+    st = store(handle, u->llm_fallbacks, s->fallbacks, strlen(s->fallbacks) + 1,
+               u->atom_String, flags);
+  }
+  if (st == LV2_STATE_SUCCESS) {
+    st =
+        store(handle, u->llm_timeout, &s->timeout_s, sizeof(float), u->atom_Float, flags);
+  }
+  if (st == LV2_STATE_SUCCESS) {
+    st = store(handle, u->llm_temperature, &s->temperature, sizeof(float), u->atom_Float,
+               flags);
+  }
+  if (st == LV2_STATE_SUCCESS) {
+    st = store(handle, u->llm_max_tokens, &max_tokens, sizeof(max_tokens), u->atom_Int,
+               flags);
+  }
+  return st;
+}
+
 LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
                                    LV2_State_Store_Function store,
                                    LV2_State_Handle handle,
@@ -265,6 +331,9 @@ LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
   for (size_t i = 0; i < N_STRINGS; ++i) {
     string_properties[i].get(w, values[i], sizeof(values[i]));
   }
+  const bool llm_set = w->llm.settings_set;
+  const TandemLlmSettings llm = w->llm.settings;
+  char* history = w->llm.history.n ? tandem_llm_history_to_json(&w->llm.history) : NULL;
   unlock(w);
 
   if (chunk_size) {
@@ -298,6 +367,14 @@ LV2_State_Status tandem_state_save(TandemWork* w, const TandemStateURIs* u,
       }
     }
   }
+  if (st == LV2_STATE_SUCCESS && llm_set) {
+    st = save_llm_settings(&llm, u, store, handle);
+  }
+  if (st == LV2_STATE_SUCCESS && history) {
+    st = store(handle, u->llm_history, history, strlen(history) + 1, u->atom_String,
+               flags);
+  }
+  free(history);
   return st;
 }
 
@@ -308,6 +385,112 @@ static bool string_value(const void* value, size_t size, size_t cap)
 {
   const char* s = value;
   return s && size >= 1 && size <= cap && s[size - 1] == '\0' && strlen(s) == size - 1;
+}
+
+/* Reads one string setting into out (cap bytes).  True if the key was there
+ * (whether or not its value was usable); a bad value logs and leaves out alone. */
+static bool retrieve_llm_text(LV2_State_Retrieve_Function retrieve,
+                              LV2_State_Handle handle, const TandemStateURIs* u,
+                              LV2_URID key, const char* name, char* out, size_t cap,
+                              LV2_Log_Logger* log)
+{
+  size_t size = 0;
+  uint32_t type = 0;
+  uint32_t vflags = 0;
+  const void* value = retrieve(handle, key, &size, &type, &vflags);
+  if (!value) {
+    return false;
+  }
+  if (type != u->atom_String || !string_value(value, size, cap)) {
+    lv2_log_warning(log,
+                    "Tandem: the saved model %s has the wrong type or size; using "
+                    "the default\n",
+                    name);
+    return true;
+  }
+  memcpy(out, value, size);
+  return true;
+}
+
+/* Reads one number setting (atom:Float, or atom:Int for max tokens) into out if
+ * it is usable and within [lo, hi].  True if the key was there. */
+static bool retrieve_llm_number(LV2_State_Retrieve_Function retrieve,
+                                LV2_State_Handle handle, const TandemStateURIs* u,
+                                LV2_URID key, const char* name, double lo, double hi,
+                                double* out, LV2_Log_Logger* log)
+{
+  size_t size = 0;
+  uint32_t type = 0;
+  uint32_t vflags = 0;
+  const void* value = retrieve(handle, key, &size, &type, &vflags);
+  if (!value) {
+    return false;
+  }
+  double v = NAN;
+  if (type == u->atom_Float && size == sizeof(float)) {
+    float f;
+    memcpy(&f, value, sizeof(f));
+    v = f;
+  } else if (type == u->atom_Int && size == sizeof(int32_t)) {
+    int32_t i;
+    memcpy(&i, value, sizeof(i));
+    v = i;
+  }
+  if (!(v >= lo && v <= hi)) {
+    lv2_log_warning(log,
+                    "Tandem: the saved model %s is not a number in %g..%g; using "
+                    "the default\n",
+                    name, lo, hi);
+    return true;
+  }
+  *out = v;
+  return true;
+}
+
+/* The model settings as saved; *present false when the state has none (then the
+ * environment's settings stay).  Bad values get their defaults and a log line. */
+static void retrieve_llm_settings(LV2_State_Retrieve_Function retrieve,
+                                  LV2_State_Handle handle, const TandemStateURIs* u,
+                                  TandemLlmSettings* s, bool* present,
+                                  LV2_Log_Logger* log)
+{
+  memset(s, 0, sizeof(*s));
+  s->provider = TANDEM_LLM_OPENAI;
+  s->timeout_s = 20.0f;
+  s->temperature = 0.7f;
+  s->max_tokens = 4096;
+  char provider[32] = "";
+  double timeout = s->timeout_s, temperature = s->temperature, max_tokens = s->max_tokens;
+  bool any = false;
+  any |= retrieve_llm_text(retrieve, handle, u, u->llm_url, "URL", s->url, sizeof(s->url),
+                           log);
+  any |= retrieve_llm_text(retrieve, handle, u, u->llm_model, "model name", s->model,
+                           sizeof(s->model), log);
+  any |= retrieve_llm_text(retrieve, handle, u, u->llm_provider, "provider", provider,
+                           sizeof(provider), log);
+  any |= retrieve_llm_text(retrieve, handle, u, u->llm_fallbacks, "fallback list",
+                           s->fallbacks, sizeof(s->fallbacks), log);
+  any |= retrieve_llm_number(retrieve, handle, u, u->llm_timeout, "timeout", 1, 600,
+                             &timeout, log);
+  any |= retrieve_llm_number(retrieve, handle, u, u->llm_temperature, "temperature", 0, 2,
+                             &temperature, log);
+  any |= retrieve_llm_number(retrieve, handle, u, u->llm_max_tokens, "max tokens", 1,
+                             65536, &max_tokens, log);
+  if (provider[0]) {
+    const int kind = tandem_llm_provider_parse(provider);
+    if (kind < 0) {
+      lv2_log_warning(log,
+                      "Tandem: the saved model provider \"%s\" is unknown; using "
+                      "openai\n",
+                      provider);
+    } else {
+      s->provider = (uint32_t)kind;
+    }
+  }
+  s->timeout_s = (float)timeout;
+  s->temperature = (float)temperature;
+  s->max_tokens = (int32_t)max_tokens;
+  *present = any;
 }
 
 LV2_State_Status tandem_state_restore(TandemWork* w, const TandemStateURIs* u,
@@ -372,8 +555,9 @@ LV2_State_Status tandem_state_restore(TandemWork* w, const TandemStateURIs* u,
       if (phase >= 0 && phase < pattern->bars) {
         pattern->serial = (uint32_t)phase;
       } else {
-        lv2_log_warning(log, "Tandem: the saved pattern phase %d is outside its %u "
-                             "bars; starting it at bar 0\n",
+        lv2_log_warning(log,
+                        "Tandem: the saved pattern phase %d is outside its %u "
+                        "bars; starting it at bar 0\n",
                         phase, pattern->bars);
       }
     } else if (value) {
@@ -428,7 +612,35 @@ LV2_State_Status tandem_state_restore(TandemWork* w, const TandemStateURIs* u,
     snprintf(values[i], sizeof(values[i]), "%s", (const char*)value);
   }
 
+  TandemLlmSettings llm;
+  bool llm_present = false;
+  retrieve_llm_settings(retrieve, handle, u, &llm, &llm_present, log);
+  TandemLlmHistory* history = calloc(1, sizeof(TandemLlmHistory));
+  value = retrieve(handle, u->llm_history, &size, &type, &vflags);
+  if (value && history) {
+    if (type != u->atom_String || !string_value(value, size, 256 * 1024)) {
+      lv2_log_warning(log, "Tandem: the saved context memory has the wrong type; "
+                           "starting from none\n");
+    } else if (!tandem_llm_history_from_json(value, history, err, sizeof(err))) {
+      lv2_log_warning(log, "Tandem: %s; starting from none\n", err);
+    }
+  }
+
   lock(w);
+  if (llm_present) {
+    if (!tandem_llm_work_apply_settings(&w->llm, &llm, err, sizeof(err))) {
+      lv2_log_warning(log,
+                      "Tandem: restoring the model settings: %s; the fallbacks "
+                      "are dropped\n",
+                      err);
+    }
+    w->llm.settings_set = true;
+  } else {
+    tandem_llm_work_reset_settings(&w->llm);
+  }
+  if (history) {
+    w->llm.history = *history;
+  }
   for (size_t i = 0; i < N_STRINGS; ++i) {
     if (!string_properties[i].set(w, values[i], err, sizeof(err))) {
       lv2_log_warning(log, "Tandem: restoring <%s>: %s; using the default\n",
@@ -450,5 +662,6 @@ LV2_State_Status tandem_state_restore(TandemWork* w, const TandemStateURIs* u,
   }
   unlock(w);
   free(pattern);
+  free(history);
   return LV2_STATE_SUCCESS;
 }

@@ -5,6 +5,13 @@
  *   stateVersion   atom:Int     TANDEM_STATE_VERSION
  *   pattern        atom:Chunk   the pattern playing (tandem_state_pattern_encode)
  *   feedback       atom:String  learned likes/dislikes (tandem_feedback_to_text)
+ *   llmUrl, llmModel, llmProvider, llmFallbacks   atom:String
+ *   llmTimeout, llmTemperature                    atom:Float
+ *   llmMaxTokens                                  atom:Int
+ *                  the model settings, saved once a property set them (not when
+ *                  they only come from the environment); never an API key
+ *   llmHistory     atom:String  the context memory: the last 10 requests and
+ *                  their outcomes, as JSON (tandem_llm_history_to_json)
  *   and every row of the string-property table in state.c: the style-profile
  *   file (atom:Path, through the host's mapPath feature), and the rows other
  *   modules add (prompt, LLM provider, URL and model, context memory — never an
@@ -37,11 +44,13 @@
 #include "pattern.h"
 #include "work.h"
 
-#define TANDEM_STATE_VERSION 2 /* 1: version only; 2: pattern, feedback, strings */
+/* 1: version only; 2: pattern, feedback, strings; 3: model settings, context memory */
+#define TANDEM_STATE_VERSION 3
 
-#define TANDEM_STATE__pattern  "urn:tandem:plugin#pattern"
-#define TANDEM_STATE__feedback "urn:tandem:plugin#feedback"
-#define TANDEM_STATE__phase    "urn:tandem:plugin#patternPhase"
+#define TANDEM_STATE__pattern    "urn:tandem:plugin#pattern"
+#define TANDEM_STATE__feedback   "urn:tandem:plugin#feedback"
+#define TANDEM_STATE__phase      "urn:tandem:plugin#patternPhase"
+#define TANDEM_STATE__llmHistory "urn:tandem:plugin#llmHistory"
 
 /* Most string properties the table may hold (see state.c). */
 #define TANDEM_STATE_MAX_STRINGS 16
@@ -55,6 +64,15 @@ typedef struct {
   LV2_URID pattern;
   LV2_URID feedback;
   LV2_URID phase;
+  LV2_URID atom_Float;
+  LV2_URID llm_url;
+  LV2_URID llm_model;
+  LV2_URID llm_provider;
+  LV2_URID llm_fallbacks;
+  LV2_URID llm_timeout;
+  LV2_URID llm_temperature;
+  LV2_URID llm_max_tokens;
+  LV2_URID llm_history;
   LV2_URID strings[TANDEM_STATE_MAX_STRINGS]; /* one per table row */
 } TandemStateURIs;
 
