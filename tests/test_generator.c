@@ -625,6 +625,268 @@ START_TEST(test_generator_rejects_bad_params_and_leaves_output)
 }
 END_TEST
 
+/* ---- Time feel and ghost notes (plain-language "half-time", "double-time",
+ * "ghost notes") ---- */
+
+typedef struct {
+  long kick, snare, hat, ghosts;
+  long ghost_on_off16; /* ghosts on the "e" or "a" of a beat */
+  double ghost_vel_max, main_vel_sum;
+  long main_n;
+} DrumCount;
+
+static void count_drums(const TandemStyle* s, const TandemPattern* p, DrumCount* c)
+{
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    const TandemNote* n = &p->notes[i];
+    if (n->flags & TANDEM_NOTE_GHOST) {
+      ++c->ghosts;
+      c->ghost_on_off16 += (n->tick / STEP_TICKS) % 2 == 1;
+      c->ghost_vel_max = n->velocity > c->ghost_vel_max ? n->velocity : c->ghost_vel_max;
+      continue;
+    }
+    c->main_vel_sum += n->velocity;
+    ++c->main_n;
+    c->kick += n->pitch == s->drum_notes[TANDEM_DRUM_KICK];
+    c->snare += n->pitch == s->drum_notes[TANDEM_DRUM_SNARE];
+    c->hat += n->pitch == s->drum_notes[TANDEM_DRUM_HAT];
+  }
+}
+
+static const char* const four_four_styles[] = {
+    "rock", "funk", "boombap", "trap", "house", "techno", "dnb", "ballad", "hardcore"};
+
+START_TEST(test_generator_half_time_puts_the_snare_on_beat_3_only_and_thins_the_kick)
+{
+  const TandemStyle* s = style_named(four_four_styles[_i]);
+  DrumCount normal = {0}, half = {0};
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    static TandemPattern a, b;
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, seed);
+    prm.bars = 8;
+    prm.beats_per_bar = 4;
+    prm.beat_unit = 4;
+    generate(s, &prm, &a);
+    prm.time_feel = TANDEM_FEEL_HALF;
+    generate(s, &prm, &b);
+    count_drums(s, &a, &normal);
+    count_drums(s, &b, &half);
+    const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&b);
+    int snares_per_bar[8] = {0};
+    for (uint32_t i = 0; i < b.n_notes; ++i) {
+      const TandemNote* n = &b.notes[i];
+      if (!(n->flags & TANDEM_NOTE_GHOST) &&
+          n->pitch == s->drum_notes[TANDEM_DRUM_SNARE]) {
+        ck_assert_msg(n->tick % bar_ticks == 2 * TANDEM_PPQ,
+                      "%s seed %u: half-time snare at bar %u tick %u, not beat 3",
+                      s->name, seed, n->tick / bar_ticks, n->tick % bar_ticks);
+        ++snares_per_bar[n->tick / bar_ticks];
+      }
+    }
+    for (int bar = 0; bar < 8; ++bar) {
+      ck_assert_int_eq(snares_per_bar[bar], 1);
+    }
+    /* The hats keep their time: the same onsets as in normal time. */
+    for (uint32_t i = 0; i < a.n_notes; ++i) {
+      if (a.notes[i].pitch == s->drum_notes[TANDEM_DRUM_HAT] &&
+          !(a.notes[i].flags & TANDEM_NOTE_GHOST)) {
+        ck_assert(has_onset(&b, a.notes[i].tick, a.notes[i].pitch));
+      }
+    }
+  }
+  printf("%-8s half-time over 32 bars: snares %ld -> %ld, kicks %ld -> %ld, hats %ld -> "
+         "%ld\n",
+         s->name, normal.snare, half.snare, normal.kick, half.kick, normal.hat, half.hat);
+  ck_assert_int_lt(half.kick, normal.kick);
+}
+END_TEST
+
+START_TEST(test_generator_double_time_puts_a_backbeat_in_every_beat_and_busier_hats)
+{
+  const char* const names[] = {"rock", "ballad", "hardcore"};
+  const TandemStyle* s = style_named(names[_i]);
+  DrumCount normal = {0}, twice = {0};
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    static TandemPattern a, b;
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, seed);
+    prm.bars = 8;
+    prm.beats_per_bar = 4;
+    prm.beat_unit = 4;
+    generate(s, &prm, &a);
+    prm.time_feel = TANDEM_FEEL_DOUBLE;
+    generate(s, &prm, &b);
+    count_drums(s, &a, &normal);
+    count_drums(s, &b, &twice);
+    bool beat_has_snare[8][4] = {{false}};
+    for (uint32_t i = 0; i < b.n_notes; ++i) {
+      const TandemNote* n = &b.notes[i];
+      if (!(n->flags & TANDEM_NOTE_GHOST) &&
+          n->pitch == s->drum_notes[TANDEM_DRUM_SNARE]) {
+        beat_has_snare[n->tick / (4 * TANDEM_PPQ)][(n->tick / TANDEM_PPQ) % 4] = true;
+      }
+    }
+    for (int bar = 0; bar < 8; ++bar) {
+      for (int beat = 0; beat < 4; ++beat) {
+        ck_assert_msg(beat_has_snare[bar][beat],
+                      "%s seed %u: no backbeat in bar %d beat %d", s->name, seed, bar,
+                      beat + 1);
+      }
+    }
+  }
+  printf("%-8s double-time over 32 bars: snares %ld -> %ld, hats %ld -> %ld\n", s->name,
+         normal.snare, twice.snare, normal.hat, twice.hat);
+  ck_assert_int_ge(twice.snare, 2 * normal.snare - 8);
+  ck_assert_int_gt(twice.hat, normal.hat);
+}
+END_TEST
+
+/* Main (not ghost) onsets of a pitched pattern, a chord stab counted once. */
+static long main_onsets(const TandemPattern* p)
+{
+  long count = 0;
+  uint32_t last = UINT32_MAX;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    if (!(p->notes[i].flags & TANDEM_NOTE_GHOST) && p->notes[i].tick != last) {
+      ++count;
+      last = p->notes[i].tick;
+    }
+  }
+  return count;
+}
+
+START_TEST(
+    test_generator_pitched_roles_halve_their_rate_in_half_time_and_bass_runs_8ths_in_double)
+{
+  const char* const names[] = {"rock", "funk", "house", "boombap"};
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); ++k) {
+    const TandemStyle* s = style_named(names[k]);
+    for (int role = TANDEM_ROLE_BASS; role <= TANDEM_ROLE_MELODY; ++role) {
+      long normal = 0, half = 0;
+      for (uint32_t seed = 1; seed <= 4; ++seed) {
+        static TandemPattern a, b;
+        TandemGenParams prm;
+        tandem_gen_params_default(&prm, (TandemRole)role, seed);
+        prm.bars = 8;
+        prm.beats_per_bar = 4;
+        prm.beat_unit = 4;
+        generate(s, &prm, &a);
+        prm.time_feel = TANDEM_FEEL_HALF;
+        generate(s, &prm, &b);
+        normal += main_onsets(&a);
+        half += main_onsets(&b);
+        if (role == TANDEM_ROLE_BASS) {
+          prm.time_feel = TANDEM_FEEL_DOUBLE;
+          generate(s, &prm, &b);
+          /* Straight 8ths: one main note on every 8th of every bar, nothing else. */
+          ck_assert_int_eq(main_onsets(&b), 8 * 8);
+          for (uint32_t i = 0; i < b.n_notes; ++i) {
+            if (!(b.notes[i].flags & TANDEM_NOTE_GHOST)) {
+              ck_assert_uint_eq(b.notes[i].tick % (TANDEM_PPQ / 2), 0);
+            }
+          }
+        }
+      }
+      printf("%-8s %-6s onsets over 32 bars: normal %ld, half-time %ld\n", s->name,
+             role_names[role], normal, half);
+      ck_assert_msg(half <= 0.7 * normal, "%s %s: half-time %ld onsets, normal %ld",
+                    s->name, role_names[role], half, normal);
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_generator_ghost_notes_param_doubles_quiet_ghosts_on_the_off_16ths)
+{
+  const char* const names[] = {"funk", "rock", "boombap", "house"};
+  const TandemStyle* s = style_named(names[_i]);
+  DrumCount plain = {0}, more = {0}, fewer = {0};
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    static TandemPattern a;
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, seed);
+    prm.bars = 8;
+    generate(s, &prm, &a);
+    count_drums(s, &a, &plain);
+    prm.ghost = 0.5f; /* one "ghost notes" request */
+    generate(s, &prm, &a);
+    count_drums(s, &a, &more);
+    prm.ghost = -1.0f; /* "no ghost notes" */
+    generate(s, &prm, &a);
+    count_drums(s, &a, &fewer);
+  }
+  const double main_mean = more.main_vel_sum / (double)more.main_n;
+  printf(
+      "%-8s ghosts over 48 bars: %ld -> %ld (%.0f%% on off 16ths), loudest %.0f vs main "
+      "mean %.0f; none asked: %ld\n",
+      s->name, plain.ghosts, more.ghosts, 100.0 * more.ghost_on_off16 / more.ghosts,
+      more.ghost_vel_max, main_mean, fewer.ghosts);
+  ck_assert_int_ge(more.ghosts, 2 * plain.ghosts);
+  ck_assert_int_ge(more.ghosts, 24); /* even a style with few ghosts gets some */
+  ck_assert_double_lt(more.ghost_vel_max, 0.6 * main_mean);
+  ck_assert_double_gt(more.ghost_vel_max, 20.0); /* and they are heard */
+  ck_assert_int_ge(2 * more.ghost_on_off16, more.ghosts);
+  ck_assert_int_eq(fewer.ghosts, 0);
+}
+END_TEST
+
+START_TEST(test_generator_section_marks_fill_the_bar_and_crash_the_next)
+{
+  const TandemStyle* s = style_named("rock");
+  TandemGenParams prm;
+  tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 5);
+  prm.beats_per_bar = 4;
+  prm.beat_unit = 4;
+  static TandemPattern plain, marked;
+  generate(s, &prm, &plain);
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&plain);
+  const float fills[] = {0.25f, 0.5f, 1.0f};
+  for (int f = 0; f < 3; ++f) {
+    marked = plain;
+    ck_assert(tandem_gen_section_marks(&marked, s, 1, 2, fills[f], 5));
+    ck_assert(tandem_pattern_valid(&marked));
+    const uint32_t fill_from = 2 * bar_ticks - (uint32_t)(4 * fills[f]) * TANDEM_PPQ;
+    int fill_notes = 0;
+    bool crash = false;
+    for (uint32_t i = 0; i < marked.n_notes; ++i) {
+      const TandemNote* n = &marked.notes[i];
+      if (n->tick >= fill_from && n->tick < 2 * bar_ticks) {
+        ck_assert_msg(n->flags & TANDEM_NOTE_FILL, "fill %.2f: a groove note at tick %u",
+                      fills[f], n->tick);
+        ++fill_notes;
+      } else if (n->flags & TANDEM_NOTE_FILL) {
+        ck_assert_uint_eq(n->pitch, 49);
+        ck_assert_uint_eq(n->tick, 2 * bar_ticks);
+        crash = true;
+      }
+      if (n->tick == 2 * bar_ticks) {
+        ck_assert_uint_ne(n->pitch, s->drum_notes[TANDEM_DRUM_HAT]);
+      }
+    }
+    ck_assert_int_ge(fill_notes, (int)(4 * fills[f]) * 3);
+    ck_assert(crash);
+    /* Bars 0 and 3 are as they were. */
+    for (uint32_t i = 0; i < plain.n_notes; ++i) {
+      const uint32_t bar = plain.notes[i].tick / bar_ticks;
+      if (bar == 0 || bar == 3) {
+        ck_assert(has_onset(&marked, plain.notes[i].tick, plain.notes[i].pitch) ||
+                  (plain.notes[i].flags & TANDEM_NOTE_GHOST));
+      }
+    }
+  }
+  /* Fill 0: no fill, the crash alone; bars out of range: nothing. */
+  marked = plain;
+  ck_assert(tandem_gen_section_marks(&marked, s, 1, -1, 0.0f, 5));
+  ck_assert_int_eq(memcmp(&marked, &plain, sizeof(marked)), 0);
+  ck_assert(tandem_gen_section_marks(&marked, s, 9, 9, 1.0f, 5));
+  ck_assert_int_eq(memcmp(&marked, &plain, sizeof(marked)), 0);
+  prm.role = TANDEM_ROLE_BASS;
+  generate(s, &prm, &marked);
+  ck_assert(!tandem_gen_section_marks(&marked, s, 1, 2, 1.0f, 5));
+}
+END_TEST
+
 static Suite* generator_suite(void)
 {
   Suite* s = suite_create("generator");
@@ -650,6 +912,21 @@ static Suite* generator_suite(void)
   tcase_add_test(tc, test_generator_caps_dense_requests_at_max_notes);
   tcase_add_test(tc, test_generator_rejects_bad_params_and_leaves_output);
   suite_add_tcase(s, tc);
+  TCase* feel = tcase_create("feel");
+  tcase_set_timeout(feel, 120);
+  tcase_add_loop_test(
+      feel, test_generator_half_time_puts_the_snare_on_beat_3_only_and_thins_the_kick, 0,
+      (int)(sizeof(four_four_styles) / sizeof(four_four_styles[0])));
+  tcase_add_loop_test(
+      feel, test_generator_double_time_puts_a_backbeat_in_every_beat_and_busier_hats, 0,
+      3);
+  tcase_add_test(
+      feel,
+      test_generator_pitched_roles_halve_their_rate_in_half_time_and_bass_runs_8ths_in_double);
+  tcase_add_loop_test(
+      feel, test_generator_ghost_notes_param_doubles_quiet_ghosts_on_the_off_16ths, 0, 4);
+  tcase_add_test(feel, test_generator_section_marks_fill_the_bar_and_crash_the_next);
+  suite_add_tcase(s, feel);
   return s;
 }
 

@@ -4,6 +4,11 @@
  * than a verse from the same seed, an intro sparser, and a section label heard
  * again with the same settings gets its earlier part back note for note.
  *
+ * Fills lead into sections: fed bar snapshots of verse(8) chorus(8) verse(8) ...,
+ * the worker predicts each section's last bar (the earlier instance's length, else
+ * the 8-bar phrase) and sends the drums a fill there and a crash on the next
+ * bar's beat 1, as patterns that reach run() before those bars.
+ *
  * Threads: the test's own, standing in for the host's worker thread.
  */
 #include <check.h>
@@ -19,12 +24,23 @@
 
 typedef struct {
   TandemStatusMsg last;
+  int32_t section; /* from the last TandemSongMsg */
 } Responses;
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data)
 {
   Responses* r = (Responses*)handle;
+  uint32_t type;
+  memcpy(&type, data, sizeof(type));
+  if (type == TANDEM_MSG_SONG) {
+    ck_assert_uint_eq(size, sizeof(TandemSongMsg));
+    TandemSongMsg song;
+    memcpy(&song, data, sizeof(song));
+    r->section = song.section;
+    return LV2_WORKER_SUCCESS;
+  }
+  ck_assert_uint_eq(type, TANDEM_MSG_STATUS);
   ck_assert_uint_eq(size, sizeof(TandemStatusMsg));
   memcpy(&r->last, data, sizeof(r->last));
   return LV2_WORKER_SUCCESS;
@@ -207,6 +223,327 @@ START_TEST(test_unknown_section_value_is_ignored)
 }
 END_TEST
 
+/* ---- Fills into predicted sections ---- */
+
+typedef struct {
+  int bars;
+  float rms_db;
+  float kick, snare, hat; /* onsets per beat */
+  float centroid_hz;
+} Part;
+
+static const Part verse_part = {8, -22, 1.0f, 0.0f, 2.0f, 3000};
+static const Part chorus_part = {8, -16, 1.0f, 0.5f, 4.0f, 4500};
+
+static uint32_t noise_state = 7;
+static float jitter(float amount)
+{
+  noise_state = noise_state * 1664525u + 1013904223u;
+  return amount * ((float)(noise_state >> 8) / (float)(1u << 24) - 0.5f);
+}
+
+static void part_bar(const Part* part, int n, TandemBarFeatures* f)
+{
+  memset(f, 0, sizeof(*f));
+  f->start_s = 2.0 * (double)n;
+  f->duration_s = 2.0f;
+  f->n_beats = 4;
+  f->bpm = 120.0f;
+  f->rms_db = part->rms_db + jitter(1.0f);
+  for (int k = 0; k < TANDEM_N_BANDS; ++k) {
+    f->bands_db[k] = f->rms_db - 6.0f - (float)k + jitter(1.0f);
+  }
+  f->onsets_per_beat[TANDEM_ONSET_KICK] = part->kick;
+  f->onsets_per_beat[TANDEM_ONSET_SNARE] = part->snare;
+  f->onsets_per_beat[TANDEM_ONSET_HAT] = part->hat;
+  f->centroid_hz = part->centroid_hz * (1.0f + jitter(0.05f));
+  f->crest_db = 14.0f + jitter(0.5f);
+}
+
+#define SONG_BARS 40 /* verse chorus verse chorus verse, 8 bars each */
+#define MAX_SENT  128
+
+/* What reached the audio thread, in order: each pattern takes over at `bar`
+ * (the bar after the one playing when it was written) with its bar 0 there. */
+typedef struct {
+  int64_t bar;
+  TandemPattern pattern;
+} Sent;
+
+typedef struct {
+  Sent played[MAX_SENT]; /* from the ring */
+  int n_played;
+  Sent plain[MAX_SENT]; /* the worker's current part, unmarked */
+  int n_plain;
+} Song;
+
+static Song song;
+
+/* Reads what reached the ring; after a request (made_part) also what the worker
+ * made, at the bar it takes over.  The worker later turns its current part to the
+ * bars of the marked copies, which must be the same music: the plain list keeps
+ * the part as first made, so any slip shows as a changed bar. */
+static void collect(Fixture* f, Song* s, bool made_part)
+{
+  uint32_t type = 0, size = 0;
+  while (s->n_played < MAX_SENT &&
+         tandem_ring_read_msg(f->ring, &type, &s->played[s->n_played].pattern,
+                              sizeof(TandemPattern), &size) == TANDEM_RING_OK) {
+    ck_assert_uint_eq(type, TANDEM_RING_PATTERN);
+    ck_assert(tandem_pattern_valid(&s->played[s->n_played].pattern));
+    s->played[s->n_played++].bar = f->work->bar_now + 1;
+  }
+  const TandemWork* w = f->work;
+  if (made_part && w->has_current && s->n_plain < MAX_SENT &&
+      (s->n_plain == 0 || s->plain[s->n_plain - 1].bar != w->current_anchor ||
+       memcmp(&s->plain[s->n_plain - 1].pattern, &w->current, sizeof(w->current)) != 0)) {
+    s->plain[s->n_plain].bar = w->current_anchor;
+    memcpy(&s->plain[s->n_plain++].pattern, &w->current, sizeof(w->current));
+  }
+}
+
+/* Asks for a part as run() does when a control or the section changes. */
+static void ask(Fixture* f, TandemRole role, float fill, int section)
+{
+  TandemGenerateMsg msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.type = TANDEM_MSG_GENERATE;
+  msg.serial = ++f->serial;
+  msg.seed = 4;
+  msg.role = (uint8_t)role;
+  msg.style = 1; /* rock */
+  msg.bars = 4;
+  msg.complexity = 0.5f;
+  msg.density = 0.5f;
+  msg.energy = 0.5f;
+  msg.fill = fill;
+  msg.section = (uint8_t)section;
+  msg.beats_per_bar = 4;
+  msg.beat_unit = 4;
+  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(msg), &msg),
+                   LV2_WORKER_SUCCESS);
+}
+
+/* Feeds parts (verse, chorus, verse ...) of the given lengths into a tracker. */
+static void track(TandemSectionTracker* t, const int* lengths, int n_parts)
+{
+  tandem_section_tracker_init(t);
+  noise_state = 7;
+  int bar = 0;
+  for (int p = 0; p < n_parts; ++p) {
+    for (int b = 0; b < lengths[p]; ++b, ++bar) {
+      TandemBarFeatures f;
+      part_bar(p % 2 ? &chorus_part : &verse_part, bar, &f);
+      tandem_section_tracker_update(t, &f);
+    }
+  }
+}
+
+static TandemSectionTracker tracker;
+
+START_TEST(test_section_length_is_predicted_from_its_earlier_instance_then_the_phrase)
+{
+  const int even[] = {8, 8, 5}; /* the second verse, 5 bars in */
+  track(&tracker, even, 3);
+  ck_assert_uint_eq(tracker.current_first_bar, 16);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 6), 8); /* as verse 1 */
+  /* Past verse 1's length: the next 8-bar phrase, as every section so far. */
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 9), 16);
+
+  const int by_four[] = {12, 4, 3}; /* finished sections of 12 and 4: 4-bar phrases */
+  track(&tracker, by_four, 3);
+  ck_assert_uint_eq(tracker.current_first_bar, 16);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 13), 16);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 5), 12); /* as verse 1 */
+
+  const int uneven[] = {6, 8, 5}; /* verse 1 lasted 6: no phrase to go by past that */
+  track(&tracker, uneven, 3);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 4), 6);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 7), 0);
+
+  const int first[] = {6}; /* nothing finished yet */
+  track(&tracker, first, 1);
+  ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 8), 0);
+}
+END_TEST
+
+/* Plays the song into the worker bar by bar as run() does: a snapshot with a
+ * reserved serial when each bar closes, a new request when the section changes. */
+static void play_song(Fixture* f, TandemRole role, float fill, bool reserve_serials)
+{
+  memset(&song, 0, sizeof(song));
+  noise_state = 7;
+  int section = 0;
+  ask(f, role, fill, section);
+  collect(f, &song, true);
+  for (int bar = 0; bar < SONG_BARS; ++bar) {
+    TandemBarSnapshotMsg snap;
+    memset(&snap, 0, sizeof(snap));
+    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+    snap.serial = reserve_serials ? ++f->serial : 0;
+    part_bar((bar / 8) % 2 ? &chorus_part : &verse_part, bar, &snap.bar);
+    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                     LV2_WORKER_SUCCESS);
+    collect(f, &song, false);
+    if (f->responses.section != section) {
+      section = f->responses.section;
+      ask(f, role, fill, section);
+      collect(f, &song, true);
+    }
+  }
+}
+
+/* The notes one of the lists plays in `bar` (the latest pattern to take over at or
+ * before it, looped from its first bar), as bar-relative copies.  Returns the count. */
+static int bar_notes(const Sent* sent, int n_sent, int64_t bar, TandemNote* out)
+{
+  const Sent* now = NULL;
+  for (int i = 0; i < n_sent; ++i) {
+    if (sent[i].bar <= bar) {
+      now = &sent[i];
+    }
+  }
+  if (!now) {
+    return 0;
+  }
+  const TandemPattern* p = &now->pattern;
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(p);
+  const uint32_t which = (uint32_t)((bar - now->bar) % p->bars);
+  int n = 0;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    if (p->notes[i].tick / bar_ticks == which) {
+      out[n] = p->notes[i];
+      out[n++].tick %= bar_ticks;
+    }
+  }
+  return n;
+}
+
+typedef struct {
+  bool changed[SONG_BARS + 2]; /* the bar plays other notes than the plain part */
+  bool fill[SONG_BARS + 2];    /* it ends in a fill: the last 2 beats only fill notes */
+  bool crash[SONG_BARS + 2];   /* it starts with a crash */
+} Marks;
+
+static void find_marks(const Song* s, Marks* m)
+{
+  memset(m, 0, sizeof(*m));
+  static TandemNote a[TANDEM_MAX_NOTES], b[TANDEM_MAX_NOTES];
+  for (int64_t bar = 1; bar < SONG_BARS + 2; ++bar) {
+    const int na = bar_notes(s->played, s->n_played, bar, a);
+    const int nb = bar_notes(s->plain, s->n_plain, bar, b);
+    m->changed[bar] = na != nb || memcmp(a, b, sizeof(TandemNote) * (size_t)na) != 0;
+    int fill_notes = 0, groove_notes = 0;
+    for (int i = 0; i < na; ++i) {
+      if (a[i].tick == 0 && a[i].pitch == 49) {
+        m->crash[bar] = true;
+      }
+      if (a[i].tick >= 2 * TANDEM_PPQ) {
+        if (a[i].flags & TANDEM_NOTE_FILL) {
+          ++fill_notes;
+        } else {
+          ++groove_notes;
+        }
+      }
+    }
+    m->fill[bar] = m->changed[bar] && fill_notes >= 4 && groove_notes == 0;
+  }
+}
+
+START_TEST(test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_into_it)
+{
+  Fixture* f = fixture();
+  play_song(f, TANDEM_ROLE_DRUMS, 0.5f, true);
+  Marks m;
+  find_marks(&song, &m);
+  char seen[256] = "";
+  for (int bar = 1; bar < SONG_BARS + 2; ++bar) {
+    if (m.changed[bar]) {
+      char one[32];
+      snprintf(one, sizeof(one), " %d%s%s", bar, m.fill[bar] ? "F" : "",
+               m.crash[bar] ? "C" : "");
+      strncat(seen, one, sizeof(seen) - strlen(seen) - 1);
+    }
+  }
+  printf("drums, fill 0.5: marked bars (F fill, C crash):%s; %u section fills\n", seen,
+         f->work->section_fills);
+  /* The second verse->chorus boundary (bar 24) is predicted from the first verse's
+   * 8 bars: the fill in bar 23, the crash on bar 24's beat 1. */
+  ck_assert_msg(m.fill[23], "no fill in bar 23: %s", seen);
+  ck_assert_msg(m.crash[24], "no crash on bar 24: %s", seen);
+  /* The others the phrase predicts: into verse 2 and verse 3, and chorus 2 to verse 3. */
+  ck_assert_msg(m.fill[15] && m.crash[16], "not into bar 16: %s", seen);
+  ck_assert_msg(m.fill[31] && m.crash[32], "not into bar 32: %s", seen);
+  ck_assert_msg(m.fill[39], "no fill in bar 39: %s", seen);
+  /* Nothing else changes but one late crash for the first chorus, which nothing
+   * before it could predict. */
+  int late = 0;
+  for (int bar = 1; bar < SONG_BARS + 2; ++bar) {
+    const bool planned = bar == 15 || bar == 16 || bar == 23 || bar == 24 || bar == 31 ||
+                         bar == 32 || bar == 39 || bar == 40;
+    if (m.changed[bar] && !planned) {
+      ck_assert_msg(m.crash[bar] && !m.fill[bar] && bar > 8 && bar <= 12,
+                    "bar %d changed unplanned: %s", bar, seen);
+      ++late;
+    }
+  }
+  ck_assert_int_le(late, 1);
+  fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_fill_zero_plays_no_section_fills_or_crashes)
+{
+  Fixture* f = fixture();
+  play_song(f, TANDEM_ROLE_DRUMS, 0.0f, true);
+  Marks m;
+  find_marks(&song, &m);
+  for (int bar = 1; bar < SONG_BARS + 2; ++bar) {
+    ck_assert_msg(!m.changed[bar], "bar %d changed at fill 0", bar);
+  }
+  ck_assert_uint_eq(f->work->section_fills, 0);
+  fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_bass_gets_no_marks_and_its_parts_stay_whole)
+{
+  Fixture* f = fixture();
+  play_song(f, TANDEM_ROLE_BASS, 0.5f, true);
+  Marks m;
+  find_marks(&song, &m);
+  for (int bar = 1; bar < SONG_BARS + 2; ++bar) {
+    ck_assert_msg(!m.changed[bar], "bass bar %d changed", bar);
+  }
+  /* Every pattern that reached run() was a whole part the worker made. */
+  for (int i = 0; i < song.n_played; ++i) {
+    ck_assert_uint_eq(song.played[i].pattern.role, TANDEM_ROLE_BASS);
+    ck_assert_uint_gt(song.played[i].pattern.n_notes, 0);
+    for (uint32_t k = 0; k < song.played[i].pattern.n_notes; ++k) {
+      ck_assert(!(song.played[i].pattern.notes[k].flags & TANDEM_NOTE_FILL));
+    }
+  }
+  ck_assert_uint_eq(f->work->section_fills, 0);
+  fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_without_a_reserved_serial_no_marks_are_sent)
+{
+  Fixture* f = fixture();
+  play_song(f, TANDEM_ROLE_DRUMS, 0.5f, false);
+  Marks m;
+  find_marks(&song, &m);
+  /* No plain part could follow a marked one, so nothing is marked at all (not even
+   * a section request's part landing on a planned bar). */
+  for (int bar = 1; bar < SONG_BARS + 2; ++bar) {
+    ck_assert_msg(!m.changed[bar], "bar %d changed without serials", bar);
+  }
+  ck_assert_uint_eq(f->work->section_fills, 0);
+  fixture_free(f);
+}
+END_TEST
+
 int main(void)
 {
   Suite* s = suite_create("work_sections");
@@ -219,6 +556,16 @@ int main(void)
   tcase_add_test(tc, test_repeated_section_is_made_anew_when_a_setting_changed);
   tcase_add_test(tc, test_unknown_section_value_is_ignored);
   suite_add_tcase(s, tc);
+  TCase* fills = tcase_create("fills");
+  tcase_set_timeout(fills, 60);
+  tcase_add_test(
+      fills, test_section_length_is_predicted_from_its_earlier_instance_then_the_phrase);
+  tcase_add_test(
+      fills, test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_into_it);
+  tcase_add_test(fills, test_fill_zero_plays_no_section_fills_or_crashes);
+  tcase_add_test(fills, test_bass_gets_no_marks_and_its_parts_stay_whole);
+  tcase_add_test(fills, test_without_a_reserved_serial_no_marks_are_sent);
+  suite_add_tcase(s, fills);
   SRunner* sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   const int failed = srunner_ntests_failed(sr);

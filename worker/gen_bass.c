@@ -12,8 +12,12 @@ static void bass_bar(const GenCtx* ctx, int bar, bool* hit, bool* ghost)
 {
   const TandemStyle* s = ctx->style;
   const int n = ctx->n_steps;
+  /* The line locks to the kick in normal time, then takes the time feel as the
+   * drums do, so it still meets their (moved) kick. */
   GenDrumBar drums;
-  tandem_gen_drum_bar(ctx, bar, &drums);
+  GenCtx normal = *ctx;
+  normal.time_feel = TANDEM_FEEL_NORMAL;
+  tandem_gen_drum_bar(&normal, bar, &drums);
 
   float w[GEN_MAX_STEPS], p[GEN_MAX_STEPS];
   const float lock = s->bass_kick_lock;
@@ -32,7 +36,17 @@ static void bass_bar(const GenCtx* ctx, int bar, bool* hit, bool* ghost)
   tandem_gen_rng(ctx, &vary, GEN_STREAM_BASS, 2 * bar + 1);
   const bool varied = bar > 0 && tandem_rng_float(&vary) < ctx->variation;
   tandem_gen_rng(ctx, &rng, GEN_STREAM_BASS, varied ? 2 * bar + 2 : 0);
-  const int main_count = tandem_gen_pick(&rng, p, n, !varied && bar % 2 == 1, hit);
+  int main_count = tandem_gen_pick(&rng, p, n, !varied && bar % 2 == 1, hit);
+  if (ctx->time_feel == TANDEM_FEEL_DOUBLE) {
+    /* Double time drives the bass in straight 8ths. */
+    main_count = 0;
+    for (int i = 0; i < n; ++i) {
+      hit[i] = i % 2 == 0 && i % ctx->step_unit == 0;
+      main_count += hit[i];
+    }
+  } else if (ctx->time_feel == TANDEM_FEEL_HALF) {
+    main_count = tandem_gen_feel_steps(ctx, hit);
+  }
 
   float ghost_w[GEN_MAX_STEPS];
   for (int i = 0; i < n; ++i) {

@@ -18,7 +18,8 @@ static void chord_bar(const GenCtx* ctx, int bar, bool* hit, bool* ghost)
   tandem_gen_rng(ctx, &vary, GEN_STREAM_CHORDS, 2 * bar + 1);
   const bool varied = bar > 0 && tandem_rng_float(&vary) < ctx->variation;
   tandem_gen_rng(ctx, &rng, GEN_STREAM_CHORDS, varied ? 2 * bar + 2 : 0);
-  const int main_count = tandem_gen_pick(&rng, p, n, !varied && bar % 2 == 1, hit);
+  int main_count = tandem_gen_pick(&rng, p, n, !varied && bar % 2 == 1, hit);
+  main_count = tandem_gen_feel_steps(ctx, hit);
 
   /* Ghost stabs: the muted scratches between the main chops. */
   float ghost_w[GEN_MAX_STEPS];

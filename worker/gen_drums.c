@@ -39,6 +39,52 @@ static void euclid_voice(const GenCtx* ctx, const float* w, int k, bool* hit)
   }
 }
 
+/* The time feel on one drum bar (see TandemGenParams.time_feel); snare_w are the
+ * bar's snare weights.  Returns the number of main hits. */
+static int drum_feel(const GenCtx* ctx, const float* snare_w, GenDrumBar* out)
+{
+  const int n = ctx->n_steps;
+  bool* kick = out->hit[TANDEM_DRUM_KICK];
+  bool* snare = out->hit[TANDEM_DRUM_SNARE];
+  bool* hat = out->hit[TANDEM_DRUM_HAT];
+  if (ctx->time_feel == TANDEM_FEEL_HALF) {
+    /* One backbeat in the middle of the bar, the kick spread out under it. */
+    const int beat = 16 / ctx->out->beat_unit;
+    const int mid = (n / 2) / beat * beat;
+    tandem_gen_feel_steps(ctx, kick);
+    for (int i = 0; i < n; ++i) {
+      snare[i] = i == mid;
+    }
+    kick[mid] = false;
+  } else if (ctx->time_feel == TANDEM_FEEL_DOUBLE) {
+    bool hat_before[GEN_MAX_STEPS];
+    float strongest = 0.0f;
+    for (int i = 0; i < n; ++i) {
+      hat_before[i] = hat[i];
+      strongest = snare_w[i] > strongest ? snare_w[i] : strongest;
+    }
+    /* The backbeat is certain in double time, even in a sparse style that may
+     * leave it out of a bar: it is what says "twice as fast". */
+    for (int i = 0; i < n; ++i) {
+      snare[i] = snare[i] || (strongest > 0.0f && snare_w[i] >= 0.5f * strongest);
+    }
+    tandem_gen_feel_steps(ctx, kick);
+    tandem_gen_feel_steps(ctx, snare);
+    tandem_gen_feel_steps(ctx, hat);
+    /* Hats at twice the rate, and never fewer than before. */
+    for (int i = 0; i < n; ++i) {
+      hat[i] = hat[i] || hat_before[i];
+    }
+  }
+  int count = 0;
+  for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
+    for (int i = 0; i < n; ++i) {
+      count += out->hit[v][i];
+    }
+  }
+  return count;
+}
+
 void tandem_gen_drum_bar(const GenCtx* ctx, int bar, GenDrumBar* out)
 {
   const TandemStyle* s = ctx->style;
@@ -82,10 +128,18 @@ void tandem_gen_drum_bar(const GenCtx* ctx, int bar, GenDrumBar* out)
     }
   }
 
-  /* Ghosts go where the backbeat voice is not, mostly on the 16ths between. */
+  if (ctx->time_feel != TANDEM_FEEL_NORMAL) {
+    main_count = drum_feel(ctx, w[TANDEM_DRUM_SNARE], out);
+  }
+
+  /* Ghosts go where the backbeat voice is not, mostly on the 16ths between; asked
+   * for more, they crowd onto the off 16ths. */
+  const float boost = ctx->ghost_boost > 0.0f ? ctx->ghost_boost : 0.0f;
+  const float on_beat = 0.15f * (1.0f - 0.8f * boost);
+  const float on_eighth = 0.6f * (1.0f - 0.5f * boost);
   float ghost_w[GEN_MAX_STEPS];
   for (int i = 0; i < n; ++i) {
-    const float shape = (i % 4 == 0) ? 0.15f : (i % 2 == 0) ? 0.6f : 1.0f;
+    const float shape = (i % 4 == 0) ? on_beat : (i % 2 == 0) ? on_eighth : 1.0f;
     const bool usable = i % ctx->step_unit == 0 && !out->hit[TANDEM_DRUM_SNARE][i];
     ghost_w[i] = usable ? shape * (1.05f - w[TANDEM_DRUM_SNARE][i]) : 0.0f;
   }
@@ -177,4 +231,79 @@ void tandem_gen_drums(const GenCtx* ctx)
       crash_next = bar + 1 < prm->bars;
     }
   }
+}
+
+bool tandem_gen_section_marks(TandemPattern* p, const TandemStyle* style, int fill_bar,
+                              int crash_bar, float fill, uint32_t seed)
+{
+  if (!p || !style || p->role != TANDEM_ROLE_DRUMS || p->bars < 1) {
+    return false;
+  }
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(p);
+  const uint32_t beat_ticks = tandem_pattern_ticks_per_beat(p);
+  const uint32_t step = GEN_STEP_TICKS;
+  const bool do_fill = fill > 0.0f && fill_bar >= 0 && fill_bar < p->bars;
+  const bool do_crash = crash_bar >= 0 && crash_bar < p->bars;
+  uint32_t fill_from = 0, fill_to = 0, crash_at = 0;
+  if (do_fill) {
+    const float f = fill > 1.0f ? 1.0f : fill;
+    int beats = (int)ceilf(f * (float)p->beats_per_bar);
+    beats = beats < 1 ? 1 : beats > p->beats_per_bar ? p->beats_per_bar : beats;
+    fill_to = (uint32_t)(fill_bar + 1) * bar_ticks;
+    fill_from = fill_to - (uint32_t)beats * beat_ticks;
+  }
+  if (do_crash) {
+    crash_at = (uint32_t)crash_bar * bar_ticks;
+  }
+  /* Out goes what the fill replaces, and the hat the crash stands in for. */
+  const uint8_t hat = style->drum_notes[TANDEM_DRUM_HAT];
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    const TandemNote* n = &p->notes[i];
+    const bool in_fill = do_fill && n->tick >= fill_from && n->tick < fill_to;
+    const bool under_crash = do_crash && n->tick == crash_at &&
+                             (n->pitch == hat || n->pitch == 42 || n->pitch == 44 ||
+                              n->pitch == 46 || n->pitch == GM_CRASH);
+    if (!in_fill && !under_crash) {
+      p->notes[kept++] = *n;
+    }
+  }
+  p->n_notes = kept;
+
+  TandemRng rng;
+  tandem_rng_seed(&rng, seed, ((uint64_t)GEN_STREAM_FILL << 32) | 0xffffu);
+  if (do_fill) {
+    /* Walks down from the snare through the toms, getting louder into the change. */
+    const uint8_t voices[] = {style->drum_notes[TANDEM_DRUM_SNARE], 50, 48, 47, 45, 43};
+    const uint32_t span = fill_to - fill_from;
+    const uint32_t every = style->swing_grid == 8 ? 2 * step : step;
+    for (uint32_t t = fill_from; t < fill_to; t += every) {
+      if (t != fill_from && t + every < fill_to && tandem_rng_float(&rng) > 0.85f) {
+        continue;
+      }
+      const uint32_t pos = t - fill_from;
+      const TandemNote note = {
+          .tick = t,
+          .length = step / 2,
+          .kind = TANDEM_PITCH_ABSOLUTE,
+          .pitch = voices[pos * 6 / span],
+          .velocity = (uint8_t)(84.0f + 36.0f * (float)pos / (float)span),
+          .flags = TANDEM_NOTE_FILL,
+      };
+      tandem_pattern_add(p, &note);
+    }
+  }
+  if (do_crash) {
+    const TandemNote crash = {
+        .tick = crash_at,
+        .length = step * 4,
+        .kind = TANDEM_PITCH_ABSOLUTE,
+        .pitch = GM_CRASH,
+        .velocity = 118,
+        .flags = TANDEM_NOTE_FILL | TANDEM_NOTE_ACCENT,
+    };
+    tandem_pattern_add(p, &crash);
+  }
+  tandem_pattern_sort(p);
+  return true;
 }

@@ -40,6 +40,8 @@ typedef struct {
   float offbeat_boost;  /* multiplies weights of 16ths off the quarter-note grid */
   float ghost_fraction; /* ghosts per main note: g / (1 - g) */
   float flavour_sigma;  /* spread (in octaves) of the per-seed weight jitter */
+  uint8_t time_feel;    /* TandemTimeFeel */
+  float ghost_boost;    /* params' ghost, clamped to -1..1 */
 } GenCtx;
 
 /* Seeds rng for one purpose and bar of this call. */
@@ -84,6 +86,12 @@ void tandem_gen_add(const GenCtx* ctx, uint32_t tick, uint32_t length, uint8_t k
  * the next onset in onset[] (a per-step bitmap of the whole pattern, wrapping). */
 uint32_t tandem_gen_hold(const GenCtx* ctx, const bool* onsets, int bar, int step,
                          float sustain);
+
+/* Moves one bar's onsets (a per-step bitmap) to the time feel: half time
+ * stretches the bar's first half over the whole bar, double time plays the bar
+ * twice in the space of one (steps a swung-eighth style does not use are
+ * dropped).  Normal time leaves hit alone.  Returns the number of onsets. */
+int tandem_gen_feel_steps(const GenCtx* ctx, bool* hit);
 
 /* The role modules.  Each appends its notes to ctx->out. */
 void tandem_gen_drums(const GenCtx* ctx);

@@ -109,6 +109,40 @@ static void develop(const GenCtx* ctx, const Motif* motif, int phrase, int j, Mo
   }
 }
 
+/* The time feel on one developed bar: its notes move as the other roles' onsets
+ * do (tandem_gen_feel_steps), each keeping its degree. */
+static void feel_bar(const GenCtx* ctx, Motif* m)
+{
+  if (ctx->time_feel == TANDEM_FEEL_NORMAL) {
+    return;
+  }
+  const int n = ctx->n_steps;
+  const Motif before = *m;
+  for (int i = 0; i < n; ++i) {
+    m->hit[i] = false;
+    m->degree[i] = 0;
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!before.hit[i]) {
+      continue;
+    }
+    if (ctx->time_feel == TANDEM_FEEL_HALF) {
+      if (2 * i < n) {
+        m->hit[2 * i] = true;
+        m->degree[2 * i] = before.degree[i];
+      }
+    } else if (i % 2 == 0) {
+      const int to[2] = {i / 2, n / 2 + i / 2};
+      for (int k = 0; k < 2; ++k) {
+        if (to[k] < n && to[k] % ctx->step_unit == 0) {
+          m->hit[to[k]] = true;
+          m->degree[to[k]] = before.degree[i];
+        }
+      }
+    }
+  }
+}
+
 void tandem_gen_melody(const GenCtx* ctx)
 {
   const TandemStyle* s = ctx->style;
@@ -147,6 +181,7 @@ void tandem_gen_melody(const GenCtx* ctx)
       make_motif(ctx, motif_id, w, target, &motif);
     }
     develop(ctx, &motif, phrase, j, &line[bar]);
+    feel_bar(ctx, &line[bar]);
   }
 
   /* Ghosts: quiet upper neighbours just before a main note. */

@@ -154,6 +154,47 @@ void tandem_gen_pick_count(TandemRng* rng, const float* w, int n, int count, boo
   }
 }
 
+int tandem_gen_feel_steps(const GenCtx* ctx, bool* hit)
+{
+  const int n = ctx->n_steps;
+  int count = 0;
+  if (ctx->time_feel == TANDEM_FEEL_NORMAL) {
+    for (int i = 0; i < n; ++i) {
+      count += hit[i];
+    }
+    return count;
+  }
+  bool src[GEN_MAX_STEPS];
+  for (int i = 0; i < n; ++i) {
+    src[i] = hit[i];
+    hit[i] = false;
+  }
+  const int half = n / 2;
+  for (int i = 0; i < n; ++i) {
+    if (!src[i]) {
+      continue;
+    }
+    if (ctx->time_feel == TANDEM_FEEL_HALF) {
+      if (2 * i < n) {
+        hit[2 * i] = true;
+      }
+    } else if (i % 2 == 0) {
+      const int a = i / 2;
+      const int b = half + i / 2;
+      if (a % ctx->step_unit == 0) {
+        hit[a] = true;
+      }
+      if (b < n && b % ctx->step_unit == 0) {
+        hit[b] = true;
+      }
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    count += hit[i];
+  }
+  return count;
+}
+
 int tandem_gen_ghost_count(const GenCtx* ctx, TandemRng* rng, int main_count)
 {
   const float want = ctx->ghost_fraction * (float)main_count;
@@ -222,8 +263,10 @@ static void finish_velocities(const GenCtx* ctx)
     TandemNote* note = &p->notes[i];
     double v;
     if (note->flags & TANDEM_NOTE_GHOST) {
-      /* Ghosts: felt more than heard, about a third of the main level. */
-      v = 0.35 * mean + 4.0 * tandem_rng_gauss(&rng);
+      /* Ghosts: felt more than heard, about a third of the main level; asked-for
+       * ghost notes come up a little so that they are heard, still well below. */
+      const double level = ctx->ghost_boost > 0.0f ? 0.35 + 0.1 * ctx->ghost_boost : 0.35;
+      v = level * mean + 4.0 * tandem_rng_gauss(&rng);
       v = v > 0.5 * mean ? 0.5 * mean : v;
     } else {
       const double z = shape_sd > 0.0 ? (note->velocity - shape_mean) / shape_sd : 0.0;
@@ -279,6 +322,19 @@ bool tandem_generate(const TandemStyle* style, const TandemGenParams* params,
   ctx.offbeat_boost = 1.0f + 2.0f * (complexity - 0.5f) * style->syncopation;
   const float g = style->ghost_prob < 0.9f ? style->ghost_prob : 0.9f;
   ctx.ghost_fraction = g / (1.0f - g);
+  ctx.time_feel =
+      params->time_feel <= TANDEM_FEEL_DOUBLE ? params->time_feel : TANDEM_FEEL_NORMAL;
+  ctx.ghost_boost = params->ghost < -1.0f ? -1.0f
+                    : params->ghost > 1.0f
+                        ? 1.0f
+                        : (params->ghost == params->ghost ? params->ghost : 0.0f);
+  if (ctx.ghost_boost > 0.0f) {
+    /* More ghosts, and some even where the profile has none. */
+    ctx.ghost_fraction =
+        ctx.ghost_fraction * (1.0f + 3.0f * ctx.ghost_boost) + 0.2f * ctx.ghost_boost;
+  } else if (ctx.ghost_boost < 0.0f) {
+    ctx.ghost_fraction *= 1.0f + ctx.ghost_boost;
+  }
 
   switch (params->role) {
   case TANDEM_ROLE_DRUMS:

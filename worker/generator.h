@@ -43,10 +43,27 @@ typedef struct {
                                   into the next chord and melody notes on beats 1 and
                                   3 land on chord tones; NULL when unknown (approach
                                   notes then use the key's fifth degree) */
+  uint8_t time_feel; /* TandemTimeFeel.  HALF: the first half of each bar's kick,
+                        bass, chord and melody rhythm stretched over the whole bar,
+                        the drums' backbeat only on the middle beat (beat 3 in 4/4),
+                        hats as they are.  DOUBLE: each bar's kick, backbeat, hat,
+                        chord and melody rhythm played twice as fast, so twice the
+                        backbeats (one per beat in 4/4), busier hats, the bass in
+                        straight 8ths. */
+  float ghost;       /* -1..1: 0 plays the profile's ghost notes; above 0 more of
+                        them (0.5: about 2.5x), louder and mostly on the off 16ths;
+                        -1 none */
 } TandemGenParams;
 
+typedef enum {
+  TANDEM_FEEL_NORMAL = 0,
+  TANDEM_FEEL_HALF = 1,
+  TANDEM_FEEL_DOUBLE = 2,
+} TandemTimeFeel;
+
 /* Fills params with neutral values: complexity, density and energy 0.5, fill 0,
- * 4 bars, the profile's meter.  Threads: any. */
+ * 4 bars, the profile's meter, normal time feel, the profile's ghost notes.
+ * Threads: any. */
 void tandem_gen_params_default(TandemGenParams* params, TandemRole role, uint32_t seed);
 
 /* Generates a pattern.  Returns false (out untouched) for a NULL argument, a role
@@ -56,6 +73,17 @@ void tandem_gen_params_default(TandemGenParams* params, TandemRole role, uint32_
  * passes tandem_pattern_valid().  Threads: worker or tools (not realtime). */
 bool tandem_generate(const TandemStyle* style, const TandemGenParams* params,
                      TandemPattern* out);
+
+/* Marks a section change on a drum pattern (the generator's or a model's): with
+ * fill > 0, the end of bar fill_bar becomes a fill leading into the next section,
+ * 1 beat long at small fill up to the whole bar at 1 (ceil(fill * beats) beats),
+ * walking down snare and toms with rising velocity, replacing whatever played
+ * there; crash_bar gets a crash on its beat 1 in place of the hat.  A bar of -1
+ * (or outside the pattern) is left alone.  Notes past TANDEM_MAX_NOTES are left
+ * out.  Returns false (p untouched) for a NULL argument or a pattern that is not
+ * drums.  Deterministic for a seed.  Threads: worker or tools (not realtime). */
+bool tandem_gen_section_marks(TandemPattern* p, const TandemStyle* style, int fill_bar,
+                              int crash_bar, float fill, uint32_t seed);
 
 /* Rhythmic distance between two patterns: the normalised Hamming distance
  * between their sets of onsets on the 16th grid, over the bars both have:

@@ -22,6 +22,7 @@ typedef enum {
   M_GHOST,
   M_HALF,
   M_DOUBLE,
+  M_NORMAL,
   M_FILL,
   M_SPARSER,
   M_DENSER,
@@ -57,6 +58,8 @@ static const struct {
     {"sparse", M_SPARSER},      {"fewer notes", M_SPARSER},
     {"less notes", M_SPARSER},  {"denser", M_DENSER},
     {"dense", M_DENSER},        {"more notes", M_DENSER},
+    {"normal time", M_NORMAL},  {"regular time", M_NORMAL},
+    {"normal feel", M_NORMAL},  {"normal", M_NORMAL},
 };
 
 /* Words that carry no request of their own. */
@@ -69,7 +72,7 @@ static const char* const fillers[] = {
     "on",     "this",     "that",   "be",      "make",  "sound", "notes",  "too",
     "very",   "really",   "less",   "no",      "fewer", "not",   "so",     "just",
     "keep",   "bars",     "bar",    "at",      "end",   "put",   "get",    "try",
-    "let's",  "lets",     "now",    "again",
+    "let's",  "lets",     "now",    "again",   "back",  "time",
 };
 
 static bool is_filler(const char* w)
@@ -122,16 +125,24 @@ static void apply(TandemIntent* in, Modifier m, float amount)
     in->straight = amount > 0;
     if (amount < 0) {
       in->swing_pct += 4.0f;
+    } else if (in->tempo_factor == 1.0f) {
+      /* Straighter also undoes a half- or double-time feel, unless this same
+       * request asks for one. */
+      in->normal_time = true;
     }
     break;
   case M_GHOST:
     in->ghost += 0.5f * amount;
     break;
   case M_HALF:
-    in->tempo_factor = 0.5f;
-    break;
   case M_DOUBLE:
-    in->tempo_factor = 2.0f;
+    /* "no half-time" asks for normal time. */
+    in->tempo_factor = amount < 0 ? 1.0f : m == M_HALF ? 0.5f : 2.0f;
+    in->normal_time = amount < 0;
+    break;
+  case M_NORMAL:
+    in->tempo_factor = 1.0f;
+    in->normal_time = true;
     break;
   case M_FILL:
     in->fill += 0.6f * amount;
@@ -227,4 +238,23 @@ bool tandem_intent_parse(const char* text, TandemIntent* out)
     out->fully_understood = false;
   }
   return out->n_matched > 0;
+}
+
+void tandem_feel_init(TandemFeel* feel)
+{
+  feel->tempo_factor = 1.0f;
+  feel->ghost = 0.0f;
+}
+
+bool tandem_feel_update(TandemFeel* feel, const TandemIntent* intent)
+{
+  const TandemFeel before = *feel;
+  if (intent->tempo_factor == 0.5f || intent->tempo_factor == 2.0f) {
+    feel->tempo_factor = intent->tempo_factor;
+  } else if (intent->normal_time) {
+    feel->tempo_factor = 1.0f;
+  }
+  const float g = feel->ghost + intent->ghost;
+  feel->ghost = g < -1.0f ? -1.0f : g > 1.0f ? 1.0f : g;
+  return feel->tempo_factor != before.tempo_factor || feel->ghost != before.ghost;
 }

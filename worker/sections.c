@@ -306,6 +306,7 @@ bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatu
   t->total_bars++;
   const size_t n =
       tandem_sections_find(t->bars, t->n_bars, t->scratch, TANDEM_SECTION_MAX);
+  t->n_found = (uint32_t)n;
   if (n == 0) {
     return false;
   }
@@ -316,4 +317,37 @@ bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatu
   t->current = *last;
   t->current_first_bar = first_abs;
   return changed;
+}
+
+uint32_t tandem_section_tracker_predict(const TandemSectionTracker* t, uint32_t min_bars)
+{
+  if (t->n_found < 2 || min_bars == 0) {
+    return 0;
+  }
+  const TandemSection* current = &t->scratch[t->n_found - 1];
+  /* A first section cut short by the history's start says nothing about length. */
+  const uint32_t first = t->total_bars > t->n_bars ? 1 : 0;
+  for (uint32_t k = t->n_found - 1; k-- > first;) {
+    const TandemSection* s = &t->scratch[k];
+    const bool alike = s->group == current->group ||
+                       (s->label == current->label && s->label != TANDEM_SECTION_UNKNOWN);
+    if (alike) {
+      if (s->n_bars >= min_bars) {
+        return s->n_bars;
+      }
+      break;
+    }
+  }
+  bool by8 = true, by4 = true;
+  uint32_t finished = 0;
+  for (uint32_t k = first; k + 1 < t->n_found; ++k) {
+    by8 = by8 && t->scratch[k].n_bars % 8 == 0;
+    by4 = by4 && t->scratch[k].n_bars % 4 == 0;
+    ++finished;
+  }
+  if (finished == 0 || !by4) {
+    return 0;
+  }
+  const uint32_t phrase = by8 ? 8 : 4;
+  return (min_bars + phrase - 1) / phrase * phrase;
 }

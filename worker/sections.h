@@ -65,6 +65,7 @@ typedef struct {
   TandemSection scratch[TANDEM_SECTION_MAX];
   TandemSection current;
   uint32_t current_first_bar; /* absolute bar index where current began */
+  uint32_t n_found;           /* sections in scratch; the last is current */
 } TandemSectionTracker;
 
 void tandem_section_tracker_init(TandemSectionTracker* t);
@@ -72,5 +73,15 @@ void tandem_section_tracker_init(TandemSectionTracker* t);
 /* Adds a bar and re-segments the history.  Returns true when the current
  * section (label or start) changed with this bar.  Worker thread. */
 bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatures* bar);
+
+/* Predicts how many bars the current section lasts in all, at least min_bars.
+ * Songs change sections on phrase boundaries, so: the length of the latest earlier
+ * section of its group (verse 1 lasted 8 bars, so verse 2 will) if that is at least
+ * min_bars; else the first multiple of 8 (or 4) from min_bars on, when every
+ * section finished so far lasted a multiple of 8 (or 4).  0 when there is nothing
+ * to go by: no finished section yet (the first one, which may have begun before
+ * the history, does not count once bars have been forgotten), or uneven lengths.
+ * Worker thread. */
+uint32_t tandem_section_tracker_predict(const TandemSectionTracker* t, uint32_t min_bars);
 
 #endif
