@@ -125,8 +125,8 @@ typedef struct {
 
 /* One bar of input, measured by run() (worker/barfeatures.h, realtime-safe). */
 typedef struct {
-  uint32_t type; /* TANDEM_MSG_BAR_SNAPSHOT */
-  uint32_t reserved;
+  uint32_t type;   /* TANDEM_MSG_BAR_SNAPSHOT */
+  uint32_t serial; /* reserved for a drum part with a section fill the worker may send */
   TandemBarFeatures bar;
 } TandemBarSnapshotMsg;
 
@@ -141,5 +141,21 @@ typedef struct {
   float section_confidence;
   int32_t auto_style; /* what "auto" plays now: 1..12, 0 when the tempo decides */
 } TandemSongMsg;
+
+/* Groove capture (worker/groove.h): the learn toggle and the save_profile trigger.
+ * While learning, work() feeds every bar snapshot into the capture. */
+#define TANDEM_MSG_GROOVE 22 /* run() → work() */
+
+typedef enum {
+  TANDEM_GROOVE_START = 1, /* learn went on: forget what was learned, start afresh */
+  TANDEM_GROOVE_STOP = 2,  /* learn went off: keep what was learned, for saving */
+  TANDEM_GROOVE_SAVE = 3,  /* write the profile learned so far to path */
+} TandemGrooveAction;
+
+typedef struct {
+  uint32_t type;              /* TANDEM_MSG_GROOVE */
+  uint32_t action;            /* TandemGrooveAction */
+  char path[TANDEM_PATH_MAX]; /* TANDEM_GROOVE_SAVE only; empty otherwise */
+} TandemGrooveMsg;
 
 #endif

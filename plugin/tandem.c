@@ -158,6 +158,14 @@ typedef struct {
   TandemExportMsg export_msg;     /* scratch for the message */
   char export_path[TANDEM_PATH_MAX];
   bool export_path_notify;
+  /* Groove capture: the learn toggle and save_profile go to the worker (audio
+   * thread); learn_sent is the learn state the worker was last told. */
+  bool learn_sent;
+  bool save_profile_was_on;
+  bool save_profile_pending;
+  TandemGrooveMsg groove_msg; /* scratch for the message */
+  char profile_path[TANDEM_PATH_MAX];
+  bool profile_path_notify;
 
   /* Language model: prompt, settings and the model's state (audio thread).  The
    * model runs on its own thread (worker/llm.h); run() only sends these POD
@@ -170,13 +178,29 @@ typedef struct {
   bool llm_config_dirty;
   uint32_t llm_status; /* TandemLlmStatus, for the llm_status port */
   uint32_t llm_n_alts; /* alternatives of the last model reply */
-  int alternative;     /* the alternative playing */
+  /* The model's status after a restore changed its settings, plus 1 (0: none);
+   * written by restore(), taken by run(). */
+  atomic_uint restored_llm_status;
+  int alternative; /* the alternative playing */
   bool alternative_pending;
   uint64_t frames_since_poll;
   TandemLlmIntentMsg intent;       /* plain-language modifiers, added to the controls */
   TandemLlmRequestMsg llm_request; /* scratch for the messages */
   TandemLlmAltMsg alt_msg;
   TandemLlmBarMsg bar_msg;
+  TandemLlmFallbacksMsg llm_fallbacks; /* the llmFallbacks property; sent when dirty */
+  bool llm_fallbacks_dirty;
+  /* Onsets per class (kick, snare, hat, other) as 16th-step bits: the two last
+   * whole bars (oldest first) and the bar playing, for the model's grounding. */
+  uint16_t llm_onsets[TANDEM_LLM_ONSET_BARS + 1][TANDEM_LLM_ONSET_BANDS];
+  int64_t llm_onset_bar;
+  uint32_t llm_onset_bars_done; /* whole bars recorded, up to TANDEM_LLM_ONSET_BARS */
+  /* Freewheel export: a model pattern that reached the ring just before it is
+   * held here and played from the first bar after it (the export stays
+   * deterministic). */
+  bool was_free_wheeling;
+  bool has_held_model;
+  TandemPattern held_model;
 
   /* State keys (read-only after instantiate) */
   TandemStateURIs state_uris;
@@ -328,6 +352,7 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   self->llm_config.temperature = 0.7f;
   self->llm_config.max_tokens = 4096;
   self->intent.tempo_factor = 1.0f;
+  atomic_init(&self->restored_llm_status, 0u);
   /* Settings from the environment (TANDEM_LLM_URL) are already in the client. */
   self->llm_status = self->work.llm.client
                          ? (uint32_t)tandem_llm_status(self->work.llm.client)
@@ -450,6 +475,7 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
     self->status_dirty = true;
     self->style_file_notify = true;
     self->export_path_notify = true;
+    self->profile_path_notify = true;
     self->prompt_notify = true;
   } else if (urid_value(self, property, &key)) {
     if (key == self->uris.tandem_status) {
@@ -458,6 +484,8 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
       self->style_file_notify = true;
     } else if (key == self->uris.tandem_exportPath) {
       self->export_path_notify = true;
+    } else if (key == self->uris.tandem_profilePath) {
+      self->profile_path_notify = true;
     } else if (key == self->uris.tandem_prompt) {
       self->prompt_notify = true;
     }
@@ -485,10 +513,18 @@ static void handle_llm_text(Tandem* self, LV2_URID key, const LV2_Atom* value)
     self->prompt_notify = true;
     return;
   }
+  if (key == self->uris.tandem_llmFallbacks) {
+    copy_atom_text(self->llm_fallbacks.text, sizeof(self->llm_fallbacks.text), value);
+    self->llm_fallbacks.type = TANDEM_MSG_LLM_FALLBACKS;
+    self->llm_fallbacks_dirty = true;
+    return;
+  }
   if (key == self->uris.tandem_llmUrl) {
     copy_atom_text(c->url, sizeof(c->url), value);
+    c->fields |= TANDEM_LLM_FIELD_URL;
   } else if (key == self->uris.tandem_llmModel) {
     copy_atom_text(c->model, sizeof(c->model), value);
+    c->fields |= TANDEM_LLM_FIELD_MODEL;
   } else {
     char name[16];
     copy_atom_text(name, sizeof(name), value);
@@ -497,6 +533,7 @@ static void handle_llm_text(Tandem* self, LV2_URID key, const LV2_Atom* value)
       return;
     }
     c->provider = (uint32_t)kind;
+    c->fields |= TANDEM_LLM_FIELD_PROVIDER;
   }
   self->llm_config_dirty = true;
 }
@@ -534,10 +571,13 @@ static void handle_llm_number(Tandem* self, LV2_URID key, const LV2_Atom* value)
   }
   if (key == self->uris.tandem_llmTimeout) {
     c->timeout_s = (float)(v < 1.0 ? 1.0 : v > 600.0 ? 600.0 : v);
+    c->fields |= TANDEM_LLM_FIELD_TIMEOUT;
   } else if (key == self->uris.tandem_llmTemperature) {
     c->temperature = (float)(v < 0.0 ? 0.0 : v > 2.0 ? 2.0 : v);
+    c->fields |= TANDEM_LLM_FIELD_TEMPERATURE;
   } else {
     c->max_tokens = (int32_t)(v < 256.0 ? 256.0 : v > 65536.0 ? 65536.0 : v);
+    c->fields |= TANDEM_LLM_FIELD_MAX_TOKENS;
   }
   self->llm_config_dirty = true;
 }
@@ -573,10 +613,15 @@ static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
     }
     self->export_path[i] = '\0';
     self->export_path_notify = true;
+  } else if (key == self->uris.tandem_profilePath &&
+             (value->type == self->uris.atom_Path ||
+              value->type == self->uris.atom_String)) {
+    copy_atom_text(self->profile_path, sizeof(self->profile_path), value);
+    self->profile_path_notify = true;
   } else if (value->type == self->uris.atom_String &&
              (key == self->uris.tandem_prompt || key == self->uris.tandem_llmUrl ||
-              key == self->uris.tandem_llmModel ||
-              key == self->uris.tandem_llmProvider)) {
+              key == self->uris.tandem_llmModel || key == self->uris.tandem_llmProvider ||
+              key == self->uris.tandem_llmFallbacks)) {
     handle_llm_text(self, key, value);
   } else if (key == self->uris.tandem_llmTimeout ||
              key == self->uris.tandem_llmTemperature ||
@@ -644,6 +689,63 @@ static void count_busy(Tandem* self, const TandemClockPos* pos, uint32_t start)
   }
 }
 
+/* Moves the per-class onset record to `bar`: the bar playing becomes a whole bar
+ * when the next one starts; a jump anywhere else starts the record over. */
+static void roll_llm_onsets(Tandem* self, int64_t bar)
+{
+  if (bar == self->llm_onset_bar || bar == self->llm_onset_bar - 1) {
+    return; /* a late onset of the bar before: recorded in its own row */
+  }
+  const size_t row = sizeof(self->llm_onsets[0]);
+  if (bar == self->llm_onset_bar + 1 || bar == self->llm_onset_bar + 2) {
+    for (int64_t b = self->llm_onset_bar; b < bar; ++b) {
+      memmove(self->llm_onsets[0], self->llm_onsets[1], row * TANDEM_LLM_ONSET_BARS);
+      memset(self->llm_onsets[TANDEM_LLM_ONSET_BARS], 0, row);
+      if (self->llm_onset_bars_done < TANDEM_LLM_ONSET_BARS) {
+        ++self->llm_onset_bars_done;
+      }
+    }
+  } else {
+    memset(self->llm_onsets, 0, sizeof(self->llm_onsets));
+    self->llm_onset_bars_done = 0;
+  }
+  self->llm_onset_bar = bar;
+}
+
+/* Records this segment's onsets by class on the 16th grid of their bar (at the
+ * time each really began), for the model's prompt. */
+static void record_llm_onsets(Tandem* self, const TandemClockPos* pos, uint32_t start,
+                              uint32_t end)
+{
+  if (pos->speed <= 0.0 || pos->bpm <= 0.0 || pos->beats_per_bar <= 0.0) {
+    return;
+  }
+  roll_llm_onsets(self, pos->bar);
+  const double unit = pos->beat_unit > 0 ? pos->beat_unit : 4;
+  const double beats_per_frame = pos->bpm * pos->speed / (60.0 * self->sample_rate);
+  for (uint32_t i = 0; i < self->n_onsets; ++i) {
+    const TandemOnsetEvent* e = &self->onsets[i];
+    if (e->frame < start || e->frame >= end || e->cls >= TANDEM_LLM_ONSET_BANDS) {
+      continue;
+    }
+    const double beat =
+        pos->bar_beat + ((double)e->frame - e->delay - start) * beats_per_frame;
+    const double bars = floor(beat / pos->beats_per_bar);
+    if (bars < -1.0 || bars > 1.0) {
+      continue;
+    }
+    const int step = (int)floor((beat - bars * pos->beats_per_bar) * 16.0 / unit);
+    const int64_t bar = pos->bar + (int64_t)bars;
+    if (bar > self->llm_onset_bar) {
+      roll_llm_onsets(self, bar);
+    }
+    const int64_t row = TANDEM_LLM_ONSET_BARS - (self->llm_onset_bar - bar);
+    if (row >= 0 && row <= TANDEM_LLM_ONSET_BARS && step >= 0 && step < 16) {
+      self->llm_onsets[row][e->cls] |= (uint16_t)(1u << step);
+    }
+  }
+}
+
 /* The key and chord pitched parts resolve against: the controls if fixed, else
  * what the analysis hears, else C major. */
 static void update_harmony(Tandem* self)
@@ -701,6 +803,7 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
   tandem_clock_position(&self->clock, host, &self->readout.tempo,
                         (double)(self->block_frames - start), &pos);
   count_busy(self, &pos, start);
+  record_llm_onsets(self, &pos, start, end);
 
   self->n_midi += tandem_player_process(
       &self->player, &pos, start, frames, &self->harmony, self->onsets, self->n_onsets,
@@ -754,6 +857,25 @@ static void take_restored_pattern(Tandem* self, uint32_t size)
   }
 }
 
+/* After a freewheel export, the model pattern held back during it plays from the
+ * next bar line.  It gets a new serial: parts made during the export are older
+ * than the request it answers, not newer. */
+static void release_held_model(Tandem* self)
+{
+  if (!self->has_held_model || self->ctl.free_wheeling) {
+    return;
+  }
+  self->has_held_model = false;
+  if (self->held_model.role != (uint8_t)self->ctl.role) {
+    return;
+  }
+  self->held_model.serial = ++self->serial;
+  if (tandem_player_queue_pattern(&self->player, &self->held_model)) {
+    self->playing_serial = self->held_model.serial;
+    self->keep_current = true;
+  }
+}
+
 /* Reads the worker's finished patterns; the newest of the current role plays next. */
 static void take_patterns(Tandem* self)
 {
@@ -776,6 +898,12 @@ static void take_patterns(Tandem* self)
         self->incoming.serial <= self->playing_serial) {
       continue;
     }
+    if (from_model && self->ctl.free_wheeling) {
+      /* An export plays what played before it; the reply waits for its end. */
+      memcpy(&self->held_model, &self->incoming, sizeof(self->held_model));
+      self->has_held_model = true;
+      continue;
+    }
     if (tandem_player_queue_pattern(&self->player, &self->incoming)) {
       self->playing_serial = self->incoming.serial;
       /* What the musician asked the model for stays until they change a control. */
@@ -786,6 +914,7 @@ static void take_patterns(Tandem* self)
       }
     }
   }
+  release_held_model(self);
 }
 
 static void update_player_params(Tandem* self)
@@ -854,8 +983,13 @@ static bool schedule(Tandem* self, uint32_t size, const void* data)
 static void send_bar(Tandem* self, TandemBarSnapshotMsg* snap)
 {
   snap->type = TANDEM_MSG_BAR_SNAPSHOT;
-  snap->reserved = 0;
-  schedule(self, sizeof(*snap), snap);
+  /* A serial for a section fill the worker may send; none while hold keeps the
+   * part as it is (the player would drop the fill, and the worker's part, which
+   * the state saves, would turn away from the one playing). */
+  snap->serial = self->ctl.hold ? 0u : self->serial + 1;
+  if (schedule(self, sizeof(*snap), snap) && snap->serial) {
+    self->serial = snap->serial;
+  }
 }
 
 /* Feeds this block's onsets and readout to the bar features; closes a timed
@@ -936,8 +1070,39 @@ static void send_feedback_and_export(Tandem* self)
   }
 }
 
-/* What the track is doing now, for a model request.  The onset strings use the
- * smoothed per-16th busyness (the bands are not told apart yet: all go to "other"). */
+/* The learn toggle and save_profile: small messages to the worker, which owns
+ * the capture and writes the file.  One the worker cannot take now is tried
+ * again next block; a save always follows the learn state sent before it. */
+static void send_groove(Tandem* self)
+{
+  const TandemControls* c = &self->ctl;
+  if (rising(c->save_profile, &self->save_profile_was_on)) {
+    self->save_profile_pending = true;
+  }
+  TandemGrooveMsg* msg = &self->groove_msg;
+  if (c->learn != self->learn_sent) {
+    memset(msg, 0, sizeof(*msg));
+    msg->type = TANDEM_MSG_GROOVE;
+    msg->action = c->learn ? TANDEM_GROOVE_START : TANDEM_GROOVE_STOP;
+    if (!schedule(self, sizeof(*msg), msg)) {
+      return;
+    }
+    self->learn_sent = c->learn;
+  }
+  if (self->save_profile_pending) {
+    memset(msg, 0, sizeof(*msg));
+    msg->type = TANDEM_MSG_GROOVE;
+    msg->action = TANDEM_GROOVE_SAVE;
+    copy_text(msg->path, sizeof(msg->path), self->profile_path);
+    if (schedule(self, sizeof(*msg), msg)) {
+      self->save_profile_pending = false;
+    }
+  }
+}
+
+/* What the track is doing now, for a model request: tempo, meter, key and chord,
+ * the onsets of the last two whole bars per class (kick, snare, hat, other), the
+ * genre and section work() last reported. */
 static void fill_llm_request(Tandem* self, TandemLlmRequestMsg* m)
 {
   memset(m, 0, sizeof(*m));
@@ -964,16 +1129,15 @@ static void fill_llm_request(Tandem* self, TandemLlmRequestMsg* m)
     m->chord_root[0] = h->chord_root % 12;
     m->chord_quality[0] = h->chord_quality;
   }
-  if (self->busy_bar != INT64_MIN) {
+  if (self->llm_onset_bars_done > 0) {
     m->onsets_known = 1;
-    const int steps = m->beats_per_bar * 16 / m->beat_unit;
-    for (int i = 0; i < 16 && i < steps; ++i) {
-      if (self->busy[i] >= 0.5f) {
-        m->onset_steps[1][TANDEM_LLM_ONSET_BANDS - 1] |= (uint16_t)(1u << i);
-      }
-    }
+    memcpy(m->onset_steps, self->llm_onsets, sizeof(m->onset_steps));
   }
   m->energy = self->ctl.energy;
+  m->genre = self->song_genre;
+  m->genre_confidence = self->song_genre_confidence;
+  m->section = (uint8_t)(self->song_section > 0 ? self->song_section : 0);
+  m->local_only = self->ctl.free_wheeling ? 1 : 0;
   copy_text(m->text, sizeof(m->text), self->prompt);
 }
 
@@ -982,9 +1146,19 @@ static void fill_llm_request(Tandem* self, TandemLlmRequestMsg* m)
  * reserves the next serial when it is scheduled. */
 static void send_llm(Tandem* self)
 {
+  const unsigned restored =
+      atomic_exchange_explicit(&self->restored_llm_status, 0u, memory_order_acquire);
+  if (restored) {
+    self->llm_status = restored - 1u;
+  }
   if (self->llm_config_dirty &&
       schedule(self, sizeof(self->llm_config), &self->llm_config)) {
     self->llm_config_dirty = false;
+    self->llm_config.fields = 0; /* the next message carries what changes next */
+  }
+  if (self->llm_fallbacks_dirty &&
+      schedule(self, sizeof(self->llm_fallbacks), &self->llm_fallbacks)) {
+    self->llm_fallbacks_dirty = false;
   }
   if (rising(self->ctl.send, &self->send_was_on) && self->prompt[0]) {
     self->prompt_pending = true;
@@ -1016,7 +1190,12 @@ static void send_llm(Tandem* self)
     }
   }
   self->frames_since_poll += self->block_frames;
-  if (self->llm_status == TANDEM_LLM_STATUS_WAITING &&
+  if (self->was_free_wheeling && !self->ctl.free_wheeling) {
+    /* A reply that came during the export plays from the next bar: ask now. */
+    self->frames_since_poll = (uint64_t)(LLM_POLL_INTERVAL_S * self->sample_rate) + 1u;
+  }
+  self->was_free_wheeling = self->ctl.free_wheeling;
+  if (!self->ctl.free_wheeling && self->llm_status == TANDEM_LLM_STATUS_WAITING &&
       (double)self->frames_since_poll >= LLM_POLL_INTERVAL_S * self->sample_rate) {
     self->bar_msg.type = TANDEM_MSG_LLM_BAR;
     self->bar_msg.apply = 1;
@@ -1058,6 +1237,7 @@ static void send_requests(Tandem* self)
 {
   self->frames_since_request += self->block_frames;
   send_feedback_and_export(self);
+  send_groove(self);
   send_llm(self);
 
   if (self->style_file_dirty) {
@@ -1276,6 +1456,11 @@ static void run(LV2_Handle instance, uint32_t n_samples)
                                                    u->atom_Path, self->export_path)) {
       self->export_path_notify = false;
     }
+    if (self->profile_path_notify &&
+        forge_property(self, last_frame, u->tandem_profilePath, u->atom_Path,
+                       self->profile_path)) {
+      self->profile_path_notify = false;
+    }
     lv2_atom_forge_pop(&self->forge, &seq_frame);
   }
 
@@ -1400,7 +1585,27 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  return tandem_state_restore(&self->work, &self->state_uris, retrieve, handle, features);
+  const LV2_State_Status st =
+      tandem_state_restore(&self->work, &self->state_uris, retrieve, handle, features);
+  /* The prompt text comes back for the host's UI, not to be sent again.  restore()
+   * never runs alongside run() (no state:threadSafeRestore), so run()'s copy may be
+   * written here. */
+  if (self->work.lock_ready) {
+    pthread_mutex_lock(&self->work.lock);
+  }
+  copy_text(self->prompt, sizeof(self->prompt), self->work.prompt);
+  if (self->work.lock_ready) {
+    pthread_mutex_unlock(&self->work.lock);
+  }
+  self->prompt_pending = false;
+  self->prompt_notify = true;
+  if (self->work.llm.client) {
+    /* The restored settings may switch the model on or off: llm_status says so. */
+    atomic_store_explicit(&self->restored_llm_status,
+                          (unsigned)tandem_llm_status(self->work.llm.client) + 1u,
+                          memory_order_release);
+  }
+  return st;
 }
 
 static const void* extension_data(const char* uri)

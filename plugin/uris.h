@@ -23,6 +23,7 @@
 #define TANDEM__stateVersion TANDEM_NS "stateVersion"
 #define TANDEM__styleFile    TANDEM_NS "styleFile"
 #define TANDEM__exportPath   TANDEM_NS "exportPath"
+#define TANDEM__profilePath  TANDEM_NS "profilePath" /* where save_profile writes */
 /* Language model: setting prompt sends it; send re-sends the current prompt. */
 #define TANDEM__prompt         TANDEM_NS "prompt"
 #define TANDEM__send           TANDEM_NS "send"
@@ -32,6 +33,7 @@
 #define TANDEM__llmTimeout     TANDEM_NS "llmTimeout"
 #define TANDEM__llmTemperature TANDEM_NS "llmTemperature"
 #define TANDEM__llmMaxTokens   TANDEM_NS "llmMaxTokens"
+#define TANDEM__llmFallbacks   TANDEM_NS "llmFallbacks"
 
 typedef struct {
   LV2_URID atom_Blank;
@@ -67,6 +69,7 @@ typedef struct {
   LV2_URID tandem_stateVersion;
   LV2_URID tandem_styleFile;
   LV2_URID tandem_exportPath;
+  LV2_URID tandem_profilePath;
   LV2_URID tandem_prompt;
   LV2_URID tandem_send;
   LV2_URID tandem_llmUrl;
@@ -75,6 +78,7 @@ typedef struct {
   LV2_URID tandem_llmTimeout;
   LV2_URID tandem_llmTemperature;
   LV2_URID tandem_llmMaxTokens;
+  LV2_URID tandem_llmFallbacks;
 } TandemURIs;
 
 static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
@@ -112,6 +116,7 @@ static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
   u->tandem_stateVersion = map->map(map->handle, TANDEM__stateVersion);
   u->tandem_styleFile = map->map(map->handle, TANDEM__styleFile);
   u->tandem_exportPath = map->map(map->handle, TANDEM__exportPath);
+  u->tandem_profilePath = map->map(map->handle, TANDEM__profilePath);
   u->tandem_prompt = map->map(map->handle, TANDEM__prompt);
   u->tandem_send = map->map(map->handle, TANDEM__send);
   u->tandem_llmUrl = map->map(map->handle, TANDEM__llmUrl);
@@ -120,6 +125,7 @@ static inline void tandem_uris_map(TandemURIs* u, LV2_URID_Map* map)
   u->tandem_llmTimeout = map->map(map->handle, TANDEM__llmTimeout);
   u->tandem_llmTemperature = map->map(map->handle, TANDEM__llmTemperature);
   u->tandem_llmMaxTokens = map->map(map->handle, TANDEM__llmMaxTokens);
+  u->tandem_llmFallbacks = map->map(map->handle, TANDEM__llmFallbacks);
 }
 
 #endif

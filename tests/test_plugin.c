@@ -1179,7 +1179,8 @@ static void set_all_controls(Rig* rig, int setting)
   static const float specials[] = {NAN, INFINITY, -INFINITY, -1e9f, 1e9f};
   LvthPortInfo info;
   for (uint32_t i = 0; lvth_host_port_info(rig->host, i, &info); ++i) {
-    if (!info.is_control || !info.is_input || !strcmp(info.symbol, "export")) {
+    if (!info.is_control || !info.is_input || !strcmp(info.symbol, "export") ||
+        !strcmp(info.symbol, "save_profile")) {
       continue;
     }
     float v = info.default_value;

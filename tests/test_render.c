@@ -801,6 +801,49 @@ START_TEST(test_render_tail_adds_silence_after_the_file)
 }
 END_TEST
 
+/* --set learn=1 with --feedback save@BAR writes a learned profile to --profile-path
+ * (never over an existing file), and --style-file plays from it. */
+START_TEST(test_render_learns_saves_and_plays_a_profile_of_the_input)
+{
+  char ttl[700];
+  snprintf(ttl, sizeof(ttl), "%s", tmp_path("learned.ttl"));
+  const char* report = tmp_path("learn.json");
+  RunResult r = render(NULL, "--bpm", "100", "--set", "learn=1", "--profile-path", ttl,
+                       "--feedback", "save@7", "--report", report, tmp_path("in.wav"),
+                       "-o", tmp_path("learn.mid"), NULL);
+  ck_assert_msg(r.status == 0, "render failed: %s", r.err);
+  FILE* f = fopen(ttl, "r");
+  ck_assert_msg(f != NULL, "no profile at %s: %s", ttl, r.err);
+  char text[8192];
+  const size_t got = fread(text, 1, sizeof(text) - 1, f);
+  text[got] = '\0';
+  fclose(f);
+  ck_assert_msg(strstr(text, "Learned: learned") != NULL, "profile: %.400s", text);
+
+  /* Saving again keeps the first file and writes learned-2.ttl. */
+  r = render(NULL, "--bpm", "100", "--set", "learn=1", "--profile-path", ttl, "--feedback",
+             "save@7", tmp_path("in.wav"), "-o", tmp_path("learn2.mid"), NULL);
+  ck_assert_msg(r.status == 0, "render failed: %s", r.err);
+  char second[700];
+  snprintf(second, sizeof(second), "%s", tmp_path("learned-2.ttl"));
+  ck_assert_msg(access(second, F_OK) == 0, "no %s: %s", second, r.err);
+
+  const char* play_report = tmp_path("play.json");
+  r = render(NULL, "--bpm", "100", "--style-file", ttl, "--report", play_report,
+             tmp_path("in.wav"), "-o", tmp_path("play.mid"), NULL);
+  ck_assert_msg(r.status == 0, "render failed: %s", r.err);
+  json_t* j = load_report(play_report);
+  json_t* changes = field(j, "status_changes");
+  bool playing = false;
+  for (size_t i = 0; i < json_array_size(changes); ++i) {
+    const char* t = json_string_value(field(json_array_get(changes, i), "text"));
+    playing = playing || (t && strstr(t, "playing Learned: learned drums"));
+  }
+  ck_assert_msg(playing, "the learned profile never played: %s", r.err);
+  json_decref(j);
+}
+END_TEST
+
 static Suite* render_suite(void)
 {
   Suite* s = suite_create("render");
@@ -817,6 +860,7 @@ static Suite* render_suite(void)
   tcase_add_test(real, test_render_errors_give_one_line_and_nonzero_exit);
   tcase_add_test(real, test_render_llm_settings_out_of_range_are_usage_errors);
   tcase_add_test(real, test_render_prompt_without_model_does_not_wait);
+  tcase_add_test(real, test_render_learns_saves_and_plays_a_profile_of_the_input);
   suite_add_tcase(s, real);
 
   TCase* fix = tcase_create("fixture_plugin");

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include <jansson.h>
 #include <lilv/lilv.h>
@@ -113,6 +114,9 @@ typedef struct {
   const char* llm_timeout;     /* seconds, validated */
   const char* llm_temperature; /* validated */
   const char* llm_max_tokens;  /* validated */
+  const char* llm_fallbacks;   /* lines "provider url [model]" */
+  const char* style_file;      /* absolute, made so when parsed */
+  const char* profile_path;    /* absolute, made so when parsed */
   uint32_t block;
   double rate; /* 0: the file's rate */
   SetArg sets[MAX_SETS];
@@ -298,7 +302,7 @@ typedef struct {
   PropertyType type;
 } PropertyArg;
 
-#define N_PROPERTY_ARGS 7
+#define N_PROPERTY_ARGS 10
 
 /* ---- Everything that lives for the whole run ---- */
 
@@ -401,6 +405,30 @@ static bool parse_double(const char* text, double* out)
 }
 
 /* Lower-case letters and digits only: "llm-url", "llmUrl" and "llm_url" match. */
+/* The plugin resolves paths in its own worker, whose working folder is the host's:
+ * a relative path on the command line is made absolute here.  NULL (after one line
+ * on stderr) if it cannot be. */
+static const char* absolute_path(const char* path, char* out, size_t cap,
+                                 const char* option)
+{
+  char cwd[PATH_MAX];
+  if (!path[0]) {
+    fail_line("%s needs a file name", option);
+    return NULL;
+  }
+  if (path[0] == '/') {
+    if ((size_t)snprintf(out, cap, "%s", path) < cap) {
+      return out;
+    }
+  } else if (getcwd(cwd, sizeof(cwd)) &&
+             (size_t)snprintf(out, cap, "%s/%s", cwd, path) < cap) {
+    return out;
+  }
+  fail_line("%s: cannot use the path '%s' (too long, or no working folder)", option,
+            path);
+  return NULL;
+}
+
 static void normalise_name(const char* in, char* out, size_t cap)
 {
   size_t n = 0;
@@ -1308,15 +1336,18 @@ static int feedback_presses(const Host* h, Press* out)
     double bar = 0.0;
     if (!at || (size_t)(at - arg) >= sizeof(kind) ||
         !parse_whole(at + 1, 0.0, 1e6, &bar)) {
-      fail_line("--feedback takes KIND@BAR (like@4, dislike@8, reset@0), not '%s'", arg);
+      fail_line("--feedback takes KIND@BAR (like@4, dislike@8, reset@0, save@8), not '%s'",
+                arg);
       return -1;
     }
     memcpy(kind, arg, (size_t)(at - arg));
     kind[at - arg] = '\0';
-    const char* symbol = !strcmp(kind, "reset") ? "reset_learning" : kind;
+    const char* symbol = !strcmp(kind, "reset")  ? "reset_learning"
+                         : !strcmp(kind, "save") ? "save_profile"
+                                                 : kind;
     if (strcmp(symbol, "like") && strcmp(symbol, "dislike") &&
-        strcmp(symbol, "reset_learning")) {
-      fail_line("--feedback: '%s' is not like, dislike or reset", kind);
+        strcmp(symbol, "reset_learning") && strcmp(symbol, "save_profile")) {
+      fail_line("--feedback: '%s' is not like, dislike, reset or save", kind);
       return -1;
     }
     if (!h->opt.has_bpm) {
@@ -2012,12 +2043,14 @@ static bool apply_sets(Host* h)
 static void setup_properties(Host* h)
 {
   static const char* const options[N_PROPERTY_ARGS] = {
-      "prompt",      "llm-url",         "llm-model",     "llm-provider",
-      "llm-timeout", "llm-temperature", "llm-max-tokens"};
+      "prompt",        "llm-url",         "llm-model",      "llm-provider",
+      "llm-timeout",   "llm-temperature", "llm-max-tokens", "llm-fallbacks",
+      "style-file",    "profile-path"};
   const char* values[N_PROPERTY_ARGS] = {h->opt.prompt,        h->opt.llm_url,
                                          h->opt.llm_model,     h->opt.llm_provider,
                                          h->opt.llm_timeout,   h->opt.llm_temperature,
-                                         h->opt.llm_max_tokens};
+                                         h->opt.llm_max_tokens, h->opt.llm_fallbacks,
+                                         h->opt.style_file,     h->opt.profile_path};
   LilvNode* writable = lilv_new_uri(h->world, LV2_PATCH__writable);
   LilvNode* range = lilv_new_uri(h->world, "http://www.w3.org/2000/01/rdf-schema#range");
   LilvNode* path_type = lilv_new_uri(h->world, LV2_ATOM__Path);
@@ -2164,6 +2197,12 @@ static void usage(FILE* out)
       "      --llm-timeout S      the model's timeout in seconds (1 to 600)\n"
       "      --llm-temperature T  the model's temperature (0 to 2)\n"
       "      --llm-max-tokens N   the most tokens the model may answer with\n"
+      "      --llm-fallbacks L    models to try after it, one per line:\n"
+      "                           \"provider url [model]\"\n"
+      "      --style-file F       play from this style profile (Turtle), e.g. one\n"
+      "                           tandem-profile or save_profile wrote\n"
+      "      --profile-path F     where --set save_profile=1 writes the groove\n"
+      "                           learned with --set learn=1\n"
       "                           With --prompt and a model (--llm-url or\n"
       "                           TANDEM_LLM_URL), the render first runs silent\n"
       "                           blocks until the reply is in, up to 3 timeouts\n"
@@ -2171,8 +2210,9 @@ static void usage(FILE* out)
       "                           --freewheel, which stays deterministic\n"
       "      --set SYMBOL=VALUE   set any input control port (repeatable)\n"
       "      --preset URI|LABEL   load one of the plugin's presets first\n"
-      "      --feedback KIND@BAR  press like, dislike or reset (reset_learning) at the\n"
-      "                           start of bar BAR (from 0; needs --bpm; repeatable)\n"
+      "      --feedback KIND@BAR  press like, dislike, reset (reset_learning) or save\n"
+      "                           (save_profile) at the start of bar BAR (from 0;\n"
+      "                           needs --bpm; repeatable)\n"
       "      --block N            frames per run() call, 1 to 8192 (default 512)\n"
       "      --rate HZ            run the plugin at HZ; a file at another rate is\n"
       "                           resampled (windowed sinc)\n"
@@ -2201,6 +2241,9 @@ enum {
   OPT_LLM_TIMEOUT,
   OPT_LLM_TEMPERATURE,
   OPT_LLM_MAX_TOKENS,
+  OPT_LLM_FALLBACKS,
+  OPT_STYLE_FILE,
+  OPT_PROFILE_PATH,
   OPT_REPORT,
   OPT_BLOCK,
   OPT_RATE,
@@ -2236,6 +2279,9 @@ static int parse_args(int argc, char** argv, Options* o)
       {"llm-timeout", required_argument, NULL, OPT_LLM_TIMEOUT},
       {"llm-temperature", required_argument, NULL, OPT_LLM_TEMPERATURE},
       {"llm-max-tokens", required_argument, NULL, OPT_LLM_MAX_TOKENS},
+      {"llm-fallbacks", required_argument, NULL, OPT_LLM_FALLBACKS},
+      {"style-file", required_argument, NULL, OPT_STYLE_FILE},
+      {"profile-path", required_argument, NULL, OPT_PROFILE_PATH},
       {"report", required_argument, NULL, OPT_REPORT},
       {"block", required_argument, NULL, OPT_BLOCK},
       {"rate", required_argument, NULL, OPT_RATE},
@@ -2329,6 +2375,26 @@ static int parse_args(int argc, char** argv, Options* o)
     case OPT_LLM_URL:
       o->llm_url = optarg;
       break;
+    case OPT_LLM_FALLBACKS:
+      o->llm_fallbacks = optarg;
+      break;
+    case OPT_STYLE_FILE: {
+      static char style_file[PATH_MAX];
+      o->style_file = absolute_path(optarg, style_file, sizeof(style_file), "--style-file");
+      if (!o->style_file) {
+        return EXIT_USAGE;
+      }
+      break;
+    }
+    case OPT_PROFILE_PATH: {
+      static char profile_path[PATH_MAX];
+      o->profile_path =
+          absolute_path(optarg, profile_path, sizeof(profile_path), "--profile-path");
+      if (!o->profile_path) {
+        return EXIT_USAGE;
+      }
+      break;
+    }
     case OPT_LLM_MODEL:
       o->llm_model = optarg;
       break;
@@ -2586,6 +2652,9 @@ static json_t* options_json(const Host* h)
                  {"llm_timeout", o->llm_timeout},
                  {"llm_temperature", o->llm_temperature},
                  {"llm_max_tokens", o->llm_max_tokens},
+                 {"llm_fallbacks", o->llm_fallbacks},
+                 {"style_file", o->style_file},
+                 {"profile_path", o->profile_path},
                  {"preset", o->preset}};
   for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); ++i) {
     json_object_set_new(j, strings[i].key,

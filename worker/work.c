@@ -9,6 +9,8 @@
 
 #include "export.h"
 #include "generator.h"
+#include "intent.h"
+#include "llm_work.h"
 
 static const char* const role_names[TANDEM_ROLE_COUNT] = {"drums", "bass", "chords",
                                                           "melody", "trigger"};
@@ -24,6 +26,10 @@ bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patter
   tandem_genre_init(&w->genre, 0.8f);
   tandem_genre_auto_init(&w->genre_auto);
   tandem_section_tracker_init(&w->sections);
+  tandem_feel_init(&w->feel);
+  w->current_anchor = -1;
+  w->mark_bar = -1;
+  w->fill_bar = -1;
   /* The model thread starts even without styles: requests still get a status. */
   char llm_err[128] = "";
   if (!tandem_llm_work_init(&w->llm, patterns, logger, llm_err, sizeof(llm_err))) {
@@ -61,6 +67,9 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p)
 {
   memcpy(&w->current, p, sizeof(w->current));
   w->has_current = true;
+  /* Where it plays is known only to callers that just sent it (not to restore). */
+  w->current_anchor = -1;
+  w->current_keep = true;
 }
 
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm)
@@ -96,6 +105,8 @@ int tandem_work_auto_style_now(const TandemWork* w, float bpm)
   return tandem_work_auto_style(&w->styles, bpm);
 }
 
+static void mark_sections(TandemWork* w, bool new_section, uint32_t serial);
+
 /* One bar from run(): update genre, auto style and sections; answer with what
  * they say now. */
 static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
@@ -105,7 +116,18 @@ static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
 {
   tandem_genre_update(&w->genre, &w->styles, &msg->bar);
   w->genre_style = tandem_genre_auto_update(&w->genre_auto, &w->genre);
+  const uint32_t section_start = w->sections.current_first_bar;
   tandem_section_tracker_update(&w->sections, &msg->bar);
+  ++w->bar_now;
+  /* A start at least a section's minimum later is a new section, not a nudge. */
+  const bool new_section =
+      w->sections.current_first_bar >= section_start + TANDEM_SECTION_MIN_BARS;
+  /* Bars counted on the beat grid line up with the player's 4/4 bars; timed
+   * bars (no tempo yet) do not, so they plan no marks. */
+  mark_sections(w, new_section, msg->bar.n_beats == TANDEM_BAR_BEATS ? msg->serial : 0);
+  if (w->learning) {
+    tandem_groove_add_bar(&w->groove, &msg->bar);
+  }
   TandemSongMsg out;
   memset(&out, 0, sizeof(out));
   out.type = TANDEM_MSG_SONG;
@@ -163,10 +185,14 @@ static const TandemStyle* request_style(const TandemWork* w, const TandemGenerat
 
 /* The generator's parameters for a request and a style. */
 static void request_params(const TandemGenerateMsg* msg, const TandemStyle* style,
-                           TandemGenParams* out)
+                           const TandemFeel* feel, TandemGenParams* out)
 {
   TandemGenParams params;
   tandem_gen_params_default(&params, (TandemRole)msg->role, msg->seed);
+  params.time_feel = feel->tempo_factor < 1.0f   ? TANDEM_FEEL_HALF
+                     : feel->tempo_factor > 1.0f ? TANDEM_FEEL_DOUBLE
+                                                 : TANDEM_FEEL_NORMAL;
+  params.ghost = feel->ghost;
   params.complexity = msg->complexity;
   params.density = msg->density;
   params.energy = msg->energy;
@@ -222,6 +248,33 @@ static bool same_part_request(const TandemGenerateMsg* a, const TandemGenerateMs
          a->density == b->density && a->energy == b->energy && a->fill == b->fill;
 }
 
+static bool same_feel(const TandemFeel* a, const TandemFeel* b)
+{
+  return a->tempo_factor == b->tempo_factor && a->ghost == b->ghost;
+}
+
+/* How the feel reads in a status line. */
+static const char* feel_words(const TandemFeel* feel)
+{
+  const bool half = feel->tempo_factor < 1.0f;
+  const bool twice = feel->tempo_factor > 1.0f;
+  if (feel->ghost > 0.0f) {
+    return half    ? " in half time with ghost notes"
+           : twice ? " in double time with ghost notes"
+                   : " with ghost notes";
+  }
+  return half ? " in half time" : twice ? " in double time" : "";
+}
+
+/* Whether the part sent now should carry the section marks planned for the bar it
+ * takes over at: only while snapshots come with serials, so that a plain part can
+ * follow it a bar later (else the marks would come round again with the loop). */
+static bool marks_due(const TandemWork* w, const TandemGenerateMsg* msg)
+{
+  return w->mark_serials && msg->role == TANDEM_ROLE_DRUMS && msg->fill > 0.0f &&
+         w->mark_bar == w->bar_now + 1 && (w->mark_fill || w->mark_crash);
+}
+
 /* Learning or a new profile changes what any request makes: kept parts are stale. */
 static void forget_section_parts(TandemWork* w)
 {
@@ -250,9 +303,10 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
   const bool repeat = section != TANDEM_SECTION_UNKNOWN && w->has_section_part[section] &&
                       w->section_parts[section].role == msg->role &&
                       same_part_request(&w->section_requests[section], msg) &&
+                      same_feel(&w->section_feels[section], &w->feel) &&
                       request_style(w, &w->section_requests[section]) == style;
   TandemGenParams params;
-  request_params(msg, style, &params);
+  request_params(msg, style, &w->feel, &params);
   shape_for_section(section, &params);
   /* Learned likes and dislikes bias the choice (none learned: the plain generator). */
   if (repeat) {
@@ -267,28 +321,141 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
   w->scratch.serial = msg->serial;
   w->scratch.swing_pct = style->swing_pct;
   w->scratch.swing_grid_ticks = style->swing_grid == 8 ? TANDEM_PPQ / 2 : TANDEM_PPQ / 4;
-  if (!tandem_ring_write_msg(w->patterns, TANDEM_RING_PATTERN, &w->scratch,
-                             sizeof(w->scratch))) {
+  /* A fill or crash planned for the bar this part takes over at goes on a copy:
+   * the part kept for sections, likes and export stays plain. */
+  const bool marks = marks_due(w, msg);
+  if (marks) {
+    memcpy(&w->marked, &w->scratch, sizeof(w->marked));
+    tandem_gen_section_marks(&w->marked, style, w->mark_fill ? 0 : -1,
+                             w->mark_crash ? 0 : -1, msg->fill, msg->seed);
+  }
+  const TandemPattern* sent = marks ? &w->marked : &w->scratch;
+  if (!tandem_ring_write_msg(w->patterns, TANDEM_RING_PATTERN, sent, sizeof(*sent))) {
     respond_status(w, respond, handle, TANDEM_STATUS_ERROR,
                    "the pattern queue is full (the host is not running the plugin?); "
                    "keeping the current pattern");
     return LV2_WORKER_SUCCESS;
   }
   tandem_work_keep_pattern(w, &w->scratch);
+  w->current_anchor = w->bar_now + 1;
+  w->current_keep = false;
+  w->marks_out = marks;
   w->current_request = *msg;
   w->has_current_request = true;
   if (section != TANDEM_SECTION_UNKNOWN && !repeat) {
     memcpy(&w->section_parts[section], &w->scratch, sizeof(w->scratch));
     w->section_requests[section] = *msg;
+    w->section_feels[section] = w->feel;
     w->has_section_part[section] = true;
   }
   const char* section_name = tandem_section_label_name(section);
-  snprintf(text, sizeof(text), "playing %s %s%s%s%s: %u bars in %u/%u, seed %u, %u notes",
-           style->label, role_names[msg->role], section_name[0] ? " for the " : "",
-           section_name, repeat ? " (its earlier part again)" : "", w->scratch.bars,
+  snprintf(text, sizeof(text),
+           "playing %s %s%s%s%s%s: %u bars in %u/%u, seed %u, %u notes", style->label,
+           role_names[msg->role], feel_words(&w->feel),
+           section_name[0] ? " for the " : "", section_name,
+           repeat ? " (its earlier part again)" : "", w->scratch.bars,
            w->scratch.beats_per_bar, w->scratch.beat_unit, msg->seed, w->scratch.n_notes);
   respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
   return LV2_WORKER_SUCCESS;
+}
+
+/* Turns current (in place) so that its bar 0 is what plays at `bar`, and makes
+ * that its anchor: the same part in the same bars, but the one the marked copies
+ * are cut from, so that what state saves (current, and the phase of the pattern
+ * playing) stays in step. */
+static void turn_current_to(TandemWork* w, int64_t bar)
+{
+  TandemPattern* out = &w->current;
+  const int64_t bars = out->bars;
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(out);
+  const uint32_t phase = (uint32_t)((((bar - w->current_anchor) % bars) + bars) % bars);
+  w->current_anchor = bar;
+  if (phase == 0) {
+    return;
+  }
+  for (uint32_t i = 0; i < out->n_notes; ++i) {
+    TandemNote* n = &out->notes[i];
+    const uint32_t b = n->tick / bar_ticks;
+    const uint32_t moved = (b + (uint32_t)bars - phase) % (uint32_t)bars;
+    n->tick = moved * bar_ticks + n->tick % bar_ticks;
+  }
+  tandem_pattern_sort(out);
+}
+
+/* After each bar snapshot: plans the section marks for the first bar a pattern
+ * sent now reaches (bar_now + 1) and sends the current part with them, or plain
+ * again after marks, under the serial run() reserved with the snapshot. */
+static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
+{
+  const int64_t bar = w->bar_now + 1;
+  const TandemStyle* style =
+      w->has_current_request ? request_style(w, &w->current_request) : NULL;
+  const bool drums = style && w->has_current && w->current_anchor >= 0 &&
+                     w->current.role == TANDEM_ROLE_DRUMS &&
+                     w->current.beats_per_bar == TANDEM_BAR_BEATS &&
+                     w->current_request.role == TANDEM_ROLE_DRUMS &&
+                     w->current_request.fill > 0.0f;
+  bool fill = false;
+  bool crash = false;
+  if (drums) {
+    const int64_t start = w->sections.current_first_bar;
+    const uint32_t place = bar >= start ? (uint32_t)(bar - start + 1) : 0;
+    fill = place > 0 && tandem_section_tracker_predict(&w->sections, place) == place;
+    crash = w->fill_bar >= 0 && w->fill_bar == bar - 1;
+    /* Found only now, with no fill before it: mark it as soon as we can. */
+    const bool filled_into =
+        w->fill_bar >= 0 && start >= w->fill_bar - 1 && start <= w->fill_bar + 2;
+    crash = crash || (new_section && !filled_into);
+  }
+  w->mark_bar = bar;
+  w->mark_fill = fill;
+  w->mark_crash = crash;
+  w->mark_serials = serial != 0;
+  if ((!fill && !crash && !w->marks_out) || serial == 0 || !w->has_current ||
+      w->current_anchor < 0) {
+    return;
+  }
+  turn_current_to(w, bar);
+  memcpy(&w->marked, &w->current, sizeof(w->marked));
+  if (fill || crash) {
+    tandem_gen_section_marks(&w->marked, style, fill ? 0 : -1, crash ? 0 : -1,
+                             w->current_request.fill, w->current_request.seed);
+  }
+  w->marked.serial = serial;
+  /* A model's or restored part stays what run() keeps (messages.h). */
+  const uint32_t type = w->current_keep ? TANDEM_RING_MODEL_PATTERN : TANDEM_RING_PATTERN;
+  if (tandem_ring_write_msg(w->patterns, type, &w->marked, sizeof(w->marked))) {
+    w->marks_out = fill || crash;
+    if (fill) {
+      w->fill_bar = bar;
+      ++w->section_fills;
+    }
+  }
+}
+
+/* A plain-language request may change the feel (half or double time, ghost notes):
+ * then the current part is made again with it, under the request's serial, so it
+ * plays from the next bar.  A model, if one is set, answers later under a newer
+ * serial. */
+static void take_request_feel(TandemWork* w, LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle handle, const void* data)
+{
+  char text[TANDEM_LLM_TEXT_MAX];
+  memcpy(text, (const uint8_t*)data + offsetof(TandemLlmRequestMsg, text), sizeof(text));
+  text[sizeof(text) - 1] = '\0';
+  uint32_t serial;
+  memcpy(&serial, (const uint8_t*)data + offsetof(TandemLlmRequestMsg, serial),
+         sizeof(serial));
+  uint8_t role;
+  memcpy(&role, (const uint8_t*)data + offsetof(TandemLlmRequestMsg, role), sizeof(role));
+  TandemIntent intent;
+  if (!tandem_intent_parse(text, &intent) || !tandem_feel_update(&w->feel, &intent) ||
+      !w->has_current_request || w->current_request.role != role || serial == 0) {
+    return;
+  }
+  TandemGenerateMsg again = w->current_request;
+  again.serial = serial;
+  do_generate(w, respond, handle, &again);
 }
 
 static LV2_Worker_Status do_style_file(TandemWork* w, LV2_Worker_Respond_Function respond,
@@ -387,7 +554,7 @@ static LV2_Worker_Status do_export(TandemWork* w, LV2_Worker_Respond_Function re
   for (int i = 1; i < n && style; ++i) {
     /* Variations: the same settings and learning, other seeds. */
     TandemGenParams params;
-    request_params(&w->current_request, style, &params);
+    request_params(&w->current_request, style, &w->feel, &params);
     const uint8_t section = w->current_request.section;
     shape_for_section(section < TANDEM_SECTION_LABELS ? section : 0, &params);
     params.seed = w->current_request.seed + 1000003u * (uint32_t)i;
@@ -428,6 +595,56 @@ static LV2_Worker_Status do_export(TandemWork* w, LV2_Worker_Respond_Function re
              written == 1 ? "" : "s", first, note);
     respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
   }
+  return LV2_WORKER_SUCCESS;
+}
+
+/* The learn toggle and save_profile (worker/groove.h). */
+static LV2_Worker_Status do_groove(TandemWork* w, LV2_Worker_Respond_Function respond,
+                                   LV2_Worker_Respond_Handle handle, const void* data)
+{
+  char text[TANDEM_STATUS_MAX + 2 * TANDEM_PATH_MAX]; /* respond_status cuts it */
+  uint32_t action;
+  memcpy(&action, (const uint8_t*)data + offsetof(TandemGrooveMsg, action),
+         sizeof(action));
+  if (action == TANDEM_GROOVE_START) {
+    tandem_groove_init(&w->groove);
+    w->learning = true;
+    respond_status(w, respond, handle, TANDEM_STATUS_OK,
+                   "learning the groove of the input: play at least 2 bars, then "
+                   "save the profile");
+    return LV2_WORKER_SUCCESS;
+  }
+  if (action == TANDEM_GROOVE_STOP) {
+    w->learning = false;
+    snprintf(text, sizeof(text),
+             "stopped learning after %u bar%s with a beat grid; save_profile writes "
+             "them",
+             w->groove.n_bars, w->groove.n_bars == 1 ? "" : "s");
+    respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
+    return LV2_WORKER_SUCCESS;
+  }
+  if (action != TANDEM_GROOVE_SAVE) {
+    return LV2_WORKER_ERR_UNKNOWN;
+  }
+  char path[TANDEM_PATH_MAX];
+  memcpy(path, (const uint8_t*)data + offsetof(TandemGrooveMsg, path), sizeof(path));
+  path[sizeof(path) - 1] = '\0';
+  char written[TANDEM_PATH_MAX + 32] = "";
+  char err[TANDEM_STATUS_MAX + TANDEM_PATH_MAX] = "";
+  TandemStyle learned;
+  if (!tandem_groove_save(&w->groove, &w->styles, path, &learned, written,
+                          sizeof(written), err, sizeof(err))) {
+    respond_status(w, respond, handle, TANDEM_STATUS_ERROR, err);
+    return LV2_WORKER_SUCCESS;
+  }
+  lv2_log_note(w->logger, "Tandem: saved the learned profile \"%s\" to %s\n",
+               learned.label, written);
+  snprintf(text, sizeof(text),
+           "saved learned profile %s (%.0f-%.0f bpm, swing %.1f, %u bars): load it as "
+           "the style file to play it",
+           written, learned.tempo_min_bpm, learned.tempo_max_bpm, learned.swing_pct,
+           w->groove.n_bars);
+  respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
   return LV2_WORKER_SUCCESS;
 }
 
@@ -504,6 +721,12 @@ static LV2_Worker_Status do_job(TandemWork* w, LV2_Worker_Respond_Function respo
     }
     return do_export(w, respond, handle, data);
   }
+  case TANDEM_MSG_GROOVE: {
+    if (size != sizeof(TandemGrooveMsg)) {
+      return LV2_WORKER_ERR_UNKNOWN;
+    }
+    return do_groove(w, respond, handle, data);
+  }
   case TANDEM_MSG_BAR_SNAPSHOT: {
     if (size != sizeof(TandemBarSnapshotMsg)) {
       return LV2_WORKER_ERR_UNKNOWN;
@@ -514,6 +737,12 @@ static LV2_Worker_Status do_job(TandemWork* w, LV2_Worker_Respond_Function respo
   }
   default:
     if (tandem_llm_work_handles(type)) {
+      if (type == TANDEM_MSG_LLM_REQUEST && size == sizeof(TandemLlmRequestMsg)) {
+        memcpy(w->prompt, (const uint8_t*)data + offsetof(TandemLlmRequestMsg, text),
+               sizeof(w->prompt));
+        w->prompt[sizeof(w->prompt) - 1] = '\0';
+        take_request_feel(w, respond, handle, data);
+      }
       const TandemStyle* style =
           w->has_current_request ? request_style(w, &w->current_request) : NULL;
       const LV2_Worker_Status st =
@@ -521,6 +750,7 @@ static LV2_Worker_Status do_job(TandemWork* w, LV2_Worker_Respond_Function respo
                              w->has_current ? &w->current : NULL);
       if (w->llm.wrote_pattern) {
         tandem_work_keep_pattern(w, &w->llm.scratch);
+        w->current_anchor = w->bar_now + 1;
       }
       return st;
     }

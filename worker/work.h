@@ -29,6 +29,8 @@
 #include "style.h"
 #include "genre.h"
 #include "sections.h"
+#include "intent.h"
+#include "groove.h"
 
 typedef struct {
   TandemStyleSet styles;  /* shipped profiles, loaded at instantiate */
@@ -36,6 +38,9 @@ typedef struct {
   TandemStyle user_style; /* a profile the user loaded from a file */
   bool has_user_style;
   char user_style_path[TANDEM_PATH_MAX];
+  /* The last plain-language request run() sent (the prompt property), kept for the
+   * state; restore puts it back here and run()'s copy is set from it. */
+  char prompt[TANDEM_LLM_TEXT_MAX];
   TandemPattern scratch; /* the pattern being made */
   TandemRing* patterns;  /* to the audio thread; this side is the producer */
   LV2_Log_Logger* logger;
@@ -61,6 +66,29 @@ typedef struct {
   TandemPattern section_parts[TANDEM_SECTION_LABELS];
   TandemGenerateMsg section_requests[TANDEM_SECTION_LABELS];
   bool has_section_part[TANDEM_SECTION_LABELS];
+  TandemFeel section_feels[TANDEM_SECTION_LABELS]; /* the feel each kept part had */
+  /* The feel plain-language requests left (half/double time, ghost notes): applied
+   * to every built-in pattern until a request changes it (worker/intent.h). */
+  TandemFeel feel;
+  /* Section marks (work.c): the drums fill the predicted last bar of a section and
+   * crash into the next.  Bars count bar snapshots: bar_now is the bar playing now
+   * (the snapshot of bar_now - 1 came last); a pattern written now takes over at
+   * bar_now + 1.  current_anchor is the bar where current's bar 0 plays (or
+   * played), -1 when unknown (a restored pattern). */
+  int64_t bar_now;
+  int64_t current_anchor;
+  bool current_keep;    /* current is a model's or restored part: marks keep it */
+  TandemPattern marked; /* scratch: current with the marks, sent to run() */
+  int64_t mark_bar;     /* the bar the last marks were planned for, -1 none */
+  bool mark_fill, mark_crash;
+  bool mark_serials;      /* the last snapshot came with a serial for marked parts */
+  int64_t fill_bar;       /* the last bar given a section fill, -1 none */
+  bool marks_out;         /* the last pattern sent carried marks: send a plain one */
+  uint32_t section_fills; /* fills played into sections, for status and tests */
+  /* Groove capture (the learn toggle): bar snapshots go in while learning;
+   * save_profile writes what was learned (worker/groove.h). */
+  TandemGrooveCapture groove;
+  bool learning;
 } TandemWork;
 
 /* Loads the shipped profiles from <bundle_path>/styles.  Returns false, with a
@@ -79,8 +107,20 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
 /* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message.
  * A generate request's reserved[0] carries the song section (TandemSectionLabel,
  * 0 unknown): a chorus is made busier and louder, an intro sparser, and a section
- * label heard before with the same settings gets its earlier part again.  No fill is
- * placed at a section boundary: sections are known only after they have begun. */
+ * label heard before with the same settings gets its earlier part again.  Every
+ * built-in pattern also takes the feel that plain-language requests left (half or
+ * double time, ghost notes); a request that changes that feel (TANDEM_MSG_LLM_REQUEST)
+ * remakes the current part at once under the request's serial.
+ *
+ * Sections are known only after they have begun, so fills into them are predicted:
+ * with each bar snapshot, if the bar after the one playing is the predicted last
+ * bar of the current section (tandem_section_tracker_predict), a drums part with
+ * the fill control above 0 gets a fill there and a crash on beat 1 of the bar after,
+ * and a section found without a fill before it gets a crash on the next bar that
+ * can still be reached.  These marked parts go to the ring under the serial run()
+ * reserved in the snapshot's `reserved` field (0: no marks), then a plain one the bar
+ * after; what is kept as current, for sections, likes and export, stays plain.  Only
+ * 4-beat parts are marked, and only from bars counted on the beat grid. */
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
                                  LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data);
