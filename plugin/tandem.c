@@ -540,21 +540,7 @@ static void handle_llm_text(Tandem* self, LV2_URID key, const LV2_Atom* value)
 
 static bool atom_number(const Tandem* self, const LV2_Atom* a, double* out)
 {
-  const TandemURIs* u = &self->uris;
-  if (a->type == u->atom_Float && a->size >= sizeof(float)) {
-    *out = ((const LV2_Atom_Float*)a)->body;
-  } else if (a->type == u->atom_Double && a->size >= sizeof(double)) {
-    *out = ((const LV2_Atom_Double*)a)->body;
-  } else if (a->type == u->atom_Int && a->size >= sizeof(int32_t)) {
-    *out = ((const LV2_Atom_Int*)a)->body;
-  } else if (a->type == u->atom_Long && a->size >= sizeof(int64_t)) {
-    *out = (double)((const LV2_Atom_Long*)a)->body;
-  } else if (a->type == u->atom_Bool && a->size >= sizeof(int32_t)) {
-    *out = ((const LV2_Atom_Bool*)a)->body;
-  } else {
-    return false;
-  }
-  return isfinite(*out);
+  return tandem_atom_number(&self->uris, a, out);
 }
 
 /* The model's numeric settings, and send (any true value re-sends the prompt). */

@@ -2,6 +2,7 @@
 #include "transport.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <lv2/atom/util.h>
 
@@ -23,17 +24,24 @@ bool tandem_atom_number(const TandemURIs* uris, const LV2_Atom* atom, double* ou
   if (!atom) {
     return false;
   }
+  /* Bodies are copied out: a host's buffer need not be 8-byte aligned. */
+  const void* body = LV2_ATOM_BODY_CONST(atom);
   double v;
   if (atom->type == uris->atom_Float && atom->size >= sizeof(float)) {
-    v = ((const LV2_Atom_Float*)atom)->body;
+    float f;
+    memcpy(&f, body, sizeof(f));
+    v = f;
   } else if (atom->type == uris->atom_Double && atom->size >= sizeof(double)) {
-    v = ((const LV2_Atom_Double*)atom)->body;
-  } else if (atom->type == uris->atom_Int && atom->size >= sizeof(int32_t)) {
-    v = ((const LV2_Atom_Int*)atom)->body;
+    memcpy(&v, body, sizeof(v));
+  } else if ((atom->type == uris->atom_Int || atom->type == uris->atom_Bool) &&
+             atom->size >= sizeof(int32_t)) {
+    int32_t i;
+    memcpy(&i, body, sizeof(i));
+    v = atom->type == uris->atom_Bool ? (i ? 1.0 : 0.0) : (double)i;
   } else if (atom->type == uris->atom_Long && atom->size >= sizeof(int64_t)) {
-    v = (double)((const LV2_Atom_Long*)atom)->body;
-  } else if (atom->type == uris->atom_Bool && atom->size >= sizeof(int32_t)) {
-    v = ((const LV2_Atom_Bool*)atom)->body ? 1.0 : 0.0;
+    int64_t l;
+    memcpy(&l, body, sizeof(l));
+    v = (double)l;
   } else {
     return false;
   }
