@@ -225,6 +225,9 @@ static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
       }
       a->onsets++;
       a->activity += 1.0;
+      /* The tempo tracker reads the metrical level from where drums fall. */
+      tandem_tempo_onset(a->tempo, hop.cls, hop.strength,
+                         a->odf_time_s - (double)(at - (uint64_t)delay) / a->sample_rate);
       if (events && n_written < max_events) {
         TandemOnsetEvent* e = &events[n_written++];
         e->frame = block_off + done - 1;

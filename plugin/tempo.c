@@ -37,6 +37,18 @@
 #define QUIET_RATIO          0.1
 #define MIN_FILL_S           2.0 /* no estimate before this much ODF */
 #define MAX_ODF_VALUE        1e9f
+#define N_DRUM_CLASSES       3    /* kick, snare, hat: the onset classes kept */
+#define DRUM_BEATS           16   /* beats looked at when reading the drums */
+#define DRUM_MIN_HATS        3.0  /* hat strength in the window that marks a drum kit */
+#define DRUM_MIN_SNARE       1.5  /* snare strength needed to read a backbeat */
+#define BACKBEAT_SHARE       0.35 /* share of all snare on the backbeat beats */
+#define BACKBEAT_OCCUPANCY   0.5  /* share of backbeat beats that carry a snare */
+#define BACKBEAT_LEAK        0.35 /* most snare on the other beats, next to the backbeat */
+#define SWING_SHARE          0.2  /* hats at 2/3 of a beat, next to those on it */
+#define SWING_BEATS          0.35 /* share of beats followed by a swung hat */
+#define KICK_PULSE_SHARE     0.85 /* share of beats with a kick or snare: a pulse */
+#define DRUM_GAP_S           1.0  /* drums silent this long have stopped */
+#define MAX_GRID_BINS        (int)(60.0 / MIN_BPM * MAX_INTERNAL_RATE_HZ + 2)
 
 typedef enum {
   STAGE_COLLECT = 0, /* waiting for the next update time */
@@ -59,6 +71,7 @@ struct TandemTempo {
   float* cand_lag;   /* [n_cand] candidate period, internal samples (fractional) */
   float* cand_prior; /* [n_cand] tempo prior */
   float* taper;      /* [window_len] weight by age, newest last */
+  float* drums;      /* [N_DRUM_CLASSES * window_len] onset strength, indexed as ring */
 
   /* Input decimation. */
   double dec_sum;
@@ -78,6 +91,7 @@ struct TandemTempo {
   float* score;            /* [n_cand] leaky average over updates */
   bool score_valid;        /* score holds a previous update's values */
   double candidate_period; /* this update's winner, internal samples */
+  bool drums_moved;        /* the drums moved this update's level */
   int level_steps;
 
   /* The estimate. */
@@ -128,8 +142,9 @@ TandemTempo* tandem_tempo_new(double odf_rate_hz)
   self->ring = calloc((size_t)self->window_len, sizeof(float));
   self->snap = calloc((size_t)self->window_len, sizeof(double));
   self->acf = calloc((size_t)self->max_lag + 1, sizeof(double));
+  self->drums = calloc((size_t)N_DRUM_CLASSES * (size_t)self->window_len, sizeof(float));
   if (!self->cand_lag || !self->cand_prior || !self->score || !self->taper ||
-      !self->ring || !self->snap || !self->acf) {
+      !self->ring || !self->snap || !self->acf || !self->drums) {
     tandem_tempo_free(self);
     return NULL;
   }
@@ -159,6 +174,7 @@ void tandem_tempo_free(TandemTempo* self)
   free(self->ring);
   free(self->snap);
   free(self->acf);
+  free(self->drums);
   free(self);
 }
 
@@ -167,6 +183,8 @@ void tandem_tempo_reset(TandemTempo* self)
   self->dec_sum = 0.0;
   self->dec_count = 0;
   memset(self->ring, 0, (size_t)self->window_len * sizeof(float));
+  memset(self->drums, 0,
+         (size_t)N_DRUM_CLASSES * (size_t)self->window_len * sizeof(float));
   self->ring_pos = 0;
   self->filled = 0;
   self->stage = STAGE_COLLECT;
@@ -323,8 +341,253 @@ static void measure_meter(const TandemTempo* self, double period, double* evenne
   *subdivision = hi > 1e-20 ? off / (sum[0] + sum[1]) : 0.0;
 }
 
+/* Onset strength of class `cls` within `half_width` samples of `back`. */
+static double drum_sum(const TandemTempo* self, int cls, double back, double half_width)
+{
+  const int n = self->window_len;
+  const float* d = self->drums + cls * n;
+  int lo = (int)ceil(back - half_width);
+  int hi = (int)floor(back + half_width);
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > n - 1 ? n - 1 : hi;
+  double sum = 0.0;
+  for (int b = lo; b <= hi; ++b) {
+    sum += d[(self->ring_pos - 1 - b + 2 * n) % n];
+  }
+  return sum;
+}
+
+/* Where the drums fall on the beat grid of one period, over up to DRUM_BEATS beats
+ * back from the newest drums.  Strengths are summed over the beats. */
+typedef struct {
+  int beats;                     /* beats read; 0 when the window is too short */
+  double snare_beat[DRUM_BEATS]; /* snare strength on each beat, newest first */
+  double snare_all;              /* snare strength anywhere over those beats */
+  double hat_all;                /* hat strength anywhere over those beats */
+  double hat_on;                 /* hats on the beat */
+  double hat_half;               /* hats half-way */
+  double hat_16th;               /* hats a quarter before or after the beat */
+  double hat_32nd;               /* hats an eighth before or after the beat */
+  double hat_swing;              /* hats two thirds after the beat */
+  int swing_beats;               /* beats followed by such a hat */
+  int low_beats;                 /* beats that carry a kick or a snare */
+  double pulse_on;               /* any drum on the beat (a ride on a feathered kick */
+  double pulse_half;             /* reads as a kick), and half-way */
+} DrumGrid;
+
+/* Samples back to the most recent beat before `base`: the phase, over `beats` beats,
+ * where most drums land (kicks and snares count double: hats also play between beats).
+ * The ODF's own phase can sit on a swung skip note or an off-beat open hat. */
+static double grid_offset(const TandemTempo* self, double base, double period, int beats)
+{
+  const int n = self->window_len;
+  const int bins = (int)ceil(period);
+  if (bins > MAX_GRID_BINS) {
+    return base;
+  }
+  double hist[MAX_GRID_BINS];
+  memset(hist, 0, sizeof(hist));
+  const int end = (int)(base + beats * period);
+  for (int b = (int)ceil(base); b < end && b < n; ++b) {
+    const int i = (self->ring_pos - 1 - b + 2 * n) % n;
+    const double v = 2.0 * (self->drums[TANDEM_ONSET_KICK * n + i] +
+                            self->drums[TANDEM_ONSET_SNARE * n + i]) +
+                     self->drums[TANDEM_ONSET_HAT * n + i];
+    if (v > 0.0) {
+      const int j = (int)fmod(b - base, period);
+      hist[j < bins ? j : bins - 1] += v;
+    }
+  }
+  int best = 0;
+  double best_sum = -1.0;
+  for (int j = 0; j < bins; ++j) {
+    /* Neighbouring bins together: onsets straddle bin edges. */
+    const double sum =
+        hist[j] + 0.5 * (hist[(j + 1) % bins] + hist[(j + bins - 1) % bins]);
+    if (sum > best_sum) {
+      best_sum = sum;
+      best = j;
+    }
+  }
+  return base + best;
+}
+
+/* Samples back to the most recent drum onset, or the window length if none. */
+static int newest_drum(const TandemTempo* self)
+{
+  const int n = self->window_len;
+  for (int b = 0; b < n; ++b) {
+    const int i = (self->ring_pos - 1 - b + 2 * n) % n;
+    for (int c = 0; c < N_DRUM_CLASSES; ++c) {
+      if (self->drums[c * n + i] > 0.0f) {
+        return b;
+      }
+    }
+  }
+  return n;
+}
+
+/* The grid starts at the newest drums, so that a groove that just stopped or paused
+ * is read from the beats it played. */
+static void read_drums(const TandemTempo* self, double period, int newest, DrumGrid* g)
+{
+  memset(g, 0, sizeof(*g));
+  const double base = newest > period ? newest - period : 0.0;
+  int beats = (int)((self->window_len - 2 - base) / period) - 2;
+  beats = beats > DRUM_BEATS ? DRUM_BEATS : beats;
+  if (beats < 4) {
+    return;
+  }
+  const double offset = grid_offset(self, base, period, beats);
+  g->beats = beats;
+  const double w_beat = period / 10.0 > 1.0 ? period / 10.0 : 1.0;
+  const double w_fine = period / 24.0 > 0.5 ? period / 24.0 : 0.5;
+  for (int k = 0; k < beats; ++k) {
+    const double back = offset + k * period;
+    g->snare_beat[k] = drum_sum(self, TANDEM_ONSET_SNARE, back, w_beat);
+    g->low_beats +=
+        g->snare_beat[k] + drum_sum(self, TANDEM_ONSET_KICK, back, w_beat) > 0.1;
+    g->hat_on += drum_sum(self, TANDEM_ONSET_HAT, back, w_fine);
+    g->hat_half += drum_sum(self, TANDEM_ONSET_HAT, back + 0.5 * period, w_fine);
+    g->hat_16th += 0.5 * (drum_sum(self, TANDEM_ONSET_HAT, back + 0.25 * period, w_fine) +
+                          drum_sum(self, TANDEM_ONSET_HAT, back + 0.75 * period, w_fine));
+    g->hat_32nd +=
+        0.5 * (drum_sum(self, TANDEM_ONSET_HAT, back + 0.125 * period, w_fine) +
+               drum_sum(self, TANDEM_ONSET_HAT, back + 0.875 * period, w_fine));
+    const double swing = drum_sum(self, TANDEM_ONSET_HAT, back + period / 3.0, w_fine);
+    g->hat_swing += swing;
+    g->swing_beats += swing > 0.1;
+    g->pulse_on += drum_sum(self, TANDEM_ONSET_KICK, back, w_fine) +
+                   drum_sum(self, TANDEM_ONSET_SNARE, back, w_fine);
+    g->pulse_half += drum_sum(self, TANDEM_ONSET_KICK, back + 0.5 * period, w_fine) +
+                     drum_sum(self, TANDEM_ONSET_SNARE, back + 0.5 * period, w_fine);
+  }
+  g->pulse_on += g->hat_on;
+  g->pulse_half += g->hat_half;
+  const double span = (beats - 1) * period;
+  g->snare_all =
+      drum_sum(self, TANDEM_ONSET_SNARE, offset + 0.5 * span, 0.5 * span + w_beat);
+  g->hat_all = drum_sum(self, TANDEM_ONSET_HAT, offset + 0.5 * span, 0.5 * span + w_beat);
+}
+
+/* True when the snare lands on every `every`-th beat (2: a backbeat, 4: once a bar of
+ * this beat), nearly always, and seldom elsewhere on the beats. */
+static bool snare_every(const DrumGrid* g, int every)
+{
+  if (g->beats < 2 * every || g->snare_all < DRUM_MIN_SNARE) {
+    return false;
+  }
+  double by_slot[4] = {0.0, 0.0, 0.0, 0.0};
+  for (int k = 0; k < g->beats; ++k) {
+    by_slot[k % every] += g->snare_beat[k];
+  }
+  int best = 0;
+  double on_beats = 0.0;
+  for (int r = 0; r < every; ++r) {
+    best = by_slot[r] > by_slot[best] ? r : best;
+    on_beats += by_slot[r];
+  }
+  const double dom = by_slot[best];
+  int slots = 0, hit = 0;
+  int sub_slots[2] = {0, 0}, sub_hit[2] = {0, 0};
+  for (int k = best; k < g->beats; k += every) {
+    const bool h = g->snare_beat[k] > 0.1;
+    slots++;
+    hit += h;
+    sub_slots[(k / every) & 1]++;
+    sub_hit[(k / every) & 1] += h;
+  }
+  /* Detection misses some snares, but a backbeat must not be a snare on every
+   * fourth beat: both halves of its beats need their share. */
+  if (every == 2 &&
+      (sub_hit[0] < 0.34 * sub_slots[0] || sub_hit[1] < 0.34 * sub_slots[1])) {
+    return false;
+  }
+  return dom >= BACKBEAT_SHARE * g->snare_all && on_beats - dom <= BACKBEAT_LEAK * dom &&
+         hit >= 2 && hit >= BACKBEAT_OCCUPANCY * slots;
+}
+
+/* Hats swung at two thirds of the beat, with nothing straight half-way. */
+static bool hats_swing(const DrumGrid* g)
+{
+  return g->pulse_on > 0.0 && g->hat_swing >= SWING_SHARE * g->pulse_on &&
+         g->swing_beats >= SWING_BEATS * g->beats && g->hat_half < 0.5 * g->hat_swing;
+}
+
+/* Hats on 32nds of the beat: they are 16ths of a beat twice as fast (trap hats). */
+static bool hats_on_32nds(const DrumGrid* g)
+{
+  return g->hat_32nd > 0.0 && g->hat_32nd >= 0.5 * g->hat_16th &&
+         g->hat_32nd >= 0.3 * g->hat_on && g->hat_16th >= 0.3 * g->hat_on;
+}
+
+typedef enum {
+  DRUMS_UNSURE = 0, /* no drum kit, or no clear pattern: the ODF rules decide */
+  DRUMS_STAY,
+  DRUMS_FASTER,
+  DRUMS_SLOWER,
+  DRUMS_STOPPED, /* the drums just stopped: keep the level held */
+} DrumVerdict;
+
+/* What the drums say about the level of `period`; DRUMS_UNSURE without a drum kit. */
+static DrumVerdict drum_verdict(const TandemTempo* self, double period)
+{
+  const double min_period = 60.0 / MAX_BPM * self->rate_hz;
+  const double max_period = 60.0 / MIN_BPM * self->rate_hz;
+  const int newest = newest_drum(self);
+  DrumGrid g;
+  read_drums(self, period, newest, &g);
+  if (g.beats == 0 || g.hat_all < DRUM_MIN_HATS) {
+    return DRUMS_UNSURE;
+  }
+  if (newest > DRUM_GAP_S * self->rate_hz) {
+    return DRUMS_STOPPED;
+  }
+  if (hats_swing(&g)) {
+    return DRUMS_STAY;
+  }
+  const bool can_halve = period * 0.5 >= min_period;
+  if (can_halve && hats_on_32nds(&g)) {
+    return DRUMS_FASTER;
+  }
+  DrumGrid half;
+  half.beats = 0;
+  if (can_halve) {
+    read_drums(self, period * 0.5, newest, &half);
+    if (half.beats > 0 && hats_swing(&half) && g.pulse_half >= 0.5 * g.pulse_on) {
+      return DRUMS_FASTER;
+    }
+  }
+  if (snare_every(&g, 2)) {
+    return DRUMS_STAY;
+  }
+  if (can_halve && half.beats > 0 && snare_every(&half, 2)) {
+    return DRUMS_FASTER;
+  }
+  /* A kick or snare on (nearly) every half beat is a four-on-the-floor or kick-snare
+   * beat at twice this tempo (a clap on a kick may read as a snare). */
+  if (can_halve && half.beats >= 8 && half.low_beats >= KICK_PULSE_SHARE * half.beats) {
+    return DRUMS_FASTER;
+  }
+  if (snare_every(&g, 4)) {
+    /* A snare once every four beats: a backbeat of beats twice as long (a ballad's
+     * 8th hats taken for beats), unless those would carry hats on 32nds: then this
+     * is a half-time feel (trap). */
+    if (period * 2.0 > max_period) {
+      return DRUMS_STAY;
+    }
+    DrumGrid twice;
+    read_drums(self, period * 2.0, newest, &twice);
+    return twice.beats > 0 && hats_on_32nds(&twice) ? DRUMS_STAY : DRUMS_SLOWER;
+  }
+  return DRUMS_UNSURE;
+}
+
+static int octave_toward(const TandemTempo* self, double period, double ref);
+
 /* The comb and prior favour the 90-140 bpm octave; move to the right metrical level,
- * one step per call: faster when the beats of the faster level are all alike (kick and
+ * one step per call.  Where the drums tell (drum_verdict) they decide; otherwise the
+ * ODF rules: faster when the beats of the faster level are all alike (kick and
  * snare at 200 bpm) unless, above HALF_TIME_MAX_BPM, they are bare accented 8ths; slower
  * when every other beat is weak and nothing subdivides them (8th hats at 60 bpm). Returns
  * false when the level is settled. */
@@ -333,6 +596,30 @@ static bool metrical_level_step(TandemTempo* self)
   const double min_period = 60.0 / MAX_BPM * self->rate_hz;
   const double max_period = 60.0 / MIN_BPM * self->rate_hz;
   const double period = self->candidate_period;
+  switch (drum_verdict(self, period)) {
+  case DRUMS_STAY:
+    return false;
+  case DRUMS_FASTER:
+    self->candidate_period = period * 0.5;
+    self->drums_moved = true;
+    return true;
+  case DRUMS_SLOWER:
+    self->candidate_period = period * 2.0;
+    self->drums_moved = true;
+    return true;
+  case DRUMS_STOPPED:
+    /* A ringing tail or a break reads as any meter: hold the level. */
+    if (self->locked) {
+      self->candidate_period = ldexp(period, octave_toward(self, period, self->period));
+    }
+    return false;
+  case DRUMS_UNSURE:
+    /* The ODF rules would undo what the drums just decided. */
+    if (self->drums_moved) {
+      return false;
+    }
+    break;
+  }
   double even = 0.0, sub = 0.0;
   if (period * 0.5 >= min_period) {
     measure_meter(self, period * 0.5, &even, &sub);
@@ -580,6 +867,7 @@ static void work_step(TandemTempo* self)
   case STAGE_SCORE:
     --self->pushes_to_update;
     self->level_steps = 0;
+    self->drums_moved = false;
     self->stage = score_candidates(self) ? STAGE_LEVEL : STAGE_COLLECT;
     break;
   case STAGE_LEVEL:
@@ -614,12 +902,31 @@ void tandem_tempo_push(TandemTempo* self, float odf_value)
   self->dec_sum += v;
   if (++self->dec_count >= self->decimation) {
     self->ring[self->ring_pos] = (float)(self->dec_sum / self->decimation);
+    for (int c = 0; c < N_DRUM_CLASSES; ++c) {
+      self->drums[c * self->window_len + self->ring_pos] = 0.0f;
+    }
     self->ring_pos = (self->ring_pos + 1) % self->window_len;
     self->filled++;
     self->dec_sum = 0.0;
     self->dec_count = 0;
   }
   work_step(self);
+}
+
+void tandem_tempo_onset(TandemTempo* self, int cls, float strength, double age_s)
+{
+  if (cls < 0 || cls >= N_DRUM_CLASSES || !(strength > 0.0f) || !isfinite(age_s)) {
+    return;
+  }
+  /* The newest internal sample ends dec_count pushes before the latest push. */
+  double back = age_s * self->rate_hz - (double)self->dec_count / self->decimation;
+  back = back > 0.0 ? back : 0.0;
+  if (back > self->window_len - 1) {
+    return;
+  }
+  const int n = self->window_len;
+  const int i = (self->ring_pos - 1 - (int)lround(back) + 2 * n) % n;
+  self->drums[cls * n + i] += strength > 1.0f ? 1.0f : strength;
 }
 
 void tandem_tempo_get(const TandemTempo* self, TandemTempoEstimate* out)

@@ -19,6 +19,15 @@
  * Beat phase refers to the ODF's own timeline: if the ODF lags the audio by some frames,
  * the beats lag by the same amount.
  *
+ * Drum onsets, when the caller passes them with their class, settle the metrical level
+ * where the ODF alone is ambiguous: hats swung at 2/3 of a beat mark that beat (a jazz
+ * ride); hats on 32nds of a beat mean the beat is twice as fast (trap hats); a backbeat
+ * (snare on every other beat) marks the beat; a kick or snare on every beat of the
+ * faster level means that level (four on the floor); a snare on every fourth beat
+ * means beats twice as long (a ballad's 8th hats) unless those would carry 32nd hats
+ * (a half-time feel).  When the drums stop for a second, the held level stays.
+ * Without hats (no drum kit) or a clear pattern the ODF rules decide alone.
+ *
  * Bad input (NaN, Inf) resets the tracker; negative values count as 0.
  *
  * Threads: tandem_tempo_new/free — any non-realtime thread (instantiate, cleanup);
@@ -43,6 +52,12 @@ void tandem_tempo_reset(TandemTempo* tempo);
 
 /* Adds the next ODF value.  Call once per ODF frame.  Audio thread. */
 void tandem_tempo_push(TandemTempo* tempo, float odf_value);
+
+/* Records a detected onset of class `cls` (TandemOnsetClass; other classes are
+ * ignored) and strength 0..1 that happened `age_s` seconds before the audio that the
+ * latest pushed ODF value describes (ages beyond the window are ignored, negative
+ * ones count as 0).  Audio thread. */
+void tandem_tempo_onset(TandemTempo* tempo, int cls, float strength, double age_s);
 
 /* Writes the current estimate: bpm and period_s are 0 while the tempo is unknown;
  * beat_phase is the fraction of the current beat elapsed at the latest pushed value
