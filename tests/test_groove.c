@@ -282,6 +282,80 @@ START_TEST(test_save_never_overwrites_and_names_the_profile_after_its_file)
 }
 END_TEST
 
+/* A gridded bar of a plain beat (kick on 1 and 3, snare on 2 and 4, hats on
+ * the eighths, and on the 16ths when sixteenths) over duration_s, with the
+ * swing the bar-feature code read. */
+static TandemBarFeatures plain_bar(float duration_s, float swing8, float swing16,
+                                   bool sixteenths)
+{
+  TandemBarFeatures bar;
+  memset(&bar, 0, sizeof(bar));
+  bar.n_beats = TANDEM_BAR_BEATS;
+  bar.duration_s = duration_s;
+  bar.bpm = 60.0f * TANDEM_BAR_BEATS / duration_s;
+  for (int i = 0; i < TANDEM_BAR_STEPS; i += sixteenths ? 1 : 2) {
+    bar.steps[TANDEM_ONSET_HAT][i] = 0.6f;
+    bar.onsets += 1.0f;
+  }
+  bar.steps[TANDEM_ONSET_KICK][0] = bar.steps[TANDEM_ONSET_KICK][8] = 0.9f;
+  bar.steps[TANDEM_ONSET_SNARE][4] = bar.steps[TANDEM_ONSET_SNARE][12] = 0.9f;
+  bar.onsets += 4.0f;
+  bar.swing8_pct = swing8;
+  bar.swing16_pct = swing16;
+  return bar;
+}
+
+START_TEST(test_swing_is_read_from_steady_bars_not_from_a_tracker_that_wobbled)
+{
+  const TandemStyleSet* set = load_set();
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  /* Straight 16ths at 120 bpm on a steady grid, then bars the tracker drew
+   * 6 % fast and slow in turn (its beats early and late), where the same
+   * straight 16ths read as swung. */
+  for (int k = 0; k < 4; ++k) {
+    const TandemBarFeatures bar = plain_bar(2.0f, 50.0f, 50.0f, true);
+    tandem_groove_add_bar(g, &bar);
+  }
+  for (int k = 0; k < 8; ++k) {
+    const TandemBarFeatures bar =
+        plain_bar(k % 2 ? 2.125f : 1.875f, 50.0f, 65.0f + (float)(k % 3), true);
+    tandem_groove_add_bar(g, &bar);
+  }
+  TandemStyle* out = malloc(sizeof(TandemStyle));
+  char err[256] = "";
+  ck_assert_msg(tandem_groove_finish(g, set, "wobbly", out, NULL, err, sizeof(err)), "%s",
+                err);
+  ck_assert_msg(out->swing_pct <= 51.0f, "straight 16ths learned as swing %.1f (grid %u)",
+                out->swing_pct, out->swing_grid);
+  free(out);
+  free(g);
+}
+END_TEST
+
+START_TEST(test_late_ands_with_no_sixteenths_heard_are_learned_as_that_swing)
+{
+  const TandemStyleSet* set = load_set();
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  /* A 16th swing of 54 at 100 bpm as a tracker at double the tempo hears it:
+   * the swung 16ths are the grid's "and"s, 54 % into each beat, and no
+   * "e"/"a" at all. */
+  for (int k = 0; k < 8; ++k) {
+    const TandemBarFeatures bar = plain_bar(1.2f, 54.0f, 0.0f, false);
+    tandem_groove_add_bar(g, &bar);
+  }
+  TandemStyle* out = malloc(sizeof(TandemStyle));
+  char err[256] = "";
+  ck_assert_msg(tandem_groove_finish(g, set, "double", out, NULL, err, sizeof(err)), "%s",
+                err);
+  ck_assert_uint_eq(out->swing_grid, 8);
+  ck_assert_float_eq_tol(out->swing_pct, 54.0f, 0.06f);
+  free(out);
+  free(g);
+}
+END_TEST
+
 static Suite* groove_suite(void)
 {
   Suite* s = suite_create("groove");
@@ -294,6 +368,8 @@ static Suite* groove_suite(void)
   tcase_add_test(tc, test_groove_capture_refuses_to_learn_from_too_little);
   tcase_add_test(tc, test_ghost_rate_is_measured_from_soft_snares_against_the_accents);
   tcase_add_test(tc, test_save_never_overwrites_and_names_the_profile_after_its_file);
+  tcase_add_test(tc, test_swing_is_read_from_steady_bars_not_from_a_tracker_that_wobbled);
+  tcase_add_test(tc, test_late_ands_with_no_sixteenths_heard_are_learned_as_that_swing);
   suite_add_tcase(s, tc);
   return s;
 }

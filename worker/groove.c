@@ -17,6 +17,9 @@
 #define GHOST_RATIO 0.93f
 /* Bars whose grid tempo is within this many octaves of each other agree. */
 #define TEMPO_AGREE_OCTAVES 0.1f
+/* Neighbouring bars whose grid tempi are within this many octaves (about 2 %)
+ * have their beats where the music's are, close enough to read swing from. */
+#define TEMPO_STEADY_OCTAVES 0.03f
 
 static int compare_floats(const void* a, const void* b)
 {
@@ -242,17 +245,40 @@ static int downbeat_rotation(const float p[][TANDEM_BAR_STEPS])
   return best_rot;
 }
 
+/* Whether bar k's grid tempo agrees, within TEMPO_STEADY_OCTAVES, with that of
+ * the bar in use before or after it: a tracker that placed a beat early or late
+ * drew a bar crooked, and its neighbours then disagree with it. */
+static bool steady_bar(const TandemGrooveCapture* g, const Work* w, uint32_t k)
+{
+  const float bpm = g->bars[w->index[k]].bpm;
+  for (int d = -1; d <= 1; d += 2) {
+    const int64_t j = (int64_t)k + d;
+    if (j >= 0 && j < (int64_t)w->n &&
+        fabsf(log2f(g->bars[w->index[j]].bpm / bpm)) < TEMPO_STEADY_OCTAVES) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Swing from the bars in use that were not shifted off the beat: where the
- * "and" falls decides eighth swing; else the "e"/"a" give sixteenth swing. */
+ * "and" falls decides eighth swing; else the "e"/"a" give sixteenth swing.
+ * Only steady bars count while there are enough of them: on a crooked grid a
+ * straight 16th reads as swung. */
 static void swing(const TandemGrooveCapture* g, Work* w, TandemStyle* s)
 {
   uint32_t n8 = 0, n16 = 0;
   double triplet = 0.0;
   uint32_t n_tri = 0;
   float* v16 = w->values + TANDEM_GROOVE_MAX_BARS;
+  uint32_t n_steady = 0;
+  for (uint32_t k = 0; k < w->n; ++k) {
+    n_steady += steady_bar(g, w, k);
+  }
+  const bool steady_only = n_steady >= 2 && 4 * n_steady >= w->n;
   for (uint32_t k = 0; k < w->n; ++k) {
     const TandemGrooveBar* b = &g->bars[w->index[k]];
-    if (w->shift[k] % 4 != 0) {
+    if (w->shift[k] % 4 != 0 || (steady_only && !steady_bar(g, w, k))) {
       continue;
     }
     if (b->swing8_pct > 0.0f) {
@@ -267,8 +293,11 @@ static void swing(const TandemGrooveCapture* g, Work* w, TandemStyle* s)
   const float sw8 = median(w->values, n8);
   const float sw16 = median(v16, n16);
   const float tri = n_tri ? (float)(triplet / n_tri) : 0.0f;
-  /* A late "and" means eighth swing (a sixteenth swing leaves the "and" alone). */
-  if (sw8 > 57.0f || (tri >= 0.5f && sw8 > 0.0f)) {
+  /* A late "and" means eighth swing (a sixteenth swing leaves the "and" alone).
+   * So does a slightly late one when "e"s and "a"s are too rare to measure: a
+   * tracker at double the tempo makes the music's swung 16ths the grid's "and"s.
+   * (Straight "and"s read within a point of 50: the detector's lag.) */
+  if (sw8 > 57.0f || (tri >= 0.5f && sw8 > 0.0f) || (sw8 > 51.0f && 4 * n16 < n8)) {
     s->swing_grid = 8;
     s->swing_pct = clampf(sw8, 50.0f, 75.0f);
   } else {

@@ -16,7 +16,11 @@
  *    as a share of all hits (onset strengths are compressed, so soft strokes
  *    the analysis hears as hats are missed: the figure reads low);
  *  - swing: the median over bars of where the "and" (eighth swing) or the
- *    "e"/"a" (sixteenth swing) fall; syncopation from the placement; velocity
+ *    "e"/"a" (sixteenth swing) fall, from the steady bars (grid tempo within
+ *    2 % of a neighbour's; a wobbling tracker draws crooked grids) when there
+ *    are enough; a late "and" with the "e"/"a" too rare to measure is taken as
+ *    eighth swing (a tracker at double tempo hears swung 16ths so); syncopation
+ *    from the placement; velocity
  *    mean and spread from the strengths of the hits; density from onsets/bar.
  * What a drum recording cannot tell (bass, chords, melody, scales) is taken
  * from the shipped style the drums sound most like (genre.h), and said so in

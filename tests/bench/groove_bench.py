@@ -14,6 +14,8 @@ For every style profile in STYLES_DIR:
      compared with the learned profile's swing.
 
 Usage: groove_bench.py BUILD_DIR STYLES_DIR [--results FILE] [--keep DIR]
+                       [--only STYLE,...] [--tempo-known] [--runs N]
+(--only runs the named styles with the same kits and seeds as a full run.)
 Prints the table and the summary; exits 0 (figures only, no thresholds).
 """
 
@@ -138,14 +140,14 @@ def main():
     shipped = ["rock", "funk", "boombap", "trap", "house", "techno", "dnb", "jazz",
                "bossa", "reggae", "ballad", "hardcore"]
     names = [n for n in shipped if os.path.exists(os.path.join(styles, n + ".ttl"))]
-    if args.only:
-        names = [n for n in names if n in args.only.split(",")]
     env = dict(os.environ, LV2_PATH=build + ":/usr/lib/lv2")
     work = args.keep or tempfile.mkdtemp(prefix="tandem-groove-bench-")
     os.makedirs(work, exist_ok=True)
     kits = {}
     rows = []
-    jobs = [(run, k, name) for run in range(args.runs) for k, name in enumerate(names)]
+    # k indexes the full list so that --only picks the same kit and seed as a full run.
+    jobs = [(run, k, name) for run in range(args.runs) for k, name in enumerate(names)
+            if not args.only or name in args.only.split(",")]
     for run, k, name in jobs:
         src_ttl = os.path.join(styles, name + ".ttl")
         bpm = round(0.5 * (ttl_number(src_ttl, "tempoMin") + ttl_number(src_ttl, "tempoMax")))
@@ -190,6 +192,7 @@ def main():
               f"ghost {ghost:.2f} (profile {rows[-1][9]:.2f})", flush=True)
     right = sum(1 for r in rows if r[3] == r[0])
     # A style counts as learned when at least half of its runs are nearest to it.
+    names = [n for n in names if any(r[0] == n for r in rows)]
     styles_right = sum(1 for n in names
                        if 2 * sum(1 for r in rows if r[0] == n and r[3] == n)
                        >= sum(1 for r in rows if r[0] == n))
