@@ -27,6 +27,7 @@
 #include "analysis.h"
 #include "theory.h"
 #include "barfeatures.h"
+#include "tool_audio.h"
 #include "genre.h"
 #include "sections.h"
 #include "style.h"
@@ -479,13 +480,7 @@ int main(int argc, char** argv)
     if (got <= 0) {
       break;
     }
-    for (sf_count_t i = 0; i < got; ++i) {
-      double sum = 0.0;
-      for (int c = 0; c < info.channels; ++c) {
-        sum += interleaved[i * info.channels + c];
-      }
-      mono[i] = (float)(sum / info.channels);
-    }
+    tool_downmix(interleaved, got, info.channels, mono);
     total += got;
     uint32_t n = tandem_analysis_process(a, mono, (uint32_t)got, events, EVENTS_PER_CALL);
     for (uint32_t e = 0; e < n; ++e) {
@@ -508,9 +503,7 @@ int main(int argc, char** argv)
     /* A new beat: the tracker's phase says the latest one fell more than half
      * a period after the one we listed last. */
     tandem_analysis_get(a, &ro);
-    tandem_bar_accum_readout(accp, (double)total / info.samplerate, ro.bands_db,
-                             ro.rms_db, ro.peak_db, ro.crest_db, ro.centroid_hz, ro.flux,
-                             ro.tempo.bpm, ro.tempo.confidence);
+    tool_bar_readout(accp, (double)total / info.samplerate, &ro);
     const double period = ro.tempo.period_s;
     if (ro.tempo.bpm > 0.0f && period > 0.0) {
       const double beat = tandem_analysis_odf_time_s(a) - ro.tempo.beat_phase * period;

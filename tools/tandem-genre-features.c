@@ -23,6 +23,7 @@
 
 #include "analysis.h"
 #include "barfeatures.h"
+#include "tool_audio.h"
 #include "genre.h"
 #include "style.h"
 
@@ -89,13 +90,7 @@ static size_t analyse_file(const char* path, TandemBarFeatures* bars, size_t max
     if (got <= 0) {
       break;
     }
-    for (sf_count_t i = 0; i < got; ++i) {
-      double sum = 0.0;
-      for (int c = 0; c < info.channels; ++c) {
-        sum += interleaved[i * info.channels + c];
-      }
-      mono[i] = (float)(sum / info.channels);
-    }
+    tool_downmix(interleaved, got, info.channels, mono);
     total += got;
     const uint32_t n =
         tandem_analysis_process(a, mono, (uint32_t)got, events, EVENTS_PER_CALL);
@@ -104,9 +99,7 @@ static size_t analyse_file(const char* path, TandemBarFeatures* bars, size_t max
     }
     TandemAnalysisReadout ro;
     tandem_analysis_get(a, &ro);
-    tandem_bar_accum_readout(acc, (double)total / info.samplerate, ro.bands_db, ro.rms_db,
-                             ro.peak_db, ro.crest_db, ro.centroid_hz, ro.flux,
-                             ro.tempo.bpm, ro.tempo.confidence);
+    tool_bar_readout(acc, (double)total / info.samplerate, &ro);
     const double period = ro.tempo.period_s;
     TandemBarFeatures bar;
     if (ro.tempo.bpm > 0.0f && period > 0.0) {

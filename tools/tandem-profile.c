@@ -22,6 +22,7 @@
 
 #include "analysis.h"
 #include "barfeatures.h"
+#include "tool_audio.h"
 #include "genre.h"
 #include "groove.h"
 #include "style.h"
@@ -124,13 +125,7 @@ static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g
     if (got <= 0) {
       break;
     }
-    for (sf_count_t i = 0; i < got; ++i) {
-      double sum = 0.0;
-      for (int c = 0; c < info.channels; ++c) {
-        sum += interleaved[i * info.channels + c];
-      }
-      mono[i] = (float)(sum / info.channels);
-    }
+    tool_downmix(interleaved, got, info.channels, mono);
     total += got;
     const uint32_t n =
         tandem_analysis_process(a, mono, (uint32_t)got, events, MAX_EVENTS);
@@ -138,9 +133,7 @@ static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g
       tandem_bar_accum_onset(acc, events[e].time_s, events[e].strength, events[e].cls);
     }
     tandem_analysis_get(a, &ro);
-    tandem_bar_accum_readout(acc, (double)total / info.samplerate, ro.bands_db, ro.rms_db,
-                             ro.peak_db, ro.crest_db, ro.centroid_hz, ro.flux,
-                             ro.tempo.bpm, ro.tempo.confidence);
+    tool_bar_readout(acc, (double)total / info.samplerate, &ro);
     const double period = ro.tempo.period_s;
     if (ro.tempo.bpm > 0.0f && period > 0.0) {
       const double beat = tandem_analysis_odf_time_s(a) - ro.tempo.beat_phase * period;
