@@ -25,6 +25,7 @@
 #include "messages.h"
 #include "pattern.h"
 #include "ring.h"
+#include "state.h"
 #include "work.h"
 
 /* ---- The parser and the feel ---- */
@@ -319,6 +320,115 @@ START_TEST(test_prompt_for_another_role_or_before_any_part_only_keeps_the_feel)
 }
 END_TEST
 
+/* ---- The feel in the session state (worker/state.c) ---- */
+
+#define STATE_MAX_ITEMS 64
+
+/* A URID map and a key/value store, standing in for the host's. */
+typedef struct {
+  char uris[STATE_MAX_ITEMS][128];
+  uint32_t n;
+} UridTable;
+
+static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char* uri)
+{
+  UridTable* t = (UridTable*)handle;
+  for (uint32_t i = 0; i < t->n; ++i) {
+    if (!strcmp(t->uris[i], uri)) {
+      return i + 1;
+    }
+  }
+  ck_assert_uint_lt(t->n, STATE_MAX_ITEMS);
+  snprintf(t->uris[t->n], sizeof(t->uris[t->n]), "%s", uri);
+  return ++t->n;
+}
+
+typedef struct {
+  uint32_t key[STATE_MAX_ITEMS], type[STATE_MAX_ITEMS];
+  void* value[STATE_MAX_ITEMS];
+  size_t size[STATE_MAX_ITEMS];
+  uint32_t n;
+} StateStore;
+
+static LV2_State_Status store_item(LV2_State_Handle handle, uint32_t key, const void* value,
+                                   size_t size, uint32_t type, uint32_t flags)
+{
+  (void)flags;
+  StateStore* s = (StateStore*)handle;
+  ck_assert_uint_lt(s->n, STATE_MAX_ITEMS);
+  s->key[s->n] = key;
+  s->type[s->n] = type;
+  s->size[s->n] = size;
+  s->value[s->n] = malloc(size);
+  ck_assert_ptr_nonnull(s->value[s->n]);
+  memcpy(s->value[s->n], value, size);
+  ++s->n;
+  return LV2_STATE_SUCCESS;
+}
+
+static const void* retrieve_item(LV2_State_Handle handle, uint32_t key, size_t* size,
+                                 uint32_t* type, uint32_t* flags)
+{
+  const StateStore* s = (const StateStore*)handle;
+  for (uint32_t i = 0; i < s->n; ++i) {
+    if (s->key[i] == key) {
+      *size = s->size[i];
+      *type = s->type[i];
+      *flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
+      return s->value[i];
+    }
+  }
+  return NULL;
+}
+
+/* "half-time" survives a save and a restore into a fresh worker: a part made
+ * there for a control change is still in half time, where a fresh worker's is not. */
+START_TEST(test_feel_is_saved_in_state_and_shapes_parts_after_restore)
+{
+  static UridTable table;
+  memset(&table, 0, sizeof(table));
+  LV2_URID_Map map = {&table, map_uri};
+  TandemStateURIs uris;
+  tandem_state_map(&uris, &map);
+
+  Fixture* a = fixture();
+  generate(a, TANDEM_ROLE_DRUMS, 0.5f);
+  prompt(a, TANDEM_ROLE_DRUMS, "half-time");
+  ck_assert(take(a, &now));
+  StateStore* saved = calloc(1, sizeof(StateStore));
+  ck_assert_ptr_nonnull(saved);
+  ck_assert_int_eq(tandem_state_save(a->work, &uris, store_item, saved, NULL, -1),
+                   LV2_STATE_SUCCESS);
+  fixture_free(a);
+
+  Fixture* b = fixture();
+  ck_assert_int_eq(tandem_state_restore(b->work, &uris, retrieve_item, saved, NULL),
+                   LV2_STATE_SUCCESS);
+  /* The restored part goes to run() first; this test is about what comes after. */
+  uint32_t type = 0, size = 0;
+  ck_assert_int_eq(tandem_ring_read_msg(b->ring, &type, &now, sizeof(now), &size),
+                   TANDEM_RING_OK);
+  ck_assert_uint_eq(type, TANDEM_RING_RESTORED_PATTERN);
+  generate(b, TANDEM_ROLE_DRUMS, 0.6f);
+  ck_assert(take(b, &now));
+  const SnareCount restored = count_snares(b, &now);
+  ck_assert_int_gt(restored.snares, 0);
+  ck_assert_int_eq(restored.snares_off_beat_3, 0);
+
+  Fixture* c = fixture(); /* no state: the plain feel */
+  generate(c, TANDEM_ROLE_DRUMS, 0.6f);
+  ck_assert(take(c, &reference));
+  ck_assert_int_gt(count_snares(c, &reference).snares_off_beat_3, 0);
+
+  for (uint32_t i = 0; i < saved->n; ++i) {
+    free(saved->value[i]);
+  }
+  free(saved);
+  fixture_free(b);
+  fixture_free(c);
+}
+END_TEST
+
 /* ---- Through the built plugin (lilv): the prompt reaches the player ---- */
 
 #define RATE       48000.0
@@ -494,6 +604,7 @@ int main(void)
       work, test_prompt_ghost_notes_doubles_quiet_ghosts_and_other_words_make_no_pattern);
   tcase_add_test(work,
                  test_prompt_for_another_role_or_before_any_part_only_keeps_the_feel);
+  tcase_add_test(work, test_feel_is_saved_in_state_and_shapes_parts_after_restore);
   suite_add_tcase(s, work);
   TCase* plugin = tcase_create("plugin");
   tcase_set_timeout(plugin, 120);

@@ -515,6 +515,8 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
       {"model fallbacks that do not parse", {.n = 0}, true},
       {"context memory that does not parse", {.n = 0}, true},
       {"context memory of the wrong type", {.n = 0}, true},
+      {"feel that does not parse", {.n = 0}, true},
+      {"feel out of range", {.n = 0}, true},
   };
   int c = 0;
   c++; /* no keys at all */
@@ -566,6 +568,10 @@ START_TEST(test_restore_survives_every_corrupt_value_and_falls_back_to_defaults)
            "{\"history\": 1}", 15);
   add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
   add_item(&cases[c++].store, TANDEM_STATE__llmHistory, LV2_ATOM__Chunk, junk, 8);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM_STATE__feel, LV2_ATOM__String, "half please", 12);
+  add_item(&cases[c].store, V, LV2_ATOM__Int, &v2, sizeof(v2));
+  add_item(&cases[c++].store, TANDEM_STATE__feel, LV2_ATOM__String, "time 3 ghost 0", 15);
   ck_assert_int_eq(c, (int)(sizeof(cases) / sizeof(cases[0])));
 
   for (int i = 0; i < c; ++i) {

@@ -70,9 +70,41 @@ static bool set_prompt(TandemWork* w, const char* value, char* err, size_t err_s
   return true;
 }
 
+/* The feel that plain-language requests left (half-time, double-time, ghost notes),
+ * as "time F ghost G"; the plain feel saves nothing. */
+static void get_feel(const TandemWork* w, char* out, size_t size)
+{
+  const TandemFeel* f = &w->feel;
+  if (f->tempo_factor == 1.0f && f->ghost == 0.0f) {
+    out[0] = '\0';
+    return;
+  }
+  snprintf(out, size, "time %g ghost %g", (double)f->tempo_factor, (double)f->ghost);
+}
+
+static bool set_feel(TandemWork* w, const char* value, char* err, size_t err_size)
+{
+  tandem_feel_init(&w->feel);
+  if (!value[0]) {
+    return true;
+  }
+  float time = 0.0f;
+  float ghost = 0.0f;
+  char end = '\0';
+  if (sscanf(value, "time %f ghost %f %c", &time, &ghost, &end) != 2 ||
+      (time != 0.5f && time != 1.0f && time != 2.0f) || !(ghost >= -1.0f && ghost <= 1.0f)) {
+    snprintf(err, err_size, "'%.60s' is not a feel (time 0.5, 1 or 2, ghost -1..1)", value);
+    return false;
+  }
+  w->feel.tempo_factor = time;
+  w->feel.ghost = ghost;
+  return true;
+}
+
 static const StringProperty string_properties[] = {
     {TANDEM__styleFile, true, get_style_file, set_style_file},
     {TANDEM__prompt, false, get_prompt, set_prompt},
+    {TANDEM_STATE__feel, false, get_feel, set_feel},
     /* The model's settings and context memory have their own keys below: they are
      * applied together, and the numbers are typed atoms. */
 };

@@ -12,6 +12,9 @@
  *                  they only come from the environment); never an API key
  *   llmHistory     atom:String  the context memory: the last 10 requests and
  *                  their outcomes, as JSON (tandem_llm_history_to_json)
+ *   prompt         atom:String  the last plain-language request (text only)
+ *   feel           atom:String  "time F ghost G": what half-time, double-time and
+ *                  ghost-note requests left (nothing for the plain feel)
  *   and every row of the string-property table in state.c: the style-profile
  *   file (atom:Path, through the host's mapPath feature), and the rows other
  *   modules add (prompt, LLM provider, URL and model, context memory — never an
@@ -51,6 +54,7 @@
 #define TANDEM_STATE__feedback   "urn:tandem:plugin#feedback"
 #define TANDEM_STATE__phase      "urn:tandem:plugin#patternPhase"
 #define TANDEM_STATE__llmHistory "urn:tandem:plugin#llmHistory"
+#define TANDEM_STATE__feel       "urn:tandem:plugin#feel"
 
 /* Most string properties the table may hold (see state.c). */
 #define TANDEM_STATE_MAX_STRINGS 16
