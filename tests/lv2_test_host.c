@@ -11,6 +11,8 @@
 #include <lv2/log/log.h>
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
+#include <lv2/time/time.h>
+#include <lv2/patch/patch.h>
 
 /* ---- World ---- */
 
@@ -641,4 +643,47 @@ const char* lvth_sequence_fault(LvthWorld* world, const LV2_Atom_Sequence* seq,
     return "last event's padding runs past the end of the sequence";
   }
   return NULL;
+}
+
+bool lvth_forge_position(LvthWorld* world, LV2_Atom_Forge* forge, double sample_rate,
+                         double bpm, int64_t bar)
+{
+  LV2_Atom_Forge_Frame obj;
+  const int64_t bar_frames = (int64_t)(4.0 * 60.0 / bpm * sample_rate + 0.5);
+  bool ok = lv2_atom_forge_frame_time(forge, 0) &&
+            lv2_atom_forge_object(forge, &obj, 0, lvth_urid(world, LV2_TIME__Position));
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__beatsPerMinute)) &&
+       lv2_atom_forge_float(forge, (float)bpm);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__speed)) &&
+       lv2_atom_forge_float(forge, 1.0f);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__frame)) &&
+       lv2_atom_forge_long(forge, bar * bar_frames);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__bar)) &&
+       lv2_atom_forge_long(forge, bar);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__barBeat)) &&
+       lv2_atom_forge_float(forge, 0.0f);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__beatsPerBar)) &&
+       lv2_atom_forge_float(forge, 4.0f);
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_TIME__beatUnit)) &&
+       lv2_atom_forge_int(forge, 4);
+  if (ok) {
+    lv2_atom_forge_pop(forge, &obj);
+  }
+  return ok;
+}
+
+bool lvth_forge_set_path(LvthWorld* world, LV2_Atom_Forge* forge, const char* property,
+                         const char* path)
+{
+  LV2_Atom_Forge_Frame obj;
+  bool ok = lv2_atom_forge_frame_time(forge, 0) &&
+            lv2_atom_forge_object(forge, &obj, 0, lvth_urid(world, LV2_PATCH__Set));
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_PATCH__property)) &&
+       lv2_atom_forge_urid(forge, lvth_urid(world, property));
+  ok = ok && lv2_atom_forge_key(forge, lvth_urid(world, LV2_PATCH__value)) &&
+       lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
+  if (ok) {
+    lv2_atom_forge_pop(forge, &obj);
+  }
+  return ok;
 }

@@ -20,6 +20,7 @@
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
+#include <lv2/atom/forge.h>
 #include <lv2/core/lv2.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
@@ -141,5 +142,16 @@ void lvth_host_clear_log(LvthHost* host);
  * description of the first fault. */
 const char* lvth_sequence_fault(LvthWorld* world, const LV2_Atom_Sequence* seq,
                                 uint32_t capacity_bytes);
+
+/* Forges, at frame 0 of the sequence open in forge, a rolling host transport
+ * (time:Position) at the start of bar `bar` in 4/4 at bpm, its time:frame counted
+ * at sample_rate.  Returns false if the buffer is full. */
+bool lvth_forge_position(LvthWorld* world, LV2_Atom_Forge* forge, double sample_rate,
+                         double bpm, int64_t bar);
+
+/* Forges, at frame 0 of the sequence open in forge, a patch:Set of property to an
+ * atom:Path.  Returns false if the buffer is full. */
+bool lvth_forge_set_path(LvthWorld* world, LV2_Atom_Forge* forge, const char* property,
+                         const char* path);
 
 #endif

@@ -170,40 +170,14 @@ static void control_begin(Rig* rig)
 /* A rolling transport at 120 bpm in 4/4 from frame 0, bar 0. */
 static void send_position(Rig* rig)
 {
-  LV2_Atom_Forge* f = &rig->forge;
-  LV2_Atom_Forge_Frame obj;
   control_begin(rig);
-  ck_assert(lv2_atom_forge_frame_time(f, 0));
-  ck_assert(lv2_atom_forge_object(f, &obj, 0, urid(LV2_TIME__Position)));
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatsPerMinute));
-  lv2_atom_forge_float(f, 120.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__speed));
-  lv2_atom_forge_float(f, 1.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__frame));
-  lv2_atom_forge_long(f, 0);
-  lv2_atom_forge_key(f, urid(LV2_TIME__bar));
-  lv2_atom_forge_long(f, 0);
-  lv2_atom_forge_key(f, urid(LV2_TIME__barBeat));
-  lv2_atom_forge_float(f, 0.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatsPerBar));
-  lv2_atom_forge_float(f, 4.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatUnit));
-  lv2_atom_forge_int(f, 4);
-  lv2_atom_forge_pop(f, &obj);
+  ck_assert(lvth_forge_position(world, &rig->forge, RATE, 120.0, 0));
 }
 
 static void send_path(Rig* rig, const char* property, const char* path)
 {
-  LV2_Atom_Forge* f = &rig->forge;
-  LV2_Atom_Forge_Frame obj;
   control_begin(rig);
-  ck_assert(lv2_atom_forge_frame_time(f, 0));
-  ck_assert(lv2_atom_forge_object(f, &obj, 0, urid(LV2_PATCH__Set)));
-  lv2_atom_forge_key(f, urid(LV2_PATCH__property));
-  lv2_atom_forge_urid(f, urid(property));
-  lv2_atom_forge_key(f, urid(LV2_PATCH__value));
-  ck_assert(lv2_atom_forge_path(f, path, (uint32_t)strlen(path)));
-  lv2_atom_forge_pop(f, &obj);
+  ck_assert(lvth_forge_set_path(world, &rig->forge, property, path));
 }
 
 /* One cycle, then the worker, as a host's worker thread between cycles. */

@@ -508,24 +508,10 @@ static void rig_free(Rig* r)
 static void rig_start(Rig* r)
 {
   LV2_Atom_Forge* f = &r->forge;
-  LV2_Atom_Forge_Frame seq, obj;
+  LV2_Atom_Forge_Frame seq;
   lv2_atom_forge_set_buffer(f, (uint8_t*)r->control, CAPACITY);
   ck_assert(lv2_atom_forge_sequence_head(f, &seq, 0));
-  lv2_atom_forge_frame_time(f, 0);
-  lv2_atom_forge_object(f, &obj, 0, lvth_urid(r->world, LV2_TIME__Position));
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__bar));
-  lv2_atom_forge_long(f, 0);
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__barBeat));
-  lv2_atom_forge_float(f, 0.0f);
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__beatUnit));
-  lv2_atom_forge_int(f, 4);
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__beatsPerBar));
-  lv2_atom_forge_float(f, 4.0f);
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__beatsPerMinute));
-  lv2_atom_forge_float(f, 120.0f);
-  lv2_atom_forge_key(f, lvth_urid(r->world, LV2_TIME__speed));
-  lv2_atom_forge_float(f, 1.0f);
-  lv2_atom_forge_pop(f, &obj);
+  ck_assert(lvth_forge_position(r->world, f, RATE, 120.0, 0));
   lv2_atom_forge_pop(f, &seq);
   rig_cycle(r, true);
 }

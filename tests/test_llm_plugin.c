@@ -269,26 +269,8 @@ static void configure(Rig* r, const char* behaviour, const char* provider)
  * next cycle (the plugin runs the transport on from there itself). */
 static void send_position(Rig* r, int64_t bar)
 {
-  LV2_Atom_Forge* f = &r->forge;
-  LV2_Atom_Forge_Frame obj;
   begin(r);
-  ck_assert(lv2_atom_forge_frame_time(f, 0));
-  ck_assert(lv2_atom_forge_object(f, &obj, 0, urid(LV2_TIME__Position)));
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatsPerMinute));
-  lv2_atom_forge_float(f, 120.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__speed));
-  lv2_atom_forge_float(f, 1.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__frame));
-  lv2_atom_forge_long(f, bar * BAR_FRAMES);
-  lv2_atom_forge_key(f, urid(LV2_TIME__bar));
-  lv2_atom_forge_long(f, bar);
-  lv2_atom_forge_key(f, urid(LV2_TIME__barBeat));
-  lv2_atom_forge_float(f, 0.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatsPerBar));
-  lv2_atom_forge_float(f, 4.0f);
-  lv2_atom_forge_key(f, urid(LV2_TIME__beatUnit));
-  lv2_atom_forge_int(f, 4);
-  lv2_atom_forge_pop(f, &obj);
+  ck_assert(lvth_forge_position(world, &r->forge, RATE, 120.0, bar));
   end(r);
   r->frame_pos = bar * BAR_FRAMES;
 }
