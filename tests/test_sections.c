@@ -149,6 +149,52 @@ START_TEST(test_section_tracker_reports_the_section_playing_now)
 }
 END_TEST
 
+/* Heard live, each part is named right from its second bar on: the second verse
+ * is a verse (a listener who has heard one verse and one chorus, not the whole
+ * song), the bridge a bridge, the last quiet part the outro; the name does not
+ * change inside a part once it is right. */
+START_TEST(test_section_tracker_names_each_part_live_from_its_second_bar)
+{
+  TandemBarFeatures bars[64];
+  size_t starts[9];
+  const size_t n = make_song(bars, 64, starts);
+  const size_t n_parts = sizeof(song) / sizeof(song[0]);
+  starts[n_parts] = n;
+  TandemSectionTracker* t = malloc(sizeof(*t));
+  tandem_section_tracker_init(t);
+  size_t part = 0;
+  int label_changes = 0;
+  int last_label = -1;
+  int known_at_once = 0; /* parts found as soon as their first bar was heard */
+  for (size_t i = 0; i < n; ++i) {
+    tandem_section_tracker_update(t, &bars[i]);
+    while (part + 1 < n_parts && i >= starts[part + 1]) {
+      ++part;
+    }
+    if (t->current.label != last_label) {
+      ++label_changes;
+      last_label = t->current.label;
+    }
+    if (i == starts[part] && part > 0 && t->current_first_bar == starts[part]) {
+      ++known_at_once;
+    }
+    if (i >= starts[part] + 1) {
+      ck_assert_msg(t->current.label == song[part].label,
+                    "bar %zu (part %zu, bar %zu of it): %s, want %s", i, part,
+                    i - starts[part] + 1, tandem_section_label_name(t->current.label),
+                    tandem_section_label_name(song[part].label));
+      ck_assert_uint_eq(t->current_first_bar, starts[part]);
+    }
+  }
+  /* one name per part: the song has 8 parts */
+  ck_assert_int_le(label_changes, (int)n_parts);
+  /* A change as clear as these is heard in its first bar: all but one. */
+  printf("parts found at their first bar: %d of %zu\n", known_at_once, n_parts - 1);
+  ck_assert_int_ge(known_at_once, (int)n_parts - 2);
+  free(t);
+}
+END_TEST
+
 /* ---- track notes (tandem-analyze) ---- */
 
 static const char* analyze_tool(void)
@@ -275,6 +321,7 @@ static Suite* sections_suite(void)
   tcase_add_test(tc, test_sections_name_intro_verse_chorus_bridge_outro);
   tcase_add_test(tc, test_sections_keep_a_steady_groove_in_one_section);
   tcase_add_test(tc, test_section_tracker_reports_the_section_playing_now);
+  tcase_add_test(tc, test_section_tracker_names_each_part_live_from_its_second_bar);
   suite_add_tcase(s, tc);
   return s;
 }

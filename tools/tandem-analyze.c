@@ -2,13 +2,17 @@
  * prints what it heard: onsets (with class and strength), tempo and beats, key
  * and chords per beat, the 7 bands and the levels.
  *
- * Usage: tandem-analyze [--json] [--block N] [--sensitivity S] FILE
+ * Usage: tandem-analyze [--json] [--block N] [--sensitivity S] [--transport BPM[@S]] FILE
  *
  * The file is read with libsndfile, mixed to mono and fed to
  * tandem_analysis_process() in blocks of N frames (default 64), as a host
  * would.  Beats come from the tempo tracker's beat phase; at each beat the
  * harmony tracker is told so, and the chord it reports for the beat that just
- * ended is listed at that beat's start.  Errors print one line starting
+ * ended is listed at that beat's start.  Bars (genre, sections, notes) are cut
+ * on those beats, or with --transport on a host's steady beat grid, as the
+ * plugin has it when the host plays.  The JSON's live_sections and live_fills
+ * are the plugin's view as bars arrive: the section its tracker names after
+ * each bar and the bars it would end with a drum fill.  Errors print one line starting
  * "tandem-analyze: " on stderr and exit with status 1.
  */
 #include <errno.h>
@@ -345,6 +349,9 @@ static void usage(FILE* out)
         "  --json           print JSON instead of a summary\n"
         "  --block N        frames per processing block, 1..8192 (default 64)\n"
         "  --sensitivity S  onset sensitivity 0..1 (default 0.5)\n"
+        "  --transport BPM[@S]  cut bars on a host transport's beats (BPM from S\n"
+        "                   seconds on) instead of the beat tracker's, as the\n"
+        "                   plugin does in a host that plays\n"
         "  --styles DIR     the style profiles genre detection compares with\n"
         "                   (default $TANDEM_STYLES_DIR, else the build's bundle)\n",
         out);
@@ -397,6 +404,8 @@ static json_t* decibels(float db)
 int main(int argc, char** argv)
 {
   bool as_json = false;
+  double host_bpm = 0.0;  /* --transport: beats from a host, not the tracker */
+  double host_beat = 0.0; /* the next host beat, seconds */
   long block = 64;
   double sensitivity = 0.5;
   const char* path = NULL;
@@ -417,6 +426,16 @@ int main(int argc, char** argv)
       sensitivity = strtod(argv[++i], &end);
       if (!end || *end || !(sensitivity >= 0.0 && sensitivity <= 1.0)) {
         fail("--sensitivity wants a number from 0 to 1");
+      }
+    } else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
+      char* end = NULL;
+      host_bpm = strtod(argv[++i], &end);
+      if (end && *end == '@') {
+        host_beat = strtod(end + 1, &end);
+      }
+      if (!end || *end || !(host_bpm >= 20.0 && host_bpm <= 400.0) || !(host_beat >= 0.0)) {
+        fail("--transport wants BPM or BPM@SECONDS (tempo 20-400, start >= 0), not '%s'",
+             argv[i]);
       }
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
@@ -526,10 +545,18 @@ int main(int argc, char** argv)
         r.beats[r.n_beats++] = beat;
         last_beat = beat;
         TandemBarFeatures bar;
-        if (tandem_bar_accum_beat(accp, beat, &bar)) {
+        if (host_bpm <= 0.0 && tandem_bar_accum_beat(accp, beat, &bar)) {
           add_bar(&r, &bar);
         }
       }
+    }
+    /* Or the beats of a host's transport, as the plugin has them in a DAW. */
+    while (host_bpm > 0.0 && host_beat <= (double)total / info.samplerate) {
+      TandemBarFeatures bar;
+      if (tandem_bar_accum_beat(accp, host_beat, &bar)) {
+        add_bar(&r, &bar);
+      }
+      host_beat += 60.0 / host_bpm;
     }
     TandemBarFeatures timed;
     if (tandem_bar_accum_poll(accp, &timed)) {
@@ -577,6 +604,36 @@ int main(int argc, char** argv)
   const int genre = tandem_genre_best(genre_state, &genre_confidence);
   const size_t n_sections =
       tandem_sections_find(r.bars, r.n_bars, sections, TANDEM_SECTION_MAX);
+  /* The plugin's view as the bars arrive: what the live tracker calls the
+   * section after each bar, and the bars it would end with a fill (planned, as
+   * the worker plans them, for the bar after the one playing). */
+  TandemSectionTracker* live = calloc(1, sizeof(TandemSectionTracker));
+  uint8_t* live_fill = calloc(r.n_bars + 1, 1);
+  if (!live || !live_fill) {
+    fail("out of memory");
+  }
+  json_t* live_json = json_array();
+  tandem_section_tracker_init(live);
+  for (size_t i = 0; i < r.n_bars; ++i) {
+    tandem_section_tracker_update(live, &r.bars[i]);
+    if (r.bars[i].n_beats == TANDEM_BAR_BEATS && i + 2 < r.n_bars &&
+        tandem_section_tracker_ends_at(live, (int64_t)i + 2)) {
+      live_fill[i + 2] = 1;
+    }
+    json_t* c = json_object();
+    json_object_set_new(c, "bar", seconds(r.bars[i].start_s));
+    json_object_set_new(c, "label", json_string(tandem_section_label_name(live->current.label)));
+    json_object_set_new(c, "since", seconds(r.bars[live->current_first_bar].start_s));
+    json_array_append_new(live_json, c);
+  }
+  json_t* live_fills = json_array();
+  for (size_t i = 0; i < r.n_bars; ++i) {
+    if (live_fill[i]) {
+      json_array_append_new(live_fills, seconds(r.bars[i].start_s));
+    }
+  }
+  free(live_fill);
+  free(live);
   note_levels(notes, &r, &tot, duration, signal.sum / (double)total, genre);
   note_drift(notes, &r);
   note_flams(notes, &r);
@@ -681,6 +738,8 @@ int main(int argc, char** argv)
       json_array_append_new(secs, c);
     }
     json_object_set_new(root, "sections", secs);
+    json_object_set_new(root, "live_sections", live_json);
+    json_object_set_new(root, "live_fills", live_fills);
     json_object_set_new(root, "quality", json_integer(quality));
     json_t* nts = json_array();
     for (int i = 0; i < notes->n; ++i) {
@@ -700,6 +759,8 @@ int main(int argc, char** argv)
     free(text);
     json_decref(root);
   } else {
+    json_decref(live_json);
+    json_decref(live_fills);
     unsigned by_class[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < r.n_onsets; ++i) {
       by_class[r.onsets[i].cls & 3]++;

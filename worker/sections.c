@@ -78,8 +78,9 @@ static float distance(const float* a, const float* b)
   return (float)sqrt(s / DIMS);
 }
 
-size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
-                            TandemSection* out, size_t max_out)
+/* live: the latest bar is playing on, so it may start a section alone. */
+static size_t find_sections(const TandemBarFeatures* bars, size_t n_bars,
+                            TandemSection* out, size_t max_out, bool live)
 {
   if (n_bars == 0 || max_out == 0) {
     return 0;
@@ -140,8 +141,12 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
         peak = false;
       }
     }
-    if (peak && i - starts[n_seg - 1] >= TANDEM_SECTION_MIN_BARS &&
-        n_bars - i >= TANDEM_SECTION_MIN_BARS) {
+    /* The latest bar alone may start a section when it differs by far: heard
+     * live, that names a change one bar sooner. */
+    const bool room = n_bars - i >= TANDEM_SECTION_MIN_BARS ||
+                      (live && n_bars - i == 1 && v >= 2.0f * NOVELTY_FLOOR &&
+                       v >= 2.0f * NOVELTY_OVER_MEAN * mean_nov);
+    if (peak && i - starts[n_seg - 1] >= TANDEM_SECTION_MIN_BARS && room) {
       starts[n_seg++] = i;
     }
   }
@@ -291,9 +296,95 @@ size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
   return n_out;
 }
 
+size_t tandem_sections_find(const TandemBarFeatures* bars, size_t n_bars,
+                            TandemSection* out, size_t max_out)
+{
+  return find_sections(bars, n_bars, out, max_out, false);
+}
+
 void tandem_section_tracker_init(TandemSectionTracker* t)
 {
   memset(t, 0, sizeof(*t));
+}
+
+/* Names the sections of a song heard so far, as a listener who cannot hear
+ * ahead would: the last section is the one playing now, so "quiet and last"
+ * says nothing about an outro yet, and one repeated part is more likely the
+ * verse than the chorus.
+ *  - The first section is the intro while its group has not come back before
+ *    the latest section (a song that opens with its verse is found out when
+ *    that part returns) and it is quieter than what followed, or nothing has.
+ *  - The first two other groups, in order of appearance, are the verse and the
+ *    chorus: the louder one the chorus; while only one has been heard, it is
+ *    the verse (songs build up).
+ *  - A new group after the first chorus is the bridge; the intro's group after
+ *    a chorus is the outro; anything else keeps its group letter. */
+static void name_live(TandemSection* s, size_t n)
+{
+  if (n == 0) {
+    return;
+  }
+  const int g0 = s[0].group;
+  bool g0_back = false;
+  float later = -1e9f;
+  for (size_t i = 1; i < n; ++i) {
+    g0_back |= s[i].group == g0 && i + 1 < n;
+    later = fmaxf(later, s[i].energy);
+  }
+  const bool intro = !g0_back && (n == 1 || s[0].energy < later);
+  int core[2] = {-1, -1};
+  for (size_t i = intro ? 1 : 0; i < n && core[1] < 0; ++i) {
+    if (intro && s[i].group == g0) {
+      continue;
+    }
+    if (core[0] < 0) {
+      core[0] = s[i].group;
+    } else if (s[i].group != core[0]) {
+      core[1] = s[i].group;
+    }
+  }
+  float energy[2] = {0, 0};
+  int count[2] = {0, 0};
+  for (size_t i = 0; i < n; ++i) {
+    for (int c = 0; c < 2; ++c) {
+      if (core[c] >= 0 && s[i].group == core[c]) {
+        energy[c] += s[i].energy;
+        count[c]++;
+      }
+    }
+  }
+  int verse = core[0], chorus = -1;
+  if (core[1] >= 0 && energy[1] / count[1] > energy[0] / count[0]) {
+    verse = core[0];
+    chorus = core[1];
+  } else if (core[1] >= 0) {
+    verse = core[1];
+    chorus = core[0];
+  }
+  bool chorus_heard = false;
+  for (size_t i = 0; i < n; ++i) {
+    const int g = s[i].group;
+    if (i == 0 && intro) {
+      s[i].label = TANDEM_SECTION_INTRO;
+      s[i].confidence = n == 1 ? 0.4f : 0.6f;
+    } else if (intro && g == g0) {
+      s[i].label = chorus_heard ? TANDEM_SECTION_OUTRO : TANDEM_SECTION_INTRO;
+      s[i].confidence = 0.5f;
+    } else if (g == chorus) {
+      s[i].label = TANDEM_SECTION_CHORUS;
+      s[i].confidence = 0.7f;
+    } else if (g == verse) {
+      s[i].label = TANDEM_SECTION_VERSE;
+      s[i].confidence = chorus >= 0 ? 0.7f : 0.45f;
+    } else if (chorus_heard) {
+      s[i].label = TANDEM_SECTION_BRIDGE;
+      s[i].confidence = 0.5f;
+    } else {
+      s[i].label = (uint8_t)(TANDEM_SECTION_A + g % 4);
+      s[i].confidence = 0.3f;
+    }
+    chorus_heard |= g == chorus;
+  }
 }
 
 bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatures* bar)
@@ -305,13 +396,25 @@ bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatu
   t->bars[t->n_bars++] = *bar;
   t->total_bars++;
   const size_t n =
-      tandem_sections_find(t->bars, t->n_bars, t->scratch, TANDEM_SECTION_MAX);
+      find_sections(t->bars, t->n_bars, t->scratch, TANDEM_SECTION_MAX, true);
   t->n_found = (uint32_t)n;
   if (n == 0) {
     return false;
   }
-  const TandemSection* last = &t->scratch[n - 1];
+  name_live(t->scratch, n);
+  TandemSection* last = &t->scratch[n - 1];
   const uint32_t first_abs = t->total_bars - t->n_bars + last->first_bar;
+  if (first_abs == t->current_first_bar && t->total_bars > 1 &&
+      last->label != t->current.label) {
+    t->pending_bars = last->label == t->pending_label ? t->pending_bars + 1 : 1;
+    t->pending_label = last->label;
+    if (t->pending_bars < 2) {
+      last->label = t->current.label;
+      last->confidence = t->current.confidence;
+    }
+  } else {
+    t->pending_bars = 0;
+  }
   const bool changed =
       last->label != t->current.label || first_abs != t->current_first_bar;
   t->current = *last;
@@ -321,8 +424,17 @@ bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatu
 
 uint32_t tandem_section_tracker_predict(const TandemSectionTracker* t, uint32_t min_bars)
 {
-  if (t->n_found < 2 || min_bars == 0) {
+  if (t->n_found == 0 || min_bars == 0) {
     return 0;
+  }
+  if (t->n_found == 1) {
+    /* The opening section, all heard: intros and first verses run 4 or 8 bars,
+     * longer ones a multiple of 8.  Once bars have been forgotten, its start is
+     * not known. */
+    if (t->total_bars > t->n_bars) {
+      return 0;
+    }
+    return min_bars <= 4 ? 4 : (min_bars + 7) / 8 * 8;
   }
   const TandemSection* current = &t->scratch[t->n_found - 1];
   /* A first section cut short by the history's start says nothing about length. */
@@ -350,4 +462,14 @@ uint32_t tandem_section_tracker_predict(const TandemSectionTracker* t, uint32_t 
   }
   const uint32_t phrase = by8 ? 8 : 4;
   return (min_bars + phrase - 1) / phrase * phrase;
+}
+
+bool tandem_section_tracker_ends_at(const TandemSectionTracker* t, int64_t bar)
+{
+  const int64_t start = t->current_first_bar;
+  if (t->total_bars == 0 || bar < start) {
+    return false;
+  }
+  const uint32_t place = (uint32_t)(bar - start + 1);
+  return tandem_section_tracker_predict(t, place) == place;
 }

@@ -10,12 +10,21 @@
  * segment after the first chorus the bridge.  A segment whose name rests on
  * little evidence keeps its group letter and a low confidence.
  *
+ * The live tracker (below) re-segments the bars heard so far after each bar,
+ * may start a section at the latest bar when it differs by far (a change is
+ * known one bar after it begins), and names the parts as a listener who cannot
+ * hear ahead: the opening part is the intro until it comes back, the first
+ * two other parts are verse and chorus (the louder one the chorus; one alone is
+ * the verse), a new part after a chorus is the bridge, the intro's part after a
+ * chorus the outro.
+ *
  * Threads: no allocation, no shared state; the plugin calls the tracker from
  * the worker thread, tools call tandem_sections_find directly.
  */
 #ifndef TANDEM_SECTIONS_H
 #define TANDEM_SECTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,22 +75,32 @@ typedef struct {
   TandemSection current;
   uint32_t current_first_bar; /* absolute bar index where current began */
   uint32_t n_found;           /* sections in scratch; the last is current */
+  uint8_t pending_label;      /* a new name for the current section, not yet taken */
+  uint8_t pending_bars;       /* bars in a row it has been found */
 } TandemSectionTracker;
 
 void tandem_section_tracker_init(TandemSectionTracker* t);
 
 /* Adds a bar and re-segments the history.  Returns true when the current
- * section (label or start) changed with this bar.  Worker thread. */
+ * section (label or start) changed with this bar.  A new section is taken at
+ * once; a new name for the section already playing only when it has been found
+ * for 2 bars in a row, so that the label does not flicker.  Worker thread. */
 bool tandem_section_tracker_update(TandemSectionTracker* t, const TandemBarFeatures* bar);
 
 /* Predicts how many bars the current section lasts in all, at least min_bars.
  * Songs change sections on phrase boundaries, so: the length of the latest earlier
  * section of its group (verse 1 lasted 8 bars, so verse 2 will) if that is at least
  * min_bars; else the first multiple of 8 (or 4) from min_bars on, when every
- * section finished so far lasted a multiple of 8 (or 4).  0 when there is nothing
- * to go by: no finished section yet (the first one, which may have begun before
- * the history, does not count once bars have been forgotten), or uneven lengths.
+ * section finished so far lasted a multiple of 8 (or 4).  In the opening section,
+ * with nothing finished yet: 4, then multiples of 8 (intros and first verses run
+ * 4 or 8 bars).  0 when there is nothing to go by: uneven lengths, or an opening
+ * section that began before the history (bars have been forgotten).
  * Worker thread. */
 uint32_t tandem_section_tracker_predict(const TandemSectionTracker* t, uint32_t min_bars);
+
+/* Whether bar (an absolute bar index, counted as the tracker counts: 0 is the
+ * first bar added) is predicted to be the last bar of the section playing now,
+ * so that a player fills in it.  Worker thread. */
+bool tandem_section_tracker_ends_at(const TandemSectionTracker* t, int64_t bar);
 
 #endif

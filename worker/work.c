@@ -220,10 +220,11 @@ static float clamp_unit(float v)
 
 /* How a section shapes the part.  The lift grows with the energy control (0: every
  * section plays as set), so a quiet setting stays quiet: at 0.5 a chorus plays 0.15
- * busier and louder than a verse, an intro 0.15 sparser.  A chorus also gets more
- * fills, but only as far as the fill control asks for any.  Verses, bridges,
- * unnamed groups and outros play as set: live, the section playing is always the
- * last one heard, so the tracker calls any new quiet one "outro" (sections.h). */
+ * busier and louder than a verse, an intro or outro 0.15 sparser.  A chorus also
+ * gets more fills, but only as far as the fill control asks for any.  Verses,
+ * bridges and unnamed groups play as set.  (Live, an outro is the intro's part
+ * coming back after a chorus: sections.c names parts as a listener who cannot
+ * hear ahead.) */
 static void shape_for_section(int section, TandemGenParams* params)
 {
   const float lift = 0.3f * clamp_unit(params->energy);
@@ -231,7 +232,7 @@ static void shape_for_section(int section, TandemGenParams* params)
     params->density = clamp_unit(params->density + lift);
     params->energy = clamp_unit(params->energy + lift);
     params->fill = clamp_unit(params->fill * 1.5f);
-  } else if (section == TANDEM_SECTION_INTRO) {
+  } else if (section == TANDEM_SECTION_INTRO || section == TANDEM_SECTION_OUTRO) {
     params->density = clamp_unit(params->density - lift);
     params->energy = clamp_unit(params->energy - 0.5f * lift);
   }
@@ -399,8 +400,7 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
   bool crash = false;
   if (drums) {
     const int64_t start = w->sections.current_first_bar;
-    const uint32_t place = bar >= start ? (uint32_t)(bar - start + 1) : 0;
-    fill = place > 0 && tandem_section_tracker_predict(&w->sections, place) == place;
+    fill = tandem_section_tracker_ends_at(&w->sections, bar);
     crash = w->fill_bar >= 0 && w->fill_bar == bar - 1;
     /* Found only now, with no fill before it: mark it as soon as we can. */
     const bool filled_into =

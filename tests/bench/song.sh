@@ -2,7 +2,8 @@
 # Genre and section benchmarks: renders the held-out genre/arrangement corpus
 # (genre_corpus.py, once, into BUILD_DIR/genre-corpus), scores genre detection
 # on it and on the analysis corpus (BUILD_DIR/bench-corpus, when run.sh has
-# rendered it), and section detection on the arrangements.
+# rendered it), section detection on the arrangements, and the live section
+# view (live_sections.py: its own arrangements of several shapes).
 #
 # usage: tests/bench/song.sh [--no-record] [BUILD_DIR]
 #   --no-record  append to BUILD_DIR/bench-results.md, not tests/bench/results.md
@@ -43,4 +44,10 @@ if [ -f "$build/bench-corpus/index.json" ]; then
     --results "$results"
 fi
 "$python" "$here/sections_bench.py" "$corpus" --tandem "$tandem" --results "$results"
+# Live: what the plugin's tracker knows as the song plays, and where it fills.
+live=$build/live-corpus
+if [ "$here/live_sections.py" -nt "$live" ] || [ "$here/make_corpus.py" -nt "$live" ]; then
+  rm -rf "$live"
+fi
+"$python" "$here/live_sections.py" "$live" --tandem "$tandem" --results "$results"
 echo "song.sh: figures appended to $results" >&2
