@@ -98,6 +98,11 @@ typedef struct {
   uint32_t n_onsets;
   TandemAnalysisReadout readout;
   TandemBarAccum bar_acc; /* this bar's features, for genre and section detection */
+  /* Bars are measured between the clock's bar lines: beats go to bar_acc from the
+   * first downbeat on (beats_fed counts them), so that a section that begins on a
+   * bar line fills a measured bar of its own. */
+  bool bars_on_downbeats;
+  uint32_t beats_fed;
   /* What work() last said about the song (written by work_response). */
   int song_genre;
   float song_genre_confidence;
@@ -393,6 +398,8 @@ static void activate(LV2_Handle instance)
   }
   /* The analysis clock restarts at 0, so the bar being measured is void. */
   tandem_bar_accum_init(&self->bar_acc);
+  self->bars_on_downbeats = false;
+  self->beats_fed = 0;
   reset_position(self);
   self->notes_off_pending = true;
   self->status_dirty = true;
@@ -778,6 +785,28 @@ static void keep_pattern_phase(Tandem* self)
   atomic_store_explicit(&self->pattern_phase, (int)phase, memory_order_relaxed);
 }
 
+/* Gives the bar features a beat of the clock at time_s (analysis clock).  Beats
+ * before the first downbeat are left out.  In 4/4, a downbeat that does not fall
+ * on a measured bar's start (after a jump) starts measuring afresh from it; other
+ * meters keep 4-beat bars (barfeatures.h), which drift across their bar lines. */
+static void feed_beat(Tandem* self, double time_s, bool downbeat, double beats_per_bar)
+{
+  if (!downbeat && !self->bars_on_downbeats) {
+    return;
+  }
+  if (downbeat && beats_per_bar == TANDEM_BAR_BEATS &&
+      self->beats_fed % TANDEM_BAR_BEATS != 0) {
+    tandem_bar_accum_init(&self->bar_acc);
+    self->beats_fed = 0;
+  }
+  self->bars_on_downbeats = true;
+  ++self->beats_fed;
+  TandemBarSnapshotMsg snap;
+  if (tandem_bar_accum_beat(&self->bar_acc, time_s, &snap.bar)) {
+    send_bar(self, &snap);
+  }
+}
+
 static void play_segment(Tandem* self, uint32_t start, uint32_t end)
 {
   if (end <= start) {
@@ -798,20 +827,21 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
   keep_pattern_phase(self);
 
   /* Tell the chord tracker where beats fall, so it can give a chord per beat. */
-  if (pos.speed > 0.0 && pos.bpm > 0.0) {
+  if (pos.speed > 0.0 && pos.bpm > 0.0 && self->analysis) {
     const double beats = frames * pos.bpm * pos.speed / (60.0 * self->sample_rate);
-    if (self->analysis && floor(pos.bar_beat + beats) > floor(pos.bar_beat)) {
+    const double block_start_s =
+        (double)(self->readout.frames - self->block_frames) / self->sample_rate;
+    if (!self->bars_on_downbeats && pos.bar_beat == 0.0) {
+      /* Rolling from a bar line: that is the first downbeat. */
+      feed_beat(self, block_start_s + start / self->sample_rate, true, pos.beats_per_bar);
+    }
+    if (floor(pos.bar_beat + beats) > floor(pos.bar_beat)) {
       tandem_analysis_beat(self->analysis);
       /* The beat's time on the analysis clock, for the bar features. */
       const double to_beat = (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames;
-      const double block_start_s =
-          (double)(self->readout.frames - self->block_frames) / self->sample_rate;
-      TandemBarSnapshotMsg snap;
-      if (tandem_bar_accum_beat(&self->bar_acc,
-                                block_start_s + (start + to_beat) / self->sample_rate,
-                                &snap.bar)) {
-        send_bar(self, &snap);
-      }
+      const bool downbeat = floor(pos.bar_beat) + 1.0 >= pos.beats_per_bar - 1e-9;
+      feed_beat(self, block_start_s + (start + to_beat) / self->sample_rate, downbeat,
+                pos.beats_per_bar);
     }
   }
   tandem_clock_advance(&self->clock, frames);
@@ -973,6 +1003,7 @@ static void send_bar(Tandem* self, TandemBarSnapshotMsg* snap)
    * part as it is (the player would drop the fill, and the worker's part, which
    * the state saves, would turn away from the one playing). */
   snap->serial = self->ctl.hold ? 0u : self->serial + 1;
+  snap->playing = self->player.has_pattern ? self->player.pattern.serial : 0u;
   if (schedule(self, sizeof(*snap), snap) && snap->serial) {
     self->serial = snap->serial;
   }
@@ -1275,6 +1306,12 @@ static void send_requests(Tandem* self)
   if (regenerate || !self->has_requested ||
       memcmp(&key, &self->requested, sizeof(key)) != 0) {
     self->request_pending = true;
+  }
+  /* While hold keeps the part playing, the player would drop a new one, yet the
+   * worker would keep it as its current part (what like, export and the saved
+   * state take): ask once hold is off. */
+  if (self->ctl.hold) {
+    return;
   }
   if (!self->request_pending ||
       (self->has_requested &&

@@ -275,6 +275,7 @@ typedef struct {
   int n_played;
   Sent plain[MAX_SENT]; /* the worker's current part, unmarked */
   int n_plain;
+  uint32_t ahead_seen; /* parts sent ahead or taken back, as last collected */
 } Song;
 
 static Song song;
@@ -294,6 +295,9 @@ static void collect(Fixture* f, Song* s, bool made_part)
     s->played[s->n_played++].bar = f->work->bar_now + 1;
   }
   const TandemWork* w = f->work;
+  /* A part sent ahead (or taken back) is a new part too. */
+  made_part = made_part || w->sections_ahead + w->sections_back != s->ahead_seen;
+  s->ahead_seen = w->sections_ahead + w->sections_back;
   if (made_part && w->has_current && s->n_plain < MAX_SENT &&
       (s->n_plain == 0 || s->plain[s->n_plain - 1].bar != w->current_anchor ||
        memcmp(&s->plain[s->n_plain - 1].pattern, &w->current, sizeof(w->current)) != 0)) {
@@ -502,6 +506,188 @@ START_TEST(test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_int
 }
 END_TEST
 
+/* A song of parts (intro, verse, chorus, verse, chorus, verse) with the lengths
+ * given, played into the worker as play_song does.  Returns the bars played. */
+static const Part intro_part = {4, -30, 0.0f, 0.0f, 2.0f, 6000};
+
+static int play_parts(Fixture* f, TandemRole role, float fill, const int* lengths,
+                      int n_parts)
+{
+  memset(&song, 0, sizeof(song));
+  noise_state = 7;
+  int section = 0;
+  ask(f, role, fill, section);
+  collect(f, &song, true);
+  int bar = 0;
+  for (int p = 0; p < n_parts; ++p) {
+    const Part* part = p == 0 ? &intro_part : p % 2 ? &verse_part : &chorus_part;
+    for (int b = 0; b < lengths[p]; ++b, ++bar) {
+      TandemBarSnapshotMsg snap;
+      memset(&snap, 0, sizeof(snap));
+      snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+      snap.serial = ++f->serial;
+      part_bar(part, bar, &snap.bar);
+      ck_assert_int_eq(
+          tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+          LV2_WORKER_SUCCESS);
+      collect(f, &song, false);
+      if (f->responses.section != section) {
+        section = f->responses.section;
+        ask(f, role, fill, section);
+        collect(f, &song, true);
+      }
+    }
+  }
+  return bar;
+}
+
+/* Whether bar plays, apart from fill and crash notes, what the part kept for
+ * section plays in its bar `which`. */
+static bool bar_plays_kept_part(const Fixture* f, int64_t bar, int section, uint32_t which)
+{
+  static TandemNote got[TANDEM_MAX_NOTES];
+  const int n = bar_notes(song.played, song.n_played, bar, got);
+  const TandemPattern* kept = &f->work->section_parts[section];
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(kept);
+  bool crash = false;
+  for (int k = 0; k < n; ++k) {
+    crash = crash || (got[k].tick == 0 && got[k].pitch == 49);
+  }
+  int k = 0;
+  for (uint32_t i = 0; i < kept->n_notes; ++i) {
+    const TandemNote* want = &kept->notes[i];
+    if (want->tick / bar_ticks != which % kept->bars ||
+        (crash && want->tick % bar_ticks == 0 &&
+         (want->pitch == 42 || want->pitch == 44 || want->pitch == 46))) {
+      continue; /* another bar, or the hat the crash stands in for */
+    }
+    while (k < n && (got[k].flags & TANDEM_NOTE_FILL || got[k].pitch == 49)) {
+      ++k;
+    }
+    if (k >= n || got[k].pitch != want->pitch || got[k].tick != want->tick % bar_ticks) {
+      return false;
+    }
+    ++k;
+  }
+  return true;
+}
+
+/* The second chorus and the third verse are predicted (the first verse was
+ * followed by the chorus, and both lasted 8 bars): their kept parts take over on
+ * their first bars, for drums and for bass, before the tracker could have heard
+ * them; nothing is taken back. */
+START_TEST(test_a_repeated_section_part_plays_from_its_predicted_first_bar)
+{
+  const TandemRole roles[] = {TANDEM_ROLE_DRUMS, TANDEM_ROLE_BASS};
+  for (int r = 0; r < 2; ++r) {
+    Fixture* f = fixture();
+    const int lengths[] = {4, 8, 8, 8, 8, 8};
+    play_parts(f, roles[r], 0.5f, lengths, 6);
+    ck_assert_uint_ge(f->work->sections_ahead, 2);
+    ck_assert_uint_eq(f->work->sections_back, 0);
+    ck_assert(f->work->has_section_part[TANDEM_SECTION_CHORUS]);
+    ck_assert(f->work->has_section_part[TANDEM_SECTION_VERSE]);
+    /* chorus 2: bars 28..35; verse 3: bars 36.. */
+    for (uint32_t b = 0; b < 2; ++b) {
+      ck_assert_msg(bar_plays_kept_part(f, 28 + b, TANDEM_SECTION_CHORUS, b),
+                    "role %d: bar %u does not play the chorus part", roles[r], 28 + b);
+      ck_assert_msg(bar_plays_kept_part(f, 36 + b, TANDEM_SECTION_VERSE, b),
+                    "role %d: bar %u does not play the verse part", roles[r], 36 + b);
+    }
+    /* and the bar before each still plays the part that was playing */
+    ck_assert(!bar_plays_kept_part(f, 27, TANDEM_SECTION_CHORUS, 3));
+    ck_assert(!bar_plays_kept_part(f, 35, TANDEM_SECTION_VERSE, 3));
+    fixture_free(f);
+  }
+}
+END_TEST
+
+/* The second verse runs 14 bars, not 8: the chorus part sent ahead for bar 28 is
+ * taken back three bars later, and the verse part plays on in its own bars, with
+ * no second guess in the same verse (at bar 32, its 12-bar phrase). */
+START_TEST(test_a_part_sent_ahead_for_a_section_that_did_not_come_is_taken_back)
+{
+  Fixture* f = fixture();
+  const int lengths[] = {4, 8, 8, 14, 8};
+  play_parts(f, TANDEM_ROLE_BASS, 0.5f, lengths, 5);
+  ck_assert_uint_eq(f->work->sections_back, 1);
+  ck_assert(bar_plays_kept_part(f, 28, TANDEM_SECTION_CHORUS, 0));
+  /* bars 31..34: the verse part again, where its loop would be had it never left */
+  int64_t verse_anchor = -1;
+  for (int i = 0; i < song.n_played; ++i) {
+    if (song.played[i].bar <= 20 &&
+        same_notes(&song.played[i].pattern, &f->work->section_parts[TANDEM_SECTION_VERSE])) {
+      verse_anchor = song.played[i].bar;
+    }
+  }
+  ck_assert_int_ge(verse_anchor, 0);
+  for (int64_t bar = 31; bar < 35; ++bar) {
+    const uint32_t which = (uint32_t)((bar - verse_anchor) % 4);
+    ck_assert_msg(bar_plays_kept_part(f, bar, TANDEM_SECTION_VERSE, which),
+                  "bar %ld does not play the verse part's bar %u", (long)bar, which);
+  }
+  fixture_free(f);
+}
+END_TEST
+
+/* Hold comes on the bar after a part with a fill and crash was sent, so the plain
+ * part that should follow it cannot: if run() says the marked part is the one
+ * playing, the worker takes it as its part (state saves what plays); if run()
+ * plays another, the worker's part stays. */
+static void feed_until_marked(Fixture* f)
+{
+  memset(&song, 0, sizeof(song));
+  noise_state = 7;
+  ask(f, TANDEM_ROLE_DRUMS, 0.5f, 0);
+  collect(f, &song, true);
+  for (int bar = 0; bar < 16 && !f->work->marks_out; ++bar) {
+    TandemBarSnapshotMsg snap;
+    memset(&snap, 0, sizeof(snap));
+    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+    snap.serial = ++f->serial;
+    part_bar(&verse_part, bar, &snap.bar);
+    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                     LV2_WORKER_SUCCESS);
+    collect(f, &song, false);
+  }
+  ck_assert_msg(f->work->marks_out, "no marked part within 16 bars");
+}
+
+static void hold_snapshot(Fixture* f, uint32_t playing)
+{
+  TandemBarSnapshotMsg snap;
+  memset(&snap, 0, sizeof(snap));
+  snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+  snap.serial = 0; /* hold */
+  snap.playing = playing;
+  part_bar(&verse_part, 20, &snap.bar);
+  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                   LV2_WORKER_SUCCESS);
+}
+
+START_TEST(test_hold_on_a_marked_part_makes_it_the_part_the_state_saves)
+{
+  Fixture* f = fixture();
+  feed_until_marked(f);
+  static TandemPattern marked;
+  memcpy(&marked, &f->work->marked, sizeof(marked));
+  ck_assert(!same_notes(&f->work->current, &marked));
+  hold_snapshot(f, marked.serial);
+  ck_assert(same_notes(&f->work->current, &marked));
+  ck_assert_int_eq(f->work->current_anchor, f->work->marked_bar);
+  ck_assert(!f->work->marks_out);
+  fixture_free(f);
+
+  f = fixture();
+  feed_until_marked(f);
+  static TandemPattern plain;
+  memcpy(&plain, &f->work->current, sizeof(plain));
+  hold_snapshot(f, f->work->marked.serial + 1000); /* run() plays something else */
+  ck_assert(same_notes(&f->work->current, &plain));
+  fixture_free(f);
+}
+END_TEST
+
 START_TEST(test_fill_zero_plays_no_section_fills_or_crashes)
 {
   Fixture* f = fixture();
@@ -573,6 +759,10 @@ int main(void)
   tcase_add_test(
       fills, test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_into_it);
   tcase_add_test(fills, test_fill_zero_plays_no_section_fills_or_crashes);
+  tcase_add_test(fills, test_hold_on_a_marked_part_makes_it_the_part_the_state_saves);
+  tcase_add_test(fills, test_a_repeated_section_part_plays_from_its_predicted_first_bar);
+  tcase_add_test(fills,
+                 test_a_part_sent_ahead_for_a_section_that_did_not_come_is_taken_back);
   tcase_add_test(fills, test_bass_gets_no_marks_and_its_parts_stay_whole);
   tcase_add_test(fills, test_without_a_reserved_serial_no_marks_are_sent);
   suite_add_tcase(s, fills);

@@ -30,6 +30,9 @@ bool tandem_work_init(TandemWork* w, const char* bundle_path, TandemRing* patter
   w->current_anchor = -1;
   w->mark_bar = -1;
   w->fill_bar = -1;
+  w->ahead_bar = -1;
+  w->ahead_refused = -1;
+  w->last_bar_predicted = -1;
   /* The model thread starts even without styles: requests still get a status. */
   char llm_err[128] = "";
   if (!tandem_llm_work_init(&w->llm, patterns, logger, llm_err, sizeof(llm_err))) {
@@ -70,6 +73,9 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p)
   /* Where it plays is known only to callers that just sent it (not to restore). */
   w->current_anchor = -1;
   w->current_keep = true;
+  /* Whatever was sent ahead is replaced. */
+  w->ahead_bar = -1;
+  w->ahead_section = 0;
 }
 
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm)
@@ -124,6 +130,15 @@ static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
       w->sections.current_first_bar >= section_start + TANDEM_SECTION_MIN_BARS;
   /* Bars counted on the beat grid line up with the player's 4/4 bars; timed
    * bars (no tempo yet) do not, so they plan no marks. */
+  if (msg->serial == 0 && w->marks_out && msg->playing != 0 &&
+      msg->playing == w->marked.serial) {
+    /* Hold came on while a part with section marks played, before the plain one
+     * could follow: that marked part now plays on, so it is the part (for state,
+     * likes and export). */
+    memcpy(&w->current, &w->marked, sizeof(w->current));
+    w->current_anchor = w->marked_bar;
+    w->marks_out = false;
+  }
   mark_sections(w, new_section, msg->bar.n_beats == TANDEM_BAR_BEATS ? msg->serial : 0);
   if (w->learning) {
     tandem_groove_add_bar(&w->groove, &msg->bar);
@@ -276,6 +291,18 @@ static bool marks_due(const TandemWork* w, const TandemGenerateMsg* msg)
          w->mark_bar == w->bar_now + 1 && (w->mark_fill || w->mark_crash);
 }
 
+/* Whether the part kept for section answers msg as it would be made now: the same
+ * settings, feel and profile. */
+static bool kept_part_fits(const TandemWork* w, int section, const TandemGenerateMsg* msg,
+                           const TandemStyle* style)
+{
+  return section > TANDEM_SECTION_UNKNOWN && section < TANDEM_SECTION_LABELS &&
+         w->has_section_part[section] && w->section_parts[section].role == msg->role &&
+         same_part_request(&w->section_requests[section], msg) &&
+         same_feel(&w->section_feels[section], &w->feel) &&
+         request_style(w, &w->section_requests[section]) == style;
+}
+
 /* Learning or a new profile changes what any request makes: kept parts are stale. */
 static void forget_section_parts(TandemWork* w)
 {
@@ -301,11 +328,21 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
 
   /* Untrusted like everything from run(): an unknown section shapes nothing. */
   const int section = msg->section < TANDEM_SECTION_LABELS ? msg->section : 0;
-  const bool repeat = section != TANDEM_SECTION_UNKNOWN && w->has_section_part[section] &&
-                      w->section_parts[section].role == msg->role &&
-                      same_part_request(&w->section_requests[section], msg) &&
-                      same_feel(&w->section_feels[section], &w->feel) &&
-                      request_style(w, &w->section_requests[section]) == style;
+  const bool repeat = kept_part_fits(w, section, msg, style);
+  if (repeat && w->ahead_section == section && w->has_current && !w->current_keep) {
+    /* Sent ahead at the bar the section began, and playing: leave it in its bars. */
+    w->current_request = *msg;
+    w->has_current_request = true;
+    snprintf(text, sizeof(text),
+             "playing %s %s%s for the %s (its earlier part again, from its first bar): "
+             "%u bars in %u/%u, seed %u, %u notes",
+             style->label, role_names[msg->role], feel_words(&w->feel),
+             tandem_section_label_name(section), w->current.bars,
+             w->current.beats_per_bar, w->current.beat_unit, msg->seed,
+             w->current.n_notes);
+    respond_status(w, respond, handle, TANDEM_STATUS_OK, text);
+    return LV2_WORKER_SUCCESS;
+  }
   TandemGenParams params;
   request_params(msg, style, &w->feel, &params);
   shape_for_section(section, &params);
@@ -327,6 +364,7 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
   const bool marks = marks_due(w, msg);
   if (marks) {
     memcpy(&w->marked, &w->scratch, sizeof(w->marked));
+    w->marked_bar = w->bar_now + 1;
     tandem_gen_section_marks(&w->marked, style, w->mark_fill ? 0 : -1,
                              w->mark_crash ? 0 : -1, msg->fill, msg->seed);
   }
@@ -340,6 +378,7 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
   tandem_work_keep_pattern(w, &w->scratch);
   w->current_anchor = w->bar_now + 1;
   w->current_keep = false;
+  w->ahead_section = section; /* current is the part kept for it */
   w->marks_out = marks;
   w->current_request = *msg;
   w->has_current_request = true;
@@ -383,14 +422,103 @@ static void turn_current_to(TandemWork* w, int64_t bar)
   tandem_pattern_sort(out);
 }
 
+/* At a predicted section start (`bar`, the bar after a predicted last bar): the
+ * label of the section that followed the one playing the last time it played, if
+ * the tracker has heard that, else 0. */
+static int next_section_label(const TandemSectionTracker* t)
+{
+  if (t->n_found < 3) {
+    return 0;
+  }
+  const TandemSection* now = &t->scratch[t->n_found - 1];
+  for (uint32_t k = t->n_found - 2; k-- > 0;) {
+    if (t->scratch[k].group == now->group) {
+      const int next = t->scratch[k + 1].label;
+      return next != now->label ? next : 0;
+    }
+  }
+  return 0;
+}
+
+/* Sends ahead: makes the part kept for the section predicted to start at `bar`
+ * current, anchored there, keeping what played for a possible way back.  Only a
+ * built-in part playing in known bars is replaced, and only by a kept part that
+ * answers the same settings.  Returns true when current changed. */
+static bool send_ahead(TandemWork* w, int64_t bar, const TandemStyle* style)
+{
+  if (!style || !w->has_current || w->current_keep || w->current_anchor < 0 ||
+      !w->has_current_request || w->ahead_bar >= 0) {
+    return false;
+  }
+  if (w->sections.current_first_bar == w->ahead_refused) {
+    return false; /* guessed wrong once in this section already */
+  }
+  const int next = next_section_label(&w->sections);
+  if (next == 0 || next == w->ahead_section ||
+      !kept_part_fits(w, next, &w->current_request, style)) {
+    return false;
+  }
+  memcpy(&w->before_ahead, &w->current, sizeof(w->before_ahead));
+  w->before_ahead_anchor = w->current_anchor;
+  w->before_ahead_section = w->ahead_section;
+  w->before_ahead_request = w->current_request;
+  memcpy(&w->current, &w->section_parts[next], sizeof(w->current));
+  w->current_anchor = bar;
+  w->current_request = w->section_requests[next];
+  w->ahead_bar = bar;
+  w->ahead_section = next;
+  ++w->sections_ahead;
+  return true;
+}
+
+/* While a part sent ahead waits to be confirmed: confirmed once the tracker's
+ * section begins within a bar of ahead_bar; else, two bars on, the part before
+ * comes back in its own bars.  Returns true when current changed back. */
+static bool settle_ahead(TandemWork* w, int64_t bar)
+{
+  if (w->ahead_bar < 0) {
+    return false;
+  }
+  const int64_t start = w->sections.current_first_bar;
+  if (start >= w->ahead_bar - 1 && start <= w->ahead_bar + 1) {
+    w->ahead_bar = -1; /* it began: the part stays */
+    return false;
+  }
+  if (bar < w->ahead_bar + 3) {
+    return false;
+  }
+  memcpy(&w->current, &w->before_ahead, sizeof(w->current));
+  w->current_anchor = w->before_ahead_anchor;
+  w->current_request = w->before_ahead_request;
+  w->ahead_refused = w->sections.current_first_bar;
+  w->ahead_bar = -1;
+  w->ahead_section = w->before_ahead_section;
+  ++w->sections_back;
+  return true;
+}
+
 /* After each bar snapshot: plans the section marks for the first bar a pattern
  * sent now reaches (bar_now + 1) and sends the current part with them, or plain
- * again after marks, under the serial run() reserved with the snapshot. */
+ * again after marks, under the serial run() reserved with the snapshot.  At a
+ * predicted section start it may send the next section's part ahead, and take it
+ * back later (send_ahead, settle_ahead). */
 static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
 {
   const int64_t bar = w->bar_now + 1;
   const TandemStyle* style =
       w->has_current_request ? request_style(w, &w->current_request) : NULL;
+  /* The prediction, for any role: `bar` starts a section if the bar before was
+   * predicted to end one. */
+  const bool starts = w->last_bar_predicted == bar - 1;
+  w->last_bar_predicted =
+      tandem_section_tracker_ends_at(&w->sections, bar) ? bar : w->last_bar_predicted;
+  bool changed = false;
+  if (serial != 0) {
+    changed = settle_ahead(w, bar);
+    if (!changed && starts) {
+      changed = send_ahead(w, bar, style);
+    }
+  }
   const bool drums = style && w->has_current && w->current_anchor >= 0 &&
                      w->current.role == TANDEM_ROLE_DRUMS &&
                      w->current.beats_per_bar == TANDEM_BAR_BEATS &&
@@ -411,7 +539,7 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
   w->mark_fill = fill;
   w->mark_crash = crash;
   w->mark_serials = serial != 0;
-  if ((!fill && !crash && !w->marks_out) || serial == 0 || !w->has_current ||
+  if ((!fill && !crash && !w->marks_out && !changed) || serial == 0 || !w->has_current ||
       w->current_anchor < 0) {
     return;
   }
@@ -422,6 +550,7 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
                              w->current_request.fill, w->current_request.seed);
   }
   w->marked.serial = serial;
+  w->marked_bar = bar;
   /* A model's or restored part stays what run() keeps (messages.h). */
   const uint32_t type = w->current_keep ? TANDEM_RING_MODEL_PATTERN : TANDEM_RING_PATTERN;
   if (tandem_ring_write_msg(w->patterns, type, &w->marked, sizeof(w->marked))) {

@@ -79,12 +79,29 @@ typedef struct {
   int64_t current_anchor;
   bool current_keep;    /* current is a model's or restored part: marks keep it */
   TandemPattern marked; /* scratch: current with the marks, sent to run() */
+  int64_t marked_bar;   /* the bar the last marked part took over at */
   int64_t mark_bar;     /* the bar the last marks were planned for, -1 none */
   bool mark_fill, mark_crash;
   bool mark_serials;      /* the last snapshot came with a serial for marked parts */
   int64_t fill_bar;       /* the last bar given a section fill, -1 none */
   bool marks_out;         /* the last pattern sent carried marks: send a plain one */
   uint32_t section_fills; /* fills played into sections, for status and tests */
+  /* A repeated section's part sent ahead, to take over at its predicted first bar
+   * (the section that followed this one last time): ahead_bar is that bar, -1
+   * none pending; until the tracker confirms a section began there, before_ahead
+   * (anchored at before_ahead_anchor) is what goes back if it does not.
+   * ahead_section is the label whose kept part current is, 0 once current changes
+   * otherwise, so a request for that section leaves it playing. */
+  int64_t last_bar_predicted; /* the latest bar predicted to end a section, -1 none */
+  int64_t ahead_bar;
+  int ahead_section;
+  TandemPattern before_ahead;
+  int64_t before_ahead_anchor;
+  int before_ahead_section;               /* its ahead_section */
+  TandemGenerateMsg before_ahead_request; /* and the request that made it */
+  int64_t ahead_refused;   /* the section (its first bar) a guess was taken back in */
+  uint32_t sections_ahead; /* parts sent ahead, for tests */
+  uint32_t sections_back;  /* of those, taken back (the section did not change) */
   /* Groove capture (the learn toggle): bar snapshots go in while learning;
    * save_profile writes what was learned (worker/groove.h). */
   TandemGrooveCapture groove;
@@ -120,7 +137,13 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
  * can still be reached.  These marked parts go to the ring under the serial run()
  * reserved in the snapshot's `reserved` field (0: no marks), then a plain one the bar
  * after; what is kept as current, for sections, likes and export, stays plain.  Only
- * 4-beat parts are marked, and only from bars counted on the beat grid. */
+ * 4-beat parts are marked, and only from bars counted on the beat grid.
+ *
+ * A section that follows a repeated one is predicted too (last time the verse was
+ * followed by the chorus): at the predicted first bar, the part kept for it (same
+ * settings) takes over under the snapshot's serial, any role, so the second chorus
+ * starts on its first bar and not when it is heard.  If no section has begun there
+ * two bars on, the part that played before comes back, in its own bars. */
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
                                  LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data);

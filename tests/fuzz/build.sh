@@ -31,10 +31,13 @@ for f in "$src"/plugin/*.c "$src"/worker/*.c "$src"/tests/fuzz/fuzz_plugin.c; do
   objs="$objs $out/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
 done
 printf '%s\n' "$src"/plugin/*.c "$src"/worker/*.c "$src"/tests/fuzz/fuzz_plugin.c |
-  xargs -P "$jobs" -I{} sh -c '
+  SRC_DIR="$src" xargs -P "$jobs" -I{} sh -c '
     f={}; o="$1/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
     shift
-    if [ ! -f "$o" ] || [ "$f" -nt "$o" ]; then
+    # Rebuilt when its source or any header it may include changed.
+    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] ||
+        [ -n "$(find "$SRC_DIR/plugin" "$SRC_DIR/worker" "$SRC_DIR/tests/fuzz" \
+                -name "*.h" -newer "$o")" ]; then
       exec '"$cc"' -c -fsanitize=fuzzer-no-link "$@" "$f" -o "$o"
     fi' sh "$out" $cflags
 
