@@ -688,6 +688,42 @@ START_TEST(test_hold_on_a_marked_part_makes_it_the_part_the_state_saves)
 }
 END_TEST
 
+/* Over a silent track (transport rolling, nothing played in) there is no song:
+ * no section is reported and the part gets no fills or crashes; the first bar
+ * with onsets brings the section back. */
+START_TEST(test_a_silent_input_has_no_section_and_no_section_marks)
+{
+  Fixture* f = fixture();
+  memset(&song, 0, sizeof(song));
+  ask(f, TANDEM_ROLE_DRUMS, 0.5f, 0);
+  collect(f, &song, true);
+  const int played_before = song.n_played;
+  const Part silence = {8, -90, 0.0f, 0.0f, 0.0f, 50};
+  for (int bar = 0; bar < 24; ++bar) {
+    TandemBarSnapshotMsg snap;
+    memset(&snap, 0, sizeof(snap));
+    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+    snap.serial = ++f->serial;
+    part_bar(&silence, bar, &snap.bar);
+    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                     LV2_WORKER_SUCCESS);
+    collect(f, &song, false);
+    ck_assert_int_eq(f->responses.section, TANDEM_SECTION_UNKNOWN);
+  }
+  ck_assert_int_eq(song.n_played, played_before);
+  ck_assert_uint_eq(f->work->section_fills, 0);
+  TandemBarSnapshotMsg snap;
+  memset(&snap, 0, sizeof(snap));
+  snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+  snap.serial = ++f->serial;
+  part_bar(&verse_part, 24, &snap.bar);
+  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                   LV2_WORKER_SUCCESS);
+  ck_assert_int_ne(f->responses.section, TANDEM_SECTION_UNKNOWN);
+  fixture_free(f);
+}
+END_TEST
+
 START_TEST(test_fill_zero_plays_no_section_fills_or_crashes)
 {
   Fixture* f = fixture();
@@ -759,6 +795,7 @@ int main(void)
   tcase_add_test(
       fills, test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_into_it);
   tcase_add_test(fills, test_fill_zero_plays_no_section_fills_or_crashes);
+  tcase_add_test(fills, test_a_silent_input_has_no_section_and_no_section_marks);
   tcase_add_test(fills, test_hold_on_a_marked_part_makes_it_the_part_the_state_saves);
   tcase_add_test(fills, test_a_repeated_section_part_plays_from_its_predicted_first_bar);
   tcase_add_test(fills,

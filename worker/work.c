@@ -139,6 +139,13 @@ static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
     w->current_anchor = w->marked_bar;
     w->marks_out = false;
   }
+  /* Over a silent input there is no song to follow: no section marks. */
+  float onsets = 0.0f;
+  for (int c = 0; c < 4; ++c) {
+    onsets += msg->bar.onsets_per_beat[c];
+  }
+  w->input_heard = onsets > 0.0f;
+  w->heard_bars += w->input_heard ? 1u : 0u;
   mark_sections(w, new_section, msg->bar.n_beats == TANDEM_BAR_BEATS ? msg->serial : 0);
   if (w->learning) {
     tandem_groove_add_bar(&w->groove, &msg->bar);
@@ -151,8 +158,9 @@ static LV2_Worker_Status do_bar_snapshot(TandemWork* w,
     out.candidates[k] = w->genre.top[k];
     out.candidate_confidence[k] = w->genre.top_probability[k];
   }
-  out.section = w->sections.current.label;
-  out.section_confidence = w->sections.current.confidence;
+  /* Nothing heard yet (a silent or empty track): no song, no section. */
+  out.section = w->heard_bars > 0 ? w->sections.current.label : TANDEM_SECTION_UNKNOWN;
+  out.section_confidence = w->heard_bars > 0 ? w->sections.current.confidence : 0.0f;
   out.auto_style = w->genre_style;
   if (respond) {
     respond(handle, sizeof(out), &out);
@@ -509,7 +517,7 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
       w->has_current_request ? request_style(w, &w->current_request) : NULL;
   /* The prediction, for any role: `bar` starts a section if the bar before was
    * predicted to end one. */
-  const bool starts = w->last_bar_predicted == bar - 1;
+  const bool starts = w->last_bar_predicted == bar - 1 && w->input_heard;
   w->last_bar_predicted =
       tandem_section_tracker_ends_at(&w->sections, bar) ? bar : w->last_bar_predicted;
   bool changed = false;
@@ -526,7 +534,7 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
                      w->current_request.fill > 0.0f;
   bool fill = false;
   bool crash = false;
-  if (drums) {
+  if (drums && w->input_heard) {
     const int64_t start = w->sections.current_first_bar;
     fill = tandem_section_tracker_ends_at(&w->sections, bar);
     crash = w->fill_bar >= 0 && w->fill_bar == bar - 1;

@@ -80,6 +80,8 @@ typedef struct {
   bool current_keep;    /* current is a model's or restored part: marks keep it */
   TandemPattern marked; /* scratch: current with the marks, sent to run() */
   int64_t marked_bar;   /* the bar the last marked part took over at */
+  bool input_heard;     /* the latest bar had onsets: there is a song to follow */
+  uint32_t heard_bars;  /* bars with onsets so far; none: no section is reported */
   int64_t mark_bar;     /* the bar the last marks were planned for, -1 none */
   bool mark_fill, mark_crash;
   bool mark_serials;      /* the last snapshot came with a serial for marked parts */
