@@ -4,7 +4,9 @@
  * Usage: tandem-profile learn FILE... -o OUT.ttl [--name NAME] [--bpm X] [--styles DIR]
  *
  * Each file runs through the plugin's own analysis (as tandem-analyze does);
- * its bars feed worker/groove.c, which writes a profile in the shipped
+ * then, with the whole file at hand, its onsets' times are refined
+ * (onset_time.h) and the tracker's beats put on one tempo level (beat_grid.h)
+ * before its bars feed worker/groove.c, which writes a profile in the shipped
  * vocabulary.  The written file is read back with tandem_style_load_file and
  * the nearest shipped style (tandem_style_similarity) is printed.  Errors print
  * one line starting "tandem-profile: " on stderr and exit with status 1.
@@ -22,10 +24,12 @@
 
 #include "analysis.h"
 #include "barfeatures.h"
-#include "tool_audio.h"
+#include "beat_grid.h"
 #include "genre.h"
 #include "groove.h"
+#include "onset_time.h"
 #include "style.h"
+#include "tool_audio.h"
 
 #define BLOCK      256
 #define MAX_EVENTS 256
@@ -48,7 +52,10 @@ static void usage(FILE* out)
         "  -o OUT.ttl     the profile to write\n"
         "  --name NAME    its machine name (default: OUT's file name)\n"
         "  --bpm X        the recordings' tempo, when known: a beat tracker that\n"
-        "                 locks to half or double of it is corrected\n"
+        "                 locks to half, double, 2/3, 3/4 or 4/5 of it (or the\n"
+        "                 inverse) is corrected, one that ran free is replaced by a\n"
+        "                 steady grid; without it, 3:2 and 4:3 locks are found from\n"
+        "                 how the onsets fit\n"
         "  --styles DIR   the shipped profiles (default $TANDEM_STYLES_DIR, else the\n"
         "                 build's bundle)\n",
         out);
@@ -74,24 +81,37 @@ static void styles_dir(const char* given, char* out, size_t size)
   }
 }
 
-/* Hands one beat to the bar accumulator, and a closed bar to the capture; with
- * a known tempo, only bars whose grid keeps to it (within 7 %). */
-static void add_beat(TandemBarAccum* acc, double beat, double hint_bpm,
-                     TandemGrooveCapture* g)
+/* A growable array of n items of size item (doubling); false when out of memory. */
+static bool grow(void** items, size_t* cap, size_t n, size_t item)
 {
-  TandemBarFeatures bar;
-  if (tandem_bar_accum_beat(acc, beat, &bar)) {
-    const double grid_bpm = bar.duration_s > 0.0f ? 240.0 / bar.duration_s : 0.0;
-    if (hint_bpm <= 0.0 || fabs(log2(grid_bpm / hint_bpm)) < 0.1) {
-      tandem_groove_add_bar(g, &bar);
-    }
+  if (n < *cap) {
+    return true;
   }
+  const size_t want = *cap ? 2 * *cap : 1024;
+  void* more = realloc(*items, want * item);
+  if (!more) {
+    return false;
+  }
+  *items = more;
+  *cap = want;
+  return true;
 }
 
-/* Runs one file through the analysis into g.  With a known tempo (hint_bpm > 0),
- * a tracker that found half or double of it still gives the beats' phase: the
- * missing beats are put halfway between its beats, or every other one dropped. */
-static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g)
+/* What the analysis heard in one file: its onsets, the tracker's beats, and
+ * the mono signal (to refine the onsets' times). */
+typedef struct {
+  float* mono;
+  size_t n_mono, cap_mono;
+  double rate_hz;
+  TandemBarOnset* onsets;
+  size_t n_onsets, cap_onsets;
+  ToolTrackerBeat* beats;
+  size_t n_beats, cap_beats;
+} Heard;
+
+/* Runs one file through the plugin's analysis, keeping every onset, every
+ * beat the tracker reports and the signal. */
+static void hear_file(const char* path, Heard* h)
 {
   SF_INFO info;
   memset(&info, 0, sizeof(info));
@@ -110,59 +130,113 @@ static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g
   float* interleaved = malloc(sizeof(float) * BLOCK * (size_t)info.channels);
   float mono[BLOCK];
   TandemOnsetEvent events[MAX_EVENTS];
-  TandemBarAccum* acc = malloc(sizeof(TandemBarAccum));
-  if (!interleaved || !acc) {
+  if (!interleaved) {
     fail("out of memory");
   }
-  tandem_bar_accum_init(acc);
+  h->rate_hz = info.samplerate;
   double last_beat = -1.0;
-  bool skip_next = false;
-  sf_count_t total = 0;
   TandemAnalysisReadout ro;
-  TandemBarFeatures bar;
   for (;;) {
     const sf_count_t got = sf_readf_float(file, interleaved, BLOCK);
     if (got <= 0) {
       break;
     }
     tool_downmix(interleaved, got, info.channels, mono);
-    total += got;
+    while (h->cap_mono < h->n_mono + (size_t)got) {
+      if (!grow((void**)&h->mono, &h->cap_mono, h->cap_mono, sizeof(*h->mono))) {
+        fail("out of memory");
+      }
+    }
+    memcpy(h->mono + h->n_mono, mono, sizeof(float) * (size_t)got);
+    h->n_mono += (size_t)got;
     const uint32_t n =
         tandem_analysis_process(a, mono, (uint32_t)got, events, MAX_EVENTS);
     for (uint32_t e = 0; e < n; ++e) {
-      tandem_bar_accum_onset(acc, events[e].time_s, events[e].strength, events[e].cls);
+      if (!grow((void**)&h->onsets, &h->cap_onsets, h->n_onsets, sizeof(*h->onsets))) {
+        fail("out of memory");
+      }
+      h->onsets[h->n_onsets++] =
+          (TandemBarOnset){events[e].time_s, events[e].strength, events[e].cls};
     }
     tandem_analysis_get(a, &ro);
-    tool_bar_readout(acc, (double)total / info.samplerate, &ro);
     const double period = ro.tempo.period_s;
     if (ro.tempo.bpm > 0.0f && period > 0.0) {
       const double beat = tandem_analysis_odf_time_s(a) - ro.tempo.beat_phase * period;
       if (beat >= 0.0 && (last_beat < 0.0 || beat > last_beat + 0.5 * period)) {
         tandem_analysis_beat(a);
-        const double ratio = hint_bpm > 0.0 ? hint_bpm * period / 60.0 : 1.0;
-        if (ratio > 1.5 && ratio < 2.5 && last_beat >= 0.0) {
-          add_beat(acc, 0.5 * (last_beat + beat), hint_bpm,
-                   g); /* the tracker found half */
-          add_beat(acc, beat, hint_bpm, g);
-        } else if (ratio > 0.4 && ratio < 0.67) {
-          skip_next = !skip_next; /* the tracker found double */
-          if (!skip_next) {
-            add_beat(acc, beat, hint_bpm, g);
-          }
-        } else {
-          add_beat(acc, beat, hint_bpm, g);
+        if (!grow((void**)&h->beats, &h->cap_beats, h->n_beats, sizeof(*h->beats))) {
+          fail("out of memory");
         }
+        h->beats[h->n_beats++] = (ToolTrackerBeat){beat, period};
         last_beat = beat;
       }
-    }
-    if (tandem_bar_accum_poll(acc, &bar)) {
-      tandem_groove_add_bar(g, &bar);
     }
   }
   sf_close(file);
   tandem_analysis_free(a);
   free(interleaved);
+}
+
+static int compare_onsets(const void* a, const void* b)
+{
+  const double x = ((const TandemBarOnset*)a)->time_s;
+  const double y = ((const TandemBarOnset*)b)->time_s;
+  return (x > y) - (x < y);
+}
+
+/* Learns one file into g: its onsets' times refined (onset_time.h), its beats
+ * put on one level (beat_grid.h), then both fed to the bar features in time
+ * order; with a known tempo, only bars whose grid keeps to it (within 7 %)
+ * count. */
+static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g)
+{
+  Heard h;
+  memset(&h, 0, sizeof(h));
+  hear_file(path, &h);
+  if (tool_refine_onsets(h.mono, h.n_mono, h.rate_hz, h.onsets, h.n_onsets) < 0) {
+    fail("out of memory");
+  }
+  if (h.n_onsets > 1) {
+    qsort(h.onsets, h.n_onsets, sizeof(*h.onsets), compare_onsets);
+  }
+  /* Room for a re-grid (at most 2 beats per tracker beat) or a steady grid at
+   * up to 400 bpm over the whole file. */
+  const size_t max_beats = 2 * h.n_beats + (size_t)(7.0 * h.n_mono / h.rate_hz) + 8;
+  double* beats = malloc(sizeof(double) * max_beats);
+  TandemBarAccum* acc = malloc(sizeof(TandemBarAccum));
+  if (!beats || !acc) {
+    fail("out of memory");
+  }
+  const size_t n_beats = tool_grid_beats(h.beats, h.n_beats, h.onsets, h.n_onsets,
+                                         hint_bpm, beats, max_beats, NULL);
+  tandem_bar_accum_init(acc);
+  /* Onsets from before the first beat belong to no bar (and could overflow the
+   * accumulator's list before it is cleared). */
+  size_t next = 0;
+  while (n_beats > 0 && next < h.n_onsets && h.onsets[next].time_s < beats[0] - 0.1) {
+    next++;
+  }
+  TandemBarFeatures bar;
+  for (size_t b = 0; b < n_beats; ++b) {
+    /* Every onset before the beat first: the accumulator keeps those just
+     * before it for the bar the beat starts. */
+    while (next < h.n_onsets && h.onsets[next].time_s < beats[b]) {
+      tandem_bar_accum_onset(acc, h.onsets[next].time_s, h.onsets[next].strength,
+                             h.onsets[next].cls);
+      next++;
+    }
+    if (tandem_bar_accum_beat(acc, beats[b], &bar)) {
+      const double grid_bpm = bar.duration_s > 0.0f ? 240.0 / bar.duration_s : 0.0;
+      if (hint_bpm <= 0.0 || fabs(log2(grid_bpm / hint_bpm)) < 0.1) {
+        tandem_groove_add_bar(g, &bar);
+      }
+    }
+  }
+  free(beats);
   free(acc);
+  free(h.mono);
+  free(h.onsets);
+  free(h.beats);
 }
 
 int main(int argc, char** argv)

@@ -14,14 +14,18 @@ For every style profile in STYLES_DIR:
      compared with the learned profile's swing.
 
 Usage: groove_bench.py BUILD_DIR STYLES_DIR [--results FILE] [--keep DIR]
-                       [--only STYLE,...] [--tempo-known] [--runs N]
-(--only runs the named styles with the same kits and seeds as a full run.)
+                       [--only STYLE,...] [--tempo-known] [--runs N] [--sources DIR]
+(--only runs the named styles with the same kits and seeds as a full run;
+--sources takes each run's source MIDI from DIR, a --keep folder of an earlier
+run, instead of rendering it: the plugin's generator changes as the tree does,
+and this measures a change to the learning on the very same loops.)
 Prints the table and the summary; exits 0 (figures only, no thresholds).
 """
 
 import argparse
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -133,6 +137,8 @@ def main():
                     help="tell tandem-profile the tempo (--bpm), as a host would")
     ap.add_argument("--runs", type=int, default=2,
                     help="renders per style, each with another kit and seed")
+    ap.add_argument("--sources",
+                    help="take the source MIDI from this --keep folder of an earlier run")
     args = ap.parse_args()
     build, styles = os.path.abspath(args.build), os.path.abspath(args.styles)
     # The style control's values (worker/style.c's shipped list): tandem-render
@@ -158,13 +164,17 @@ def main():
             mc.write_wav(silent, np.zeros(int((BARS * 240.0 / bpm + 1.0) * mc.RATE)))
         stem = f"{name}-{run}"
         src_mid = os.path.join(work, stem + "-src.mid")
-        r = subprocess.run([os.path.join(build, "tools", "tandem-render"), silent, "-o", src_mid,
-                            "--role", "drums", "--style", str(shipped.index(name) + 1), "--bpm", str(bpm), "--bars", "4",
-                            "--seed", str(100 + k + 50 * run), "--freewheel", "-q"],
-                           env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"{name}: tandem-render failed: {r.stderr.strip()}")
-            continue
+        if args.sources:
+            shutil.copyfile(os.path.join(args.sources, stem + "-src.mid"), src_mid)
+        else:
+            r = subprocess.run([os.path.join(build, "tools", "tandem-render"), silent, "-o",
+                                src_mid, "--role", "drums", "--style",
+                                str(shipped.index(name) + 1), "--bpm", str(bpm), "--bars", "4",
+                                "--seed", str(100 + k + 50 * run), "--freewheel", "-q"],
+                               env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"{name}: tandem-render failed: {r.stderr.strip()}")
+                continue
         src_wav = os.path.join(work, stem + "-src.wav")
         render(midi_notes(src_mid), kit, src_wav)
         learned = os.path.join(work, stem + "-learned.ttl")
