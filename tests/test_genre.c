@@ -421,6 +421,58 @@ START_TEST(test_genre_inputs_measure_beat_positions_and_periodicity)
 }
 END_TEST
 
+START_TEST(test_genre_inputs_tell_four_on_the_floor_and_backbeat_from_half_time)
+{
+  /* Bar A: kick on every beat, snare on 2 and 4, hats on the "and"s.  Bar B:
+   * kick on 1, a lone snare on 3 (half time), hats on the 16ths "e" and "a". */
+  const TandemStyleSet* set = load_set();
+  TandemBarFeatures a, b;
+  memset(&a, 0, sizeof(a));
+  a.n_beats = b.n_beats = 4;
+  a.bpm = 120.0f;
+  for (int beat = 0; beat < 4; ++beat) {
+    a.steps[TANDEM_ONSET_KICK][beat * 4] = 1.0f;
+    a.steps[TANDEM_ONSET_HAT][beat * 4 + 2] = 1.0f;
+  }
+  a.steps[TANDEM_ONSET_SNARE][4] = a.steps[TANDEM_ONSET_SNARE][12] = 1.0f;
+  a.onsets = 10.0f;
+  b = a;
+  memset(b.steps, 0, sizeof(b.steps));
+  b.steps[TANDEM_ONSET_KICK][0] = 1.0f;
+  b.steps[TANDEM_ONSET_SNARE][8] = 1.0f;
+  for (int beat = 0; beat < 4; ++beat) {
+    b.steps[TANDEM_ONSET_HAT][beat * 4 + 1] = b.steps[TANDEM_ONSET_HAT][beat * 4 + 3] =
+        1.0f;
+  }
+  TandemGenre g;
+  TandemGenreInputs in;
+  tandem_genre_init(&g, 1.0f);
+  tandem_genre_update(&g, set, &a);
+  tandem_genre_inputs(&g, set, &in);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_FOUR], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_SNARE_ALT], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_SNARE_PAIR], 1.0f, 1e-5f);
+  /* 6 of the 10 strokes' weight on the beat, 4 on the "and"; with the snares,
+   * beats 2 and 4 weigh more, so the bar repeats every half bar, not every beat. */
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_POS0], 0.6f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_POS0 + 2], 0.4f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_LAG_HALF], 1.0f, 1e-5f);
+  ck_assert_float_lt(in.globals[TANDEM_GENRE_G_ALL_LAG_BEAT], 1.0f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_PER_S],
+                         log2f(1.0f + 10.0f / 4.0f * 120.0f / 60.0f), 1e-4f);
+  ck_assert_int_eq(in.globals_known[TANDEM_GENRE_G_ALL_PER_S], 1);
+
+  tandem_genre_init(&g, 1.0f);
+  tandem_genre_update(&g, set, &b);
+  tandem_genre_inputs(&g, set, &in);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_KICK_FOUR], 0.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_SNARE_ALT], 1.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_SNARE_PAIR], 0.0f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_POS0 + 1], 0.4f, 1e-5f);
+  ck_assert_float_eq_tol(in.globals[TANDEM_GENRE_G_ALL_POS0 + 3], 0.4f, 1e-5f);
+}
+END_TEST
+
 static Suite* genre_suite(void)
 {
   Suite* s = suite_create("genre");
@@ -439,6 +491,8 @@ static Suite* genre_suite(void)
   tcase_add_test(tc, test_genre_does_not_change_with_the_overall_level);
   tcase_add_test(tc, test_genre_lines_up_bars_that_start_on_another_beat);
   tcase_add_test(tc, test_genre_inputs_measure_beat_positions_and_periodicity);
+  tcase_add_test(tc,
+                 test_genre_inputs_tell_four_on_the_floor_and_backbeat_from_half_time);
   suite_add_tcase(s, tc);
   return s;
 }

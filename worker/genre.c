@@ -221,6 +221,50 @@ void tandem_genre_score(const TandemStyleSet* set, const TandemGenreTemplate* me
   softmax(set, score, probability);
 }
 
+/* The class-blind placement and the kick and snare beat measures of the
+ * smoothed placements m (see the TANDEM_GENRE_G_ALL_* and following globals). */
+static void placement_globals(const TandemGenreTemplate* m, TandemGenreInputs* out)
+{
+  double all[TANDEM_BAR_STEPS];
+  double pos[4] = {0.0}, sum = 0.0, self = 0.0, beat = 0.0, half = 0.0;
+  for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
+    all[i] = (double)m->steps[0][i] + m->steps[1][i] + m->steps[2][i];
+  }
+  for (int i = 0; i < TANDEM_BAR_STEPS; ++i) {
+    pos[i % 4] += all[i];
+    sum += all[i];
+    self += all[i] * all[i];
+    beat += all[i] * all[(i + 4) % TANDEM_BAR_STEPS];
+    half += all[i] * all[(i + 8) % TANDEM_BAR_STEPS];
+  }
+  for (int k = 0; k < 4; ++k) {
+    out->globals[TANDEM_GENRE_G_ALL_POS0 + k] = sum > 0.0 ? (float)(pos[k] / sum) : 0.25f;
+  }
+  out->globals[TANDEM_GENRE_G_ALL_LAG_BEAT] = self > 0.0 ? (float)(beat / self) : 0.0f;
+  out->globals[TANDEM_GENRE_G_ALL_LAG_HALF] = self > 0.0 ? (float)(half / self) : 0.0f;
+  double kick_lo = INFINITY, kick_hi = 0.0;
+  double snare[4];
+  for (int k = 0; k < 4; ++k) {
+    kick_lo = fmin(kick_lo, m->steps[TANDEM_ONSET_KICK][4 * k]);
+    kick_hi = fmax(kick_hi, m->steps[TANDEM_ONSET_KICK][4 * k]);
+    snare[k] = m->steps[TANDEM_ONSET_SNARE][4 * k];
+  }
+  out->globals[TANDEM_GENRE_G_KICK_FOUR] =
+      kick_hi > 0.0 ? (float)(kick_lo / kick_hi) : 0.0f;
+  const double odd = snare[0] + snare[2], even = snare[1] + snare[3];
+  out->globals[TANDEM_GENRE_G_SNARE_ALT] =
+      odd + even > 0.0 ? (float)(fabs(odd - even) / (odd + even)) : 0.0f;
+  const double a = odd >= even ? snare[0] : snare[1],
+               b = odd >= even ? snare[2] : snare[3];
+  out->globals[TANDEM_GENRE_G_SNARE_PAIR] =
+      fmax(a, b) > 0.0 ? (float)(fmin(a, b) / fmax(a, b)) : 0.0f;
+  for (int j = TANDEM_GENRE_G_ALL_POS0; j <= TANDEM_GENRE_G_SNARE_PAIR; ++j) {
+    if (j != TANDEM_GENRE_G_ALL_PER_S) {
+      out->globals_known[j] = 1;
+    }
+  }
+}
+
 void tandem_genre_inputs(const TandemGenre* g, const TandemStyleSet* set,
                          TandemGenreInputs* out)
 {
@@ -268,6 +312,7 @@ void tandem_genre_inputs(const TandemGenre* g, const TandemStyleSet* set,
       out->globals[lh] = self > 0.0 ? (float)(half / self) : 0.0f;
       out->globals_known[lb] = out->globals_known[lh] = 1;
     }
+    placement_globals(&m, out);
     static const int grid_globals[] = {TANDEM_GENRE_G_SWING8,  TANDEM_GENRE_G_SWING16,
                                        TANDEM_GENRE_G_TRIPLET, TANDEM_GENRE_G_SYNC,
                                        TANDEM_GENRE_G_TIMING,  TANDEM_GENRE_G_FLAM};
@@ -276,6 +321,11 @@ void tandem_genre_inputs(const TandemGenre* g, const TandemStyleSet* set,
     }
   }
   if (bpm > 0.0f) {
+    if (g->weight > 0.0) {
+      const int j = TANDEM_GENRE_G_ALL_PER_S;
+      out->globals[j] = (float)log2(1.0 + m.onsets_per_bar / 4.0 * bpm / 60.0);
+      out->globals_known[j] = 1;
+    }
     const double t = log2(bpm / 120.0);
     out->globals[TANDEM_GENRE_G_TEMPO] = (float)t;
     out->globals[TANDEM_GENRE_G_TEMPO_SQ] = (float)(t * t);

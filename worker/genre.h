@@ -8,7 +8,9 @@
  * feel, kick/snare syncopation and onset density.  Those comparison terms,
  * weighted, plus a per-style linear score of style-independent measurements
  * (onsets per beat per drum class, band-energy balance, crest, centroid,
- * measured swing, syncopation, timing spread) give each style a score; a
+ * measured swing, syncopation, timing spread, where in the beat each class
+ * and all classes together fall, kick on every beat, snare on alternate beats)
+ * give each style a score; a
  * softmax makes them probabilities and the top 3 are kept.  The weights are a
  * multinomial logistic regression (worker/genre_model.h) fitted by
  * tools/genre-train.py on a rendered training corpus plus each profile's own
@@ -91,6 +93,22 @@ enum {
    * the tracker reads the tempo right, double or half. */
   TANDEM_GENRE_G_KICK_PER_S,
   TANDEM_GENRE_G_HAT_PER_S = TANDEM_GENRE_G_KICK_PER_S + TANDEM_BAR_CLASSES - 1,
+  /* The same placement measures over all classes together: they hold when the
+   * onset classifier mistakes one drum for another on an unfamiliar kit. */
+  TANDEM_GENRE_G_ALL_POS0, /* share of all placement weight on each 16th of a beat */
+  TANDEM_GENRE_G_ALL_POS3 = TANDEM_GENRE_G_ALL_POS0 + 3,
+  TANDEM_GENRE_G_ALL_LAG_BEAT, /* circular correlation 0..1, as per class */
+  TANDEM_GENRE_G_ALL_LAG_HALF,
+  TANDEM_GENRE_G_ALL_PER_S, /* log2(1 + onsets per second), all classes */
+  /* Kick on every beat: the weakest of the 4 beats' kicks over the strongest
+   * (1 for four-on-the-floor, 0 for a broken kick). */
+  TANDEM_GENRE_G_KICK_FOUR,
+  /* Snare on alternate beats: |beats 1+3 - beats 2+4| / all four (1 for a
+   * backbeat or a lone snare on 3, 0 for a snare on every beat or none). */
+  TANDEM_GENRE_G_SNARE_ALT,
+  /* Of the stronger pair of alternate beats, the weaker over the stronger
+   * snare: 1 for a backbeat on 2 and 4, 0 for a half-time snare on 3 alone. */
+  TANDEM_GENRE_G_SNARE_PAIR,
   TANDEM_GENRE_GLOBALS
 };
 

@@ -3,10 +3,15 @@
 
 Usage: genre_corpus.py OUT_DIR [--jobs N]
 
-Reuses make_corpus.py's kits, style patterns and renderer.  Genre clips: every
-style of make_corpus.STYLES that has a shipped counterpart, on two kits other
-than the one make_corpus.py uses for it, at 0.93x and 1.07x its tempo, 16 s
-each (category "genre").  Arrangement clips (category "arrangement"): intro,
+Reuses make_corpus.py's kits, style patterns and renderer.  Genre clips
+(category "genre"), 16 s each, in two sets: set 1 ("genre_*", the original 26)
+plays every style of STYLES on two kits other than the one make_corpus.py uses
+for it, at 0.93x and 1.07x its tempo; set 2 ("genre2_*", 26 more) plays each
+style on two further kits (neither its own nor a set-1 kit of that style) at
+0.9x and 1.1x, with fresh seeds.  Each clip's truth names its set
+(`heldout_set`), so genre_bench.py can score set 1 alone and stay comparable
+with earlier records.  tools/genre-train.py leaves every (style, kit) pair and
+tempo factor used here out of training.  Arrangement clips (category "arrangement"): intro,
 verse, chorus, verse, chorus, bridge, chorus, outro with changes in
 instrumentation and energy, and ground truth `sections` (start_s, label, bar).
 """
@@ -30,20 +35,53 @@ STYLES = ["ballad", "reggae_onedrop", "hiphop", "shuffle", "funk", "rock", "hous
           "techno", "bossa", "trap", "jazz_swing", "dnb", "hardcore"]
 
 
+SET1_FACTORS = (0.93, 1.07)
+SET2_FACTORS = (0.9, 1.1)
+TEMPO_FACTORS = SET1_FACTORS + SET2_FACTORS  # every tempo factor held out
+
+
 def genre_jobs():
+    """(name, style, kit, tempo map, bars, effects, seed, category, set)."""
     jobs = []
     seed = 5000
+    set1 = {}
     for si, style in enumerate(STYLES):
         own = mc.STYLES[style]["kit"]
         others = [k for k in KITS if k != own]
-        for j, factor in enumerate((0.93, 1.07)):
+        for j, factor in enumerate(SET1_FACTORS):
             kit = others[(si * 5 + j * 7) % len(others)]
+            set1.setdefault(style, []).append(kit)
             bpm = round(mc.STYLES[style]["bpm"] * factor)
             seed += 1
             tag = "".join(ch for ch in kit.lower() if ch.isalnum())[:10]
             jobs.append((f"genre_{style}_{bpm}_{tag}", style, kit, [(0, bpm)],
-                         mc.bars_for(bpm, 16.0), [], seed, "genre"))
+                         mc.bars_for(bpm, 16.0), [], seed, "genre", 1))
+    # Set 2: as hard as set 1 (no effects, the same clip length, tempi further
+    # from the style's own), on kits that set 1 did not give the style.
+    seed = 5100
+    for si, style in enumerate(STYLES):
+        own = mc.STYLES[style]["kit"]
+        others = [k for k in KITS if k != own and k not in set1[style]]
+        for j, factor in enumerate(SET2_FACTORS):
+            kit = others[(si * 3 + j * 5 + 1) % len(others)]
+            bpm = round(mc.STYLES[style]["bpm"] * factor)
+            seed += 1
+            tag = "".join(ch for ch in kit.lower() if ch.isalnum())[:10]
+            jobs.append((f"genre2_{style}_{bpm}_{tag}", style, kit, [(0, bpm)],
+                         mc.bars_for(bpm, 16.0), [], seed, "genre", 2))
     return jobs
+
+
+def genre_clip(job):
+    """Renders one genre clip and records its held-out set in the truth file."""
+    name = mc.make_drum_clip(job[:8])
+    path = os.path.join(mc.OUT_DIR, name + ".json")
+    with open(path) as f:
+        truth = json.load(f)
+    truth["heldout_set"] = job[8]
+    with open(path, "w") as f:
+        json.dump(truth, f, indent=1)
+    return name
 
 
 # Arrangement: (label, bars, which roles play, velocity scale)
@@ -110,7 +148,7 @@ def main():
     gj = [j for j in genre_jobs() if args.only in j[0]]
     aj = [j for j in arrangement_jobs() if args.only in j[0]]
     with Pool(args.jobs, initializer=mc._set_out, initargs=(out,)) as pool:
-        names = pool.map(mc.make_drum_clip, gj, chunksize=1)
+        names = pool.map(genre_clip, gj, chunksize=1)
         names += pool.map(arrangement_job, aj, chunksize=1)
     with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(sorted(names), f, indent=1)
