@@ -157,10 +157,10 @@ def main():
             pool.map(render, todo, chunksize=1)
     for transport in (True, False):
         run_mode(a, out, jobs, transport)
-    render = os.path.join(os.path.dirname(os.path.abspath(a.tandem)), "tandem-render")
+    render_tool = os.path.join(os.path.dirname(os.path.abspath(a.tandem)), "tandem-render")
     bundle = os.path.dirname(os.path.dirname(os.path.abspath(a.tandem)))
-    if os.path.exists(render) and os.path.isdir(os.path.join(bundle, "tandem.lv2")):
-        run_plugin(a, out, jobs, render, bundle)
+    if os.path.exists(render_tool) and os.path.isdir(os.path.join(bundle, "tandem.lv2")):
+        run_plugin(a, out, jobs, render_tool, bundle)
 
 
 def run_plugin(a, out, jobs, render, bundle):
