@@ -125,8 +125,8 @@ typedef struct {
 
 /* One bar of input, measured by run() (worker/barfeatures.h, realtime-safe). */
 typedef struct {
-  uint32_t type;   /* TANDEM_MSG_BAR_SNAPSHOT */
-  uint32_t serial; /* reserved for a drum part with a section fill the worker may send */
+  uint32_t type;    /* TANDEM_MSG_BAR_SNAPSHOT */
+  uint32_t serial;  /* reserved for a drum part with a section fill the worker may send */
   uint32_t playing; /* the serial of the pattern the player plays now, 0 none */
   TandemBarFeatures bar;
 } TandemBarSnapshotMsg;

@@ -372,7 +372,7 @@ START_TEST(test_section_length_is_predicted_from_its_earlier_instance_then_the_p
   ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 3), 4);
   ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 5), 8);
   ck_assert_uint_eq(tandem_section_tracker_predict(&tracker, 9), 16);
-  ck_assert(tandem_section_tracker_ends_at(&tracker, 3));  /* bar index 3: the 4th */
+  ck_assert(tandem_section_tracker_ends_at(&tracker, 3)); /* bar index 3: the 4th */
   ck_assert(!tandem_section_tracker_ends_at(&tracker, 5));
   ck_assert(tandem_section_tracker_ends_at(&tracker, 7));
   /* One part for longer than the history: where it began is forgotten. */
@@ -383,23 +383,33 @@ START_TEST(test_section_length_is_predicted_from_its_earlier_instance_then_the_p
 }
 END_TEST
 
-/* Plays the song into the worker bar by bar as run() does: a snapshot with a
+/* Sends run()'s snapshot of one bar of part (serial 0: none reserved, as under
+ * hold; playing: the serial of the pattern run() plays). */
+static void send_snapshot(Fixture* f, const Part* part, int bar, uint32_t serial,
+                          uint32_t playing)
+{
+  TandemBarSnapshotMsg snap;
+  memset(&snap, 0, sizeof(snap));
+  snap.type = TANDEM_MSG_BAR_SNAPSHOT;
+  snap.serial = serial;
+  snap.playing = playing;
+  part_bar(part, bar, &snap.bar);
+  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
+                   LV2_WORKER_SUCCESS);
+}
+
+/* Plays bars (one part each) into the worker as run() does: a snapshot with a
  * reserved serial when each bar closes, a new request when the section changes. */
-static void play_song(Fixture* f, TandemRole role, float fill, bool reserve_serials)
+static void play_bars(Fixture* f, TandemRole role, float fill, const Part* const* bars,
+                      int n_bars, bool reserve_serials)
 {
   memset(&song, 0, sizeof(song));
   noise_state = 7;
   int section = 0;
   ask(f, role, fill, section);
   collect(f, &song, true);
-  for (int bar = 0; bar < SONG_BARS; ++bar) {
-    TandemBarSnapshotMsg snap;
-    memset(&snap, 0, sizeof(snap));
-    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-    snap.serial = reserve_serials ? ++f->serial : 0;
-    part_bar((bar / 8) % 2 ? &chorus_part : &verse_part, bar, &snap.bar);
-    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-                     LV2_WORKER_SUCCESS);
+  for (int bar = 0; bar < n_bars; ++bar) {
+    send_snapshot(f, bars[bar], bar, reserve_serials ? ++f->serial : 0, 0);
     collect(f, &song, false);
     if (f->responses.section != section) {
       section = f->responses.section;
@@ -407,6 +417,16 @@ static void play_song(Fixture* f, TandemRole role, float fill, bool reserve_seri
       collect(f, &song, true);
     }
   }
+}
+
+/* The song: verse, chorus, verse, chorus, verse, 8 bars each. */
+static void play_song(Fixture* f, TandemRole role, float fill, bool reserve_serials)
+{
+  const Part* bars[SONG_BARS];
+  for (int bar = 0; bar < SONG_BARS; ++bar) {
+    bars[bar] = (bar / 8) % 2 ? &chorus_part : &verse_part;
+  }
+  play_bars(f, role, fill, bars, SONG_BARS, reserve_serials);
 }
 
 /* The notes one of the lists plays in `bar` (the latest pattern to take over at or
@@ -507,43 +527,26 @@ START_TEST(test_drums_fill_the_predicted_last_bar_before_a_section_and_crash_int
 END_TEST
 
 /* A song of parts (intro, verse, chorus, verse, chorus, verse) with the lengths
- * given, played into the worker as play_song does.  Returns the bars played. */
+ * given, played into the worker as play_song does. */
 static const Part intro_part = {4, -30, 0.0f, 0.0f, 2.0f, 6000};
 
-static int play_parts(Fixture* f, TandemRole role, float fill, const int* lengths,
-                      int n_parts)
+static void play_parts(Fixture* f, TandemRole role, float fill, const int* lengths,
+                       int n_parts)
 {
-  memset(&song, 0, sizeof(song));
-  noise_state = 7;
-  int section = 0;
-  ask(f, role, fill, section);
-  collect(f, &song, true);
-  int bar = 0;
+  static const Part* bars[128];
+  int n = 0;
   for (int p = 0; p < n_parts; ++p) {
-    const Part* part = p == 0 ? &intro_part : p % 2 ? &verse_part : &chorus_part;
-    for (int b = 0; b < lengths[p]; ++b, ++bar) {
-      TandemBarSnapshotMsg snap;
-      memset(&snap, 0, sizeof(snap));
-      snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-      snap.serial = ++f->serial;
-      part_bar(part, bar, &snap.bar);
-      ck_assert_int_eq(
-          tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-          LV2_WORKER_SUCCESS);
-      collect(f, &song, false);
-      if (f->responses.section != section) {
-        section = f->responses.section;
-        ask(f, role, fill, section);
-        collect(f, &song, true);
-      }
+    for (int b = 0; b < lengths[p] && n < 128; ++b) {
+      bars[n++] = p == 0 ? &intro_part : p % 2 ? &verse_part : &chorus_part;
     }
   }
-  return bar;
+  play_bars(f, role, fill, bars, n, true);
 }
 
 /* Whether bar plays, apart from fill and crash notes, what the part kept for
  * section plays in its bar `which`. */
-static bool bar_plays_kept_part(const Fixture* f, int64_t bar, int section, uint32_t which)
+static bool bar_plays_kept_part(const Fixture* f, int64_t bar, int section,
+                                uint32_t which)
 {
   static TandemNote got[TANDEM_MAX_NOTES];
   const int n = bar_notes(song.played, song.n_played, bar, got);
@@ -616,7 +619,8 @@ START_TEST(test_a_part_sent_ahead_for_a_section_that_did_not_come_is_taken_back)
   int64_t verse_anchor = -1;
   for (int i = 0; i < song.n_played; ++i) {
     if (song.played[i].bar <= 20 &&
-        same_notes(&song.played[i].pattern, &f->work->section_parts[TANDEM_SECTION_VERSE])) {
+        same_notes(&song.played[i].pattern,
+                   &f->work->section_parts[TANDEM_SECTION_VERSE])) {
       verse_anchor = song.played[i].bar;
     }
   }
@@ -641,28 +645,10 @@ static void feed_until_marked(Fixture* f)
   ask(f, TANDEM_ROLE_DRUMS, 0.5f, 0);
   collect(f, &song, true);
   for (int bar = 0; bar < 16 && !f->work->marks_out; ++bar) {
-    TandemBarSnapshotMsg snap;
-    memset(&snap, 0, sizeof(snap));
-    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-    snap.serial = ++f->serial;
-    part_bar(&verse_part, bar, &snap.bar);
-    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-                     LV2_WORKER_SUCCESS);
+    send_snapshot(f, &verse_part, bar, ++f->serial, 0);
     collect(f, &song, false);
   }
   ck_assert_msg(f->work->marks_out, "no marked part within 16 bars");
-}
-
-static void hold_snapshot(Fixture* f, uint32_t playing)
-{
-  TandemBarSnapshotMsg snap;
-  memset(&snap, 0, sizeof(snap));
-  snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-  snap.serial = 0; /* hold */
-  snap.playing = playing;
-  part_bar(&verse_part, 20, &snap.bar);
-  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-                   LV2_WORKER_SUCCESS);
 }
 
 START_TEST(test_hold_on_a_marked_part_makes_it_the_part_the_state_saves)
@@ -672,7 +658,7 @@ START_TEST(test_hold_on_a_marked_part_makes_it_the_part_the_state_saves)
   static TandemPattern marked;
   memcpy(&marked, &f->work->marked, sizeof(marked));
   ck_assert(!same_notes(&f->work->current, &marked));
-  hold_snapshot(f, marked.serial);
+  send_snapshot(f, &verse_part, 20, 0, marked.serial); /* hold */
   ck_assert(same_notes(&f->work->current, &marked));
   ck_assert_int_eq(f->work->current_anchor, f->work->marked_bar);
   ck_assert(!f->work->marks_out);
@@ -682,7 +668,7 @@ START_TEST(test_hold_on_a_marked_part_makes_it_the_part_the_state_saves)
   feed_until_marked(f);
   static TandemPattern plain;
   memcpy(&plain, &f->work->current, sizeof(plain));
-  hold_snapshot(f, f->work->marked.serial + 1000); /* run() plays something else */
+  send_snapshot(f, &verse_part, 20, 0, f->work->marked.serial + 1000); /* another */
   ck_assert(same_notes(&f->work->current, &plain));
   fixture_free(f);
 }
@@ -700,25 +686,13 @@ START_TEST(test_a_silent_input_has_no_section_and_no_section_marks)
   const int played_before = song.n_played;
   const Part silence = {8, -90, 0.0f, 0.0f, 0.0f, 50};
   for (int bar = 0; bar < 24; ++bar) {
-    TandemBarSnapshotMsg snap;
-    memset(&snap, 0, sizeof(snap));
-    snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-    snap.serial = ++f->serial;
-    part_bar(&silence, bar, &snap.bar);
-    ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-                     LV2_WORKER_SUCCESS);
+    send_snapshot(f, &silence, bar, ++f->serial, 0);
     collect(f, &song, false);
     ck_assert_int_eq(f->responses.section, TANDEM_SECTION_UNKNOWN);
   }
   ck_assert_int_eq(song.n_played, played_before);
   ck_assert_uint_eq(f->work->section_fills, 0);
-  TandemBarSnapshotMsg snap;
-  memset(&snap, 0, sizeof(snap));
-  snap.type = TANDEM_MSG_BAR_SNAPSHOT;
-  snap.serial = ++f->serial;
-  part_bar(&verse_part, 24, &snap.bar);
-  ck_assert_int_eq(tandem_work_do(f->work, respond, &f->responses, sizeof(snap), &snap),
-                   LV2_WORKER_SUCCESS);
+  send_snapshot(f, &verse_part, 24, ++f->serial, 0);
   ck_assert_int_ne(f->responses.section, TANDEM_SECTION_UNKNOWN);
   fixture_free(f);
 }

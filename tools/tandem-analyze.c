@@ -433,7 +433,8 @@ int main(int argc, char** argv)
       if (end && *end == '@') {
         host_beat = strtod(end + 1, &end);
       }
-      if (!end || *end || !(host_bpm >= 20.0 && host_bpm <= 400.0) || !(host_beat >= 0.0)) {
+      if (!end || *end || !(host_bpm >= 20.0 && host_bpm <= 400.0) ||
+          !(host_beat >= 0.0)) {
         fail("--transport wants BPM or BPM@SECONDS (tempo 20-400, start >= 0), not '%s'",
              argv[i]);
       }
@@ -622,7 +623,8 @@ int main(int argc, char** argv)
     }
     json_t* c = json_object();
     json_object_set_new(c, "bar", seconds(r.bars[i].start_s));
-    json_object_set_new(c, "label", json_string(tandem_section_label_name(live->current.label)));
+    json_object_set_new(c, "label",
+                        json_string(tandem_section_label_name(live->current.label)));
     json_object_set_new(c, "since", seconds(r.bars[live->current_first_bar].start_s));
     json_array_append_new(live_json, c);
   }

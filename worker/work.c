@@ -480,8 +480,9 @@ static bool send_ahead(TandemWork* w, int64_t bar, const TandemStyle* style)
 }
 
 /* While a part sent ahead waits to be confirmed: confirmed once the tracker's
- * section begins within a bar of ahead_bar; else, two bars on, the part before
- * comes back in its own bars.  Returns true when current changed back. */
+ * section begins within a bar of ahead_bar; else the part before comes back at
+ * ahead_bar + 3 (planned once two bars of it have been heard), in its own bars.
+ * Returns true when current changed back. */
 static bool settle_ahead(TandemWork* w, int64_t bar)
 {
   if (w->ahead_bar < 0) {

@@ -144,15 +144,17 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
  * A section that follows a repeated one is predicted too (last time the verse was
  * followed by the chorus): at the predicted first bar, the part kept for it (same
  * settings) takes over under the snapshot's serial, any role, so the second chorus
- * starts on its first bar and not when it is heard.  If no section has begun there
- * two bars on, the part that played before comes back, in its own bars. */
+ * starts on its first bar and not when it is heard.  If the tracker has found no
+ * section beginning there after two bars of it, the part that played before comes
+ * back on the third, in its own bars. */
 LV2_Worker_Status tandem_work_do(TandemWork* w, LV2_Worker_Respond_Function respond,
                                  LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void* data);
 
 /* The shipped style (1..12) that "auto" plays for a tempo: the one whose tempo range
  * is nearest: what "auto" plays until genre detection is confident (see
- * tandem_work_auto_style_now).  A tempo of 0 (unknown) gives rock (1).  Only loaded styles are considered. */
+ * tandem_work_auto_style_now).  A tempo of 0 (unknown) gives rock (1).  Only loaded
+ * styles are considered. */
 int tandem_work_auto_style(const TandemStyleSet* set, float bpm);
 
 /* The style "auto" plays: the detected genre once one has been adopted
