@@ -564,11 +564,15 @@ bool tandem_llm_work_wait(TandemLlmWork* lw, double timeout_s,
   }
   const double step_s = 0.01;
   for (double waited = 0; waited < timeout_s; waited += step_s) {
+    /* Status before poll: the client publishes its result and leaves the
+     * waiting state at once, so a result that lands between the two calls
+     * is still seen by the poll. */
+    const bool busy = tandem_llm_status(lw->client) == TANDEM_LLM_STATUS_WAITING;
     if (tandem_llm_poll(lw->client, lw->incoming)) {
       handle_result(lw, respond, handle, NULL, 0);
       return true;
     }
-    if (tandem_llm_status(lw->client) != TANDEM_LLM_STATUS_WAITING) {
+    if (!busy) {
       /* Nothing in flight and nothing new: it was taken already. */
       return false;
     }
