@@ -163,7 +163,7 @@ START_TEST(test_tracker_at_the_right_level_is_left_alone)
                                    MAX_BEATS, &level);
   ck_assert_uint_eq(n, n_tracked);
   for (size_t i = 0; i < n; ++i) {
-    ck_assert(beats[i] == tracked[i].time_s);
+    ck_assert_double_eq_tol(beats[i], tracked[i].time_s, 1e-6);
   }
   ck_assert_msg(fabs(level - bpm) < 0.5, "level %.2f", level);
   ck_assert_double_ge(tool_grid_fit(beats, n, onsets, n_onsets), 0.99);
@@ -183,6 +183,54 @@ START_TEST(test_tracker_at_half_the_given_tempo_gets_a_beat_between_its_beats)
   ck_assert_uint_eq(n, 2 * n_tracked - 1);
   check_on_beats(beats, n, bpm);
   ck_assert_int_ge(check_bars(onsets, n_onsets, beats, n, bpm, 50.0), 7);
+}
+END_TEST
+
+/* A tracker at the right level whose beats wander +-25 ms around the music's
+ * (as the live tracker does on a busy loop): the beats settle onto the drums,
+ * and the swing reads true. */
+START_TEST(test_a_wandering_tracker_is_settled_onto_the_drums)
+{
+  static TandemBarOnset onsets[MAX_HITS];
+  static ToolTrackerBeat tracked[MAX_BEATS];
+  static double beats[MAX_BEATS];
+  const double bpm = 170.0;
+  const size_t n_onsets = loop_onsets(bpm, 8, 56.0, onsets);
+  const size_t n_tracked = tracker_beats(bpm, 1.0, 0.0, 32.0, tracked);
+  for (size_t i = 0; i < n_tracked; ++i) {
+    tracked[i].time_s += 0.012 * sin(0.7 * (double)i);
+  }
+  /* the wander itself reads as swing */
+  double raw[MAX_BEATS];
+  for (size_t i = 0; i < n_tracked; ++i) {
+    raw[i] = tracked[i].time_s;
+  }
+  ck_assert_double_lt(tool_grid_fit(raw, n_tracked, onsets, n_onsets), 0.9);
+  for (int hint = 0; hint < 2; ++hint) {
+    const size_t n = tool_grid_beats(tracked, n_tracked, onsets, n_onsets,
+                                     hint ? bpm : 0.0, beats, MAX_BEATS, NULL);
+    ck_assert_uint_eq(n, n_tracked);
+    check_on_beats(beats, n, bpm);
+    ck_assert_int_ge(check_bars(onsets, n_onsets, beats, n, bpm, 56.0), 7);
+  }
+}
+END_TEST
+
+/* A tracker locked to the "and"s at the right tempo: the grid moves half a
+ * beat, onto the kicks and snares. */
+START_TEST(test_a_tracker_on_the_ands_is_moved_onto_the_beats)
+{
+  static TandemBarOnset onsets[MAX_HITS];
+  static ToolTrackerBeat tracked[MAX_BEATS];
+  static double beats[MAX_BEATS];
+  const double bpm = 170.0;
+  const size_t n_onsets = loop_onsets(bpm, 8, 50.0, onsets);
+  const size_t n_tracked = tracker_beats(bpm, 1.0, 0.5, 31.5, tracked);
+  const size_t n =
+      tool_grid_beats(tracked, n_tracked, onsets, n_onsets, bpm, beats, MAX_BEATS, NULL);
+  ck_assert_uint_eq(n, n_tracked - 1);
+  check_on_beats(beats, n, bpm);
+  ck_assert_int_ge(check_bars(onsets, n_onsets, beats, n, bpm, 50.0), 6);
 }
 END_TEST
 
@@ -209,6 +257,8 @@ static Suite* beat_grid_suite(void)
   tcase_add_test(tc, test_tracker_at_two_thirds_is_regridded_without_a_given_tempo);
   tcase_add_test(tc, test_tracker_at_the_right_level_is_left_alone);
   tcase_add_test(tc, test_tracker_at_half_the_given_tempo_gets_a_beat_between_its_beats);
+  tcase_add_test(tc, test_a_wandering_tracker_is_settled_onto_the_drums);
+  tcase_add_test(tc, test_a_tracker_on_the_ands_is_moved_onto_the_beats);
   tcase_add_test(tc, test_fit_counts_onsets_near_a_swung_grid_point);
   suite_add_tcase(s, tc);
   return s;

@@ -356,6 +356,30 @@ START_TEST(test_late_ands_with_no_sixteenths_heard_are_learned_as_that_swing)
 }
 END_TEST
 
+START_TEST(test_swung_eighths_heard_at_half_their_tempo_are_learned_as_sixteenth_swing)
+{
+  const TandemStyleSet* set = load_set();
+  TandemGrooveCapture* g = malloc(sizeof(TandemGrooveCapture));
+  tandem_groove_init(g);
+  /* Eighths swung to 66 at 170 bpm, as a tracker at 85 hears them: the
+   * music's beats are the grid's straight "and"s, its swung eighths the "e"s
+   * and "a"s, a third of a beat late, on triplet positions. */
+  for (int k = 0; k < 8; ++k) {
+    TandemBarFeatures bar = plain_bar(240.0f / 85.0f, 50.0f, 66.0f, true);
+    bar.triplet_share = 0.6f;
+    tandem_groove_add_bar(g, &bar);
+  }
+  TandemStyle* out = malloc(sizeof(TandemStyle));
+  char err[256] = "";
+  ck_assert_msg(tandem_groove_finish(g, set, "halftime", out, NULL, err, sizeof(err)),
+                "%s", err);
+  ck_assert_uint_eq(out->swing_grid, 16);
+  ck_assert_float_eq_tol(out->swing_pct, 66.0f, 0.06f);
+  free(out);
+  free(g);
+}
+END_TEST
+
 static Suite* groove_suite(void)
 {
   Suite* s = suite_create("groove");
@@ -370,6 +394,8 @@ static Suite* groove_suite(void)
   tcase_add_test(tc, test_save_never_overwrites_and_names_the_profile_after_its_file);
   tcase_add_test(tc, test_swing_is_read_from_steady_bars_not_from_a_tracker_that_wobbled);
   tcase_add_test(tc, test_late_ands_with_no_sixteenths_heard_are_learned_as_that_swing);
+  tcase_add_test(
+      tc, test_swung_eighths_heard_at_half_their_tempo_are_learned_as_sixteenth_swing);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -406,6 +406,142 @@ static size_t steady_beats(double bpm, const TandemBarOnset* onsets, size_t n_on
   return m;
 }
 
+/* Settling: a beat's anchor is the weighted mean time of the onsets within
+ * tol of it (kicks and snares count 1, cymbals a quarter, by strength); its
+ * new time is where a line through the anchors of the beats up to
+ * SETTLE_HALF_WINDOW either side (index against time: locally steady tempo)
+ * puts it.  An interval more than 20 % off the grid's median ends the window:
+ * the line needs beats on one level.  Anchors more than SETTLE_OUTLIER_MS off
+ * the first line are left out of the second. */
+#define SETTLE_FIRST_MS    40.0
+#define SETTLE_SECOND_MS   15.0
+#define SETTLE_HALF_WINDOW 4
+#define SETTLE_OUTLIER_MS  8.0
+/* Of a grid and its half-beat shift, the shift is taken when the drums on its
+ * beats weigh this much more (a tracker locked to the "and"s). */
+#define HALF_BEAT_MARGIN 1.5
+
+static int compare_doubles(const void* a, const void* b)
+{
+  const double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+/* Weighted least-squares line through (j - i, anchor[j]) for j in [lo, hi]
+ * with weight > 0, skipping anchors more than reject_s off line (a, b) when
+ * reject_s > 0; its value at i into *at.  False with fewer than 2 anchors. */
+static bool line_at(const double* anchor, const double* weight, size_t lo, size_t hi,
+                    size_t i, double reject_s, double a, double b, double* at,
+                    double* slope)
+{
+  double sw = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
+  size_t used = 0;
+  for (size_t j = lo; j <= hi; ++j) {
+    const double x = (double)j - (double)i;
+    if (!(weight[j] > 0.0) ||
+        (reject_s > 0.0 && fabs(anchor[j] - (a + b * x)) > reject_s)) {
+      continue;
+    }
+    sw += weight[j];
+    sx += weight[j] * x;
+    sy += weight[j] * anchor[j];
+    sxx += weight[j] * x * x;
+    sxy += weight[j] * x * anchor[j];
+    used++;
+  }
+  const double det = sw * sxx - sx * sx;
+  if (used < 2 || !(det > 1e-12 * sw * sw)) {
+    return false;
+  }
+  *slope = (sw * sxy - sx * sy) / det;
+  *at = (sy - *slope * sx) / sw;
+  return true;
+}
+
+/* Moves every beat of beats[0..n) onto the onsets near it (see above), within
+ * tol_s; scratch holds 3 n. */
+static void settle_pass(double* beats, size_t n, const TandemBarOnset* onsets,
+                        size_t n_onsets, double tol_s, double* scratch)
+{
+  if (n < 3) {
+    return;
+  }
+  double* anchor = scratch;
+  double* weight = scratch + n;
+  double* settled = scratch + 2 * n;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    settled[i] = beats[i + 1] - beats[i];
+  }
+  qsort(settled, n - 1, sizeof(double), compare_doubles);
+  const double median = settled[(n - 1) / 2];
+  const double tol = fmin(tol_s, 0.15 * median);
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    while (k < n_onsets && onsets[k].time_s < beats[i] - tol) {
+      k++;
+    }
+    double sum = 0.0, w = 0.0;
+    for (size_t q = k; q < n_onsets && onsets[q].time_s <= beats[i] + tol; ++q) {
+      const double wq =
+          (onsets[q].cls < TANDEM_ONSET_HAT ? 1.0 : 0.25) * onsets[q].strength;
+      sum += wq * onsets[q].time_s;
+      w += wq;
+    }
+    anchor[i] = w > 0.0 ? sum / w : 0.0;
+    weight[i] = w;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    size_t lo = i, hi = i;
+    while (lo > 0 && i - lo < SETTLE_HALF_WINDOW &&
+           fabs(beats[lo] - beats[lo - 1] - median) < 0.2 * median) {
+      lo--;
+    }
+    while (hi + 1 < n && hi - i < SETTLE_HALF_WINDOW &&
+           fabs(beats[hi + 1] - beats[hi] - median) < 0.2 * median) {
+      hi++;
+    }
+    double at, slope, at2, slope2;
+    settled[i] = beats[i];
+    if (line_at(anchor, weight, lo, hi, i, 0.0, 0.0, 0.0, &at, &slope)) {
+      settled[i] = line_at(anchor, weight, lo, hi, i, SETTLE_OUTLIER_MS * 1e-3, at, slope,
+                           &at2, &slope2)
+                       ? at2
+                       : at;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    beats[i] = settled[i];
+  }
+}
+
+/* Settles the grid on the onsets: a tracker's beats wander by tens of ms
+ * around the music's, and a re-laid grid is as steady as the run it was laid
+ * along.  A 5 ms error reads as 3 points of swing at 170 bpm.  When the
+ * grid's half-beat shift carries the drums (a tracker locked to the "and"s),
+ * the shift is taken.  Returns the new count; scratch holds 3 max_out. */
+static size_t settle(double* beats, size_t n, size_t max_out,
+                     const TandemBarOnset* onsets, size_t n_onsets, double* scratch)
+{
+  if (n < 3 || n_onsets == 0) {
+    return n;
+  }
+  settle_pass(beats, n, onsets, n_onsets, SETTLE_FIRST_MS * 1e-3, scratch);
+  double* mids = scratch + 2 * max_out;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    mids[i] = 0.5 * (beats[i] + beats[i + 1]);
+  }
+  if (accent_on_beats(mids, n - 1, onsets, n_onsets) >
+      HALF_BEAT_MARGIN * accent_on_beats(beats, n, onsets, n_onsets)) {
+    n--;
+    for (size_t i = 0; i < n; ++i) {
+      beats[i] = mids[i];
+    }
+    settle_pass(beats, n, onsets, n_onsets, SETTLE_FIRST_MS * 1e-3, scratch);
+  }
+  settle_pass(beats, n, onsets, n_onsets, SETTLE_SECOND_MS * 1e-3, scratch);
+  return n;
+}
+
 size_t tool_grid_beats(const ToolTrackerBeat* beats, size_t n_beats,
                        const TandemBarOnset* onsets, size_t n_onsets, double hint_bpm,
                        double* out, size_t max_out, double* level_bpm)
@@ -470,6 +606,11 @@ size_t tool_grid_beats(const ToolTrackerBeat* beats, size_t n_beats,
         }
       }
     }
+    double* settle_scratch = malloc(sizeof(double) * 3 * max_out);
+    if (settle_scratch) {
+      n_out = settle(out, n_out, max_out, onsets, n_onsets, settle_scratch);
+    }
+    free(settle_scratch);
   }
   free(sc.times);
   free(sc.mapped);

@@ -20,7 +20,12 @@
  *    a whole, when that fits better;
  *  - with a tempo given that no level of the tracker's fits (a tracker that
  *    ran free at another tempo), a steady grid at it (within 1.5 %) in the
- *    phase the onsets fit best, centred on the onsets at its beats.
+ *    phase the onsets fit best, centred on the onsets at its beats;
+ *  - last, the grid settles on the drums: each beat moves to where a line
+ *    through the onsets at the beats around it (up to 4 either side, kicks and
+ *    snares before cymbals) puts it, so that a tracker's wander of tens of ms
+ *    does not read as swing; a grid whose half-beat shift carries clearly
+ *    more of the drums (a tracker on the "and"s) takes that shift.
  *
  * Threads: no shared state; tool_grid_beats allocates scratch.  Any
  * non-realtime thread (the tools call them from main).

@@ -297,7 +297,12 @@ static void swing(const TandemGrooveCapture* g, Work* w, TandemStyle* s)
    * So does a slightly late one when "e"s and "a"s are too rare to measure: a
    * tracker at double the tempo makes the music's swung 16ths the grid's "and"s.
    * (Straight "and"s read within a point of 50: the detector's lag.) */
-  if (sw8 > 57.0f || (tri >= 0.5f && sw8 > 0.0f) || (sw8 > 51.0f && 4 * n16 < n8)) {
+  /* Triplet positions with a straight "and" but swung "e"s and "a"s are
+   * swung eighths counted at half their tempo: sixteenth swing at this tempo
+   * plays them back as heard. */
+  const bool half_time_swing = n16 > 0 && sw16 > 57.0f && sw8 <= 57.0f;
+  if (sw8 > 57.0f || (tri >= 0.5f && sw8 > 0.0f && !half_time_swing) ||
+      (sw8 > 51.0f && 4 * n16 < n8)) {
     s->swing_grid = 8;
     s->swing_pct = clampf(sw8, 50.0f, 75.0f);
   } else {
