@@ -335,7 +335,10 @@ START_TEST(test_client_breaker_opens_after_repeated_failures_and_probes_later)
   TandemLlmConfig cfg;
   fast_config(&cfg);
   cfg.breaker_threshold = 2;
-  cfg.breaker_cooldown_ms = 800;
+  /* Request 2 must start within the cool-down that request 1's second failure
+   * began, with request 1's fallback call in between: seconds of slack for a
+   * busy machine (800 ms failed when a reply took a second). */
+  cfg.breaker_cooldown_ms = 4000;
   endpoint(&cfg.endpoints[0], TANDEM_LLM_OPENAI, "e500", 5);
   endpoint(&cfg.endpoints[1], TANDEM_LLM_OLLAMA, "ok", 5);
   cfg.n_endpoints = 2;
@@ -346,7 +349,7 @@ START_TEST(test_client_breaker_opens_after_repeated_failures_and_probes_later)
   uint32_t attempts[4];
   for (int i = 0; i < 4; ++i) {
     if (i == 3) {
-      usleep(900 * 1000);
+      usleep(4100 * 1000); /* past the cool-down */
     }
     char text[32];
     snprintf(text, sizeof(text), "request %d", i); /* distinct: no cache hits */
@@ -438,7 +441,9 @@ START_TEST(test_client_newer_request_supersedes_a_queued_one)
 {
   TandemLlmConfig cfg;
   fast_config(&cfg);
-  endpoint(&cfg.endpoints[0], TANDEM_LLM_OPENAI, "slow400", 5);
+  /* The second and third submits must land while the first request is in
+   * flight: 2 s of slack for a test thread that a busy machine holds back. */
+  endpoint(&cfg.endpoints[0], TANDEM_LLM_OPENAI, "slow2000", 30);
   cfg.n_endpoints = 1;
   char err[128];
   TandemLlmClient* c = tandem_llm_create(&cfg, err, sizeof(err));
@@ -491,7 +496,8 @@ START_TEST(test_client_destroy_during_a_request_returns_within_200_ms)
 }
 END_TEST
 
-START_TEST(test_client_cancel_aborts_in_flight_and_reports_it)
+/* One cancel of a request in flight; returns how long until its result was in. */
+static double cancel_in_flight_once(void)
 {
   TandemLlmConfig cfg;
   fast_config(&cfg);
@@ -510,13 +516,27 @@ START_TEST(test_client_cancel_aborts_in_flight_and_reports_it)
   TandemLlmResult* r = calloc(1, sizeof(*r));
   ck_assert_ptr_nonnull(r);
   ck_assert(tandem_llm_wait(c, id, 5, r));
-  ck_assert_double_lt(now_ms() - t0, 200.0);
+  const double took = now_ms() - t0;
   ck_assert_int_eq(r->status, TANDEM_LLM_STATUS_FALLBACK);
   ck_assert_ptr_nonnull(strstr(r->error, "cancelled"));
   ck_assert_uint_eq(r->attempts, 1);
   tandem_llm_destroy(c);
   free(ctx);
   free(r);
+  return took;
+}
+
+/* The fastest of three tries must be under 200 ms: a client that waits for the
+ * network (10 s here) fails every try, while a machine that stalls the test for a
+ * moment fails at most one. */
+START_TEST(test_client_cancel_aborts_in_flight_and_reports_it)
+{
+  double fastest = 1e9;
+  for (int i = 0; i < 3 && fastest >= 200.0; ++i) {
+    const double took = cancel_in_flight_once();
+    fastest = took < fastest ? took : fastest;
+  }
+  ck_assert_msg(fastest < 200.0, "cancel took %.1f ms at best", fastest);
 }
 END_TEST
 

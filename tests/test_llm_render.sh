@@ -7,7 +7,7 @@
 #     render still completes with the built-in pattern; --freewheel does not
 #     wait; the fake API key never shows in the report, the .mid or stderr.
 #   test_llm_render.sh rtcheck  TANDEM_RENDER TANDEM_SYNTH SERVER_SCRIPT LIBRTCHECK
-#     an "ok" render (the reply 1.5 s late) under the LD_PRELOAD checker: zero forbidden
+#     an "ok" render (the reply 5 s late) under the LD_PRELOAD checker: zero forbidden
 #     calls while the request is in flight and when the reply is applied.
 # LV2_PATH must point at the build folder.  python3 is Debian's, named exactly.
 set -eu
@@ -48,7 +48,7 @@ render() {
   env TANDEM_API_KEY=$key ${preload:+LD_PRELOAD=$preload} "$render" --bpm 120 \
     --role drums --seed 3 --block 256 --prompt "a tight drum groove" \
     --llm-url "http://127.0.0.1:$port/$behaviour/v1" --llm-provider openai \
-    --llm-model loopback-model --llm-timeout 2 --llm-temperature 0.3 \
+    --llm-model loopback-model --llm-timeout "$llm_timeout" --llm-temperature 0.3 \
     --llm-max-tokens 2048 --report "$dir/$name.json" "$@" "$dir/in.wav" \
     -o "$dir/$name.mid" 2>"$dir/$name.err" || status=$?
   if [ $status -ne 0 ]; then
@@ -179,6 +179,7 @@ EOF
 }
 
 preload=
+llm_timeout=2
 case $mode in
 replies)
   render ok ok
@@ -196,9 +197,13 @@ replies)
 rtcheck)
   [ -n "$lib" ] || fail "rtcheck mode needs the checker library"
   preload=$lib
-  # A reply that takes 1.5 s keeps the request in flight for many blocks.
-  render ok slow1500
-  check ok waited=true status=ok seen=waiting model_pattern=yes min_wait_s=1.0
+  # A reply that takes 5 s keeps the request in flight for many blocks.  The
+  # pre-roll's clock counts its blocks, paced by sleeps, and a busy machine runs
+  # fewer of them than the wall clock allows (0.37 s of blocks in a 1.5 s wait
+  # was measured under load), so the wait is long and the bar is 0.5 s of blocks.
+  llm_timeout=10
+  render ok slow5000
+  check ok waited=true status=ok seen=waiting model_pattern=yes min_wait_s=0.5
   grep -q "^rtcheck: 0 forbidden calls" "$dir/ok.err" || {
     cat "$dir/ok.err"
     fail "forbidden calls in realtime context, or the checker did not run"

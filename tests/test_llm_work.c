@@ -164,10 +164,15 @@ START_TEST(test_work_model_pattern_reaches_the_ring_with_the_bar_serial)
   ck_assert_uint_eq(f->replies.state.status, TANDEM_LLM_STATUS_WAITING);
   ck_assert(!read_pattern(f)); /* nothing until a bar message takes the result */
   const TandemLlmBarMsg hold = {TANDEM_MSG_LLM_BAR, 0, 43};
-  for (int i = 0; i < 100 && tandem_llm_status(f->lw.client) == TANDEM_LLM_STATUS_WAITING;
-       ++i) {
-    usleep(20000);
+  /* The client leaves "waiting" only once the reply is in.  Wait for that, not
+   * for a fixed time: a busy machine can take seconds, and a bar message sent
+   * before the reply finds nothing to take. */
+  const double deadline = now_ms() + 30000.0;
+  while (tandem_llm_status(f->lw.client) == TANDEM_LLM_STATUS_WAITING &&
+         now_ms() < deadline) {
+    usleep(10000);
   }
+  ck_assert_int_ne(tandem_llm_status(f->lw.client), TANDEM_LLM_STATUS_WAITING);
   tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(hold), &hold, NULL, NULL);
   ck_assert(!read_pattern(f)); /* apply 0 (export) leaves the playing pattern alone */
   const TandemLlmBarMsg bar = {TANDEM_MSG_LLM_BAR, 1, 44};

@@ -26,11 +26,12 @@ Notes are generated from the request: the role and bar count are read from
 the prompt's user part, so the reply fits what was asked.
 """
 import argparse
-import gzip
 import json
+import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PPQ = 480
@@ -42,10 +43,23 @@ GZIP_BOMB = None
 
 
 def gzip_bomb():
+    """64 MiB of zeros as a ~64 KiB gzip body, built in about 50 ms: one MiB is
+    deflated once, ending in a full flush so that the piece refers to nothing
+    before it, and repeated 64 times.  Compressing the 64 MiB itself takes
+    0.5-1 s of CPU, which a loaded machine stretched past the client's 5 s
+    timeout (test_llm_client then saw "timed out", not the size cap)."""
     global GZIP_BOMB
     with LOCK:
         if GZIP_BOMB is None:
-            GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+            mib = b"\0" * (1024 * 1024)
+            piece = zlib.compressobj(9, zlib.DEFLATED, -15)
+            block = piece.compress(mib) + piece.flush(zlib.Z_FULL_FLUSH)
+            crc = 0
+            for _ in range(64):
+                crc = zlib.crc32(mib, crc)
+            last = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+            GZIP_BOMB = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + block * 64 + last
+                         + struct.pack("<II", crc, (64 * 1024 * 1024) & 0xFFFFFFFF))
         return GZIP_BOMB
 
 
