@@ -30,13 +30,23 @@ _Static_assert(FLUX_SPAN - 3 >= FLUX_LAG && FLUX_SPAN - 3 <= FLUX_LAG + 4,
 #define FLUX_GAMMA    1000.0f /* log compression: log(1 + gamma * magnitude) */
 #define FLUX_DEADBAND 0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
 #define SILENCE_POWER 1e-10f  /* -100 dBFS: frames below carry no onsets */
-/* Class bands: sub (above DC) < 120 Hz <= low < 300 Hz <= mid < 3 kHz <= high.
- * DC is left out: many drum samples carry an offset that steps in with them. */
-#define CLASS_BANDS  4
-#define SUB_HZ       120.0
-#define LOW_HZ_CLASS 300.0
-#define HIGH_HZ      3000.0
-#define MAX_THRESH   64
+/* Class bands: sub (above DC) < 120 Hz <= low < 300 Hz <= low-mid < 750 Hz <= mid
+ * < 1.5 kHz <= upper-mid < 3 kHz <= high < 6 kHz <= air.  DC is left out: many drum
+ * samples carry an offset that steps in with them. */
+enum {
+  BAND_SUB,
+  BAND_LOW,
+  BAND_LOW_MID,
+  BAND_MID,
+  BAND_UPPER_MID,
+  BAND_HIGH,
+  BAND_AIR,
+  CLASS_BANDS
+};
+/* Lower edge of each class band above the sub band. */
+static const double class_edge_hz[CLASS_BANDS - 1] = {120.0,  300.0,  750.0,
+                                                      1500.0, 3000.0, 6000.0};
+#define MAX_THRESH 64
 /* A kick: at least this share of the total rise below 300 Hz ... */
 #define KICK_LOW_SHARE 0.3f
 /* ... and below 120 Hz at least this fraction of the 120-300 Hz rise. */
@@ -48,6 +58,29 @@ _Static_assert(FLUX_SPAN - 3 >= FLUX_LAG && FLUX_SPAN - 3 <= FLUX_LAG + 4,
 /* A kick has less than this share of its rise above 300 Hz; with more, the
  * low rise is a snare's body. */
 #define KICK_MAX_UPPER 0.4f
+/* A cymbal (ride, crash) struck while it rings, or with a strong bell, can rise
+ * as much at 300 Hz - 1.5 kHz as above 3 kHz; what tells it from a snare is
+ * that almost nothing rises below 300 Hz, where a snare's body is: less than
+ * this share of the rise ... */
+#define CYMBAL_MAX_LOW_SHARE 0.1f
+/* ... with at least this share above 3 kHz ... */
+#define CYMBAL_MIN_HIGH_SHARE 0.25f
+/* ... and above 3 kHz at least this many times the 1.5-3 kHz rise, where the
+ * crack of a clap or a rim click sits. */
+#define CYMBAL_HIGH_OF_UPPER_MID 3.0f
+/* A crash can rise most at 1.5-3 kHz, like a clap; but a cymbal rings on up to
+ * 16 kHz, where claps, snares and rim clicks have little (at most 13% of their
+ * rise above 6 kHz on every kit measured): so, with little rise below 300 Hz,
+ * at least this share above 6 kHz ... */
+#define CYMBAL_MIN_AIR_SHARE 0.2f
+/* ... and there at least this fraction of the 1.5-3 kHz rise. */
+#define CYMBAL_AIR_OF_UPPER_MID 0.3f
+/* Some cymbals start with a 300-750 Hz thud and nothing new above it while the
+ * last stroke still rings (the ride and hi-hats of Hydrogen's ForzeeStereo kit):
+ * a rise there with less than this fraction of it below 120 Hz, at 120-300 Hz
+ * (a snare's or tom's body) and at 750 Hz - 3 kHz (the crack of a snare, clap or
+ * rim click).  A lone wood block or cowbell stroke there counts as a cymbal too. */
+#define THUD_MAX_OTHER 0.2f
 /* A new low attack is a kick's when at least this share of the hop's rise
  * lies below 300 Hz, and below 120 Hz at least this fraction of the 120-300 Hz
  * rise (a snare's body sits higher). */
@@ -71,7 +104,7 @@ struct TandemOnset {
   TandemSpectrum* spec;
   uint32_t n_bins;                     /* bins used, up to MAX_HZ */
   uint32_t padded_bins;                /* n_bins rounded up to LANES */
-  uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of low, mid, high */
+  uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of each band above sub */
   uint32_t hop_frames, window_frames;
 
   /* Per bin, two quantities: the compressed magnitude (each bin the maximum of
@@ -136,9 +169,9 @@ TandemOnset* tandem_onset_new(double sample_rate)
   o->n_bins = used < max_bins ? used : max_bins;
   o->padded_bins = (o->n_bins + LANES - 1) / LANES * LANES;
   const uint32_t pb = o->padded_bins;
-  o->class_bin[0] = (uint32_t)ceil(SUB_HZ / bin_hz);
-  o->class_bin[1] = (uint32_t)ceil(LOW_HZ_CLASS / bin_hz);
-  o->class_bin[2] = (uint32_t)ceil(HIGH_HZ / bin_hz);
+  for (int b = 0; b < CLASS_BANDS - 1; ++b) {
+    o->class_bin[b] = (uint32_t)ceil(class_edge_hz[b] / bin_hz);
+  }
   o->hop_frames = tandem_spectrum_hop_frames(spec);
   o->window_frames = tandem_spectrum_fft_frames(spec);
   bool ok = true;
@@ -368,34 +401,68 @@ static int32_t refine_delay(const TandemOnset* o, float* peak_out)
   return (int32_t)(end - 1 - onset);
 }
 
+static float rise_total(const float rise[CLASS_BANDS])
+{
+  float total = 0.0f;
+  for (int b = 0; b < CLASS_BANDS; ++b) {
+    total += rise[b];
+  }
+  return total;
+}
+
 /* True when the rise is a kick's: at least KICK_LOW_SHARE of it below 300 Hz
  * with a good part below 120 Hz (a snare's body sits at 150-250 Hz). */
 static bool low_attack(const float rise[CLASS_BANDS], float low_share, float sub_of_low)
 {
-  const float total = rise[0] + rise[1] + rise[2] + rise[3];
-  return total > 0.0f && rise[0] >= sub_of_low * rise[1] &&
-         rise[0] + rise[1] >= low_share * total;
+  const float total = rise_total(rise);
+  return total > 0.0f && rise[BAND_SUB] >= sub_of_low * rise[BAND_LOW] &&
+         rise[BAND_SUB] + rise[BAND_LOW] >= low_share * total;
+}
+
+/* True when a rise that is neither clearly a hat's nor a kick's is a cymbal's
+ * (see CYMBAL_MAX_LOW_SHARE and THUD_MAX_OTHER); total > 0. */
+static bool cymbal_attack(const float rise[CLASS_BANDS], float total)
+{
+  const float below_300 = rise[BAND_SUB] + rise[BAND_LOW];
+  const float above_3k = rise[BAND_HIGH] + rise[BAND_AIR];
+  if (below_300 < CYMBAL_MAX_LOW_SHARE * total &&
+      ((above_3k > CYMBAL_MIN_HIGH_SHARE * total &&
+        above_3k > CYMBAL_HIGH_OF_UPPER_MID * rise[BAND_UPPER_MID]) ||
+       (rise[BAND_AIR] > CYMBAL_MIN_AIR_SHARE * total &&
+        rise[BAND_AIR] > CYMBAL_AIR_OF_UPPER_MID * rise[BAND_UPPER_MID]))) {
+    return true;
+  }
+  const float thud = THUD_MAX_OTHER * rise[BAND_LOW_MID];
+  return rise[BAND_SUB] < thud && rise[BAND_LOW] < thud &&
+         rise[BAND_MID] + rise[BAND_UPPER_MID] < thud;
 }
 
 /* Coarse class from where the energy rose.  Hats rise mostly above 3 kHz;
  * kicks below 300 Hz (see low_attack) with little above; snares have their
- * body at 120-300 Hz with noise above.  The sub band is left out of the hat
+ * body at 120-300 Hz with noise above; rides and crashes that fit none of
+ * these are caught by cymbal_attack.  The sub band is left out of the hat
  * test: a kick's falling pitch moves its tail into it, which is no new
  * attack.  A kick that lands a few ms after a hat is caught by the gap rule
  * in analyse_frame instead.  The figures were tuned on the Hydrogen kits
- * Debian ships (tests/bench corpus) and on tests/test_follow.c. */
+ * Debian ships (tests/bench corpus, single strokes and grooves of every kit)
+ * and on tests/test_follow.c. */
 static uint8_t classify(const float rise[CLASS_BANDS])
 {
-  const float total = rise[0] + rise[1] + rise[2] + rise[3];
+  const float total = rise_total(rise);
   if (!(total > 0.0f)) {
     return TANDEM_ONSET_OTHER;
   }
-  const float low = rise[1] / total, mid = rise[2] / total, high = rise[3] / total;
+  const float low = rise[BAND_LOW] / total;
+  const float mid = (rise[BAND_LOW_MID] + rise[BAND_MID] + rise[BAND_UPPER_MID]) / total;
+  const float high = (rise[BAND_HIGH] + rise[BAND_AIR]) / total;
   if (high > 0.1f && high > low + mid) {
     return TANDEM_ONSET_HAT;
   }
   if (low_attack(rise, KICK_LOW_SHARE, KICK_SUB_OF_LOW) && mid + high < KICK_MAX_UPPER) {
     return TANDEM_ONSET_KICK;
+  }
+  if (cymbal_attack(rise, total)) {
+    return TANDEM_ONSET_HAT;
   }
   return TANDEM_ONSET_SNARE;
 }
@@ -481,7 +548,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     ref_b[q] = o->m4[q][(t + M4_FRAMES - (FLUX_SPAN - 3)) % M4_FRAMES];
   }
   float odf = 0.0f;
-  float rise[CLASS_BANDS] = {0.0f, 0.0f, 0.0f, 0.0f};
+  float rise[CLASS_BANDS] = {0.0f};
   float low_ref = 0.0f; /* recent level below 300 Hz, the reference of its rise */
   float total = 0.0f;
   {
@@ -507,7 +574,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
         const float ref_power = pa[k] > pb[k] ? pa[k] : pb[k];
         const float pr = power[k] - ref_power;
         rise[band] += pr > 0.0f ? pr : 0.0f;
-        if (band < 2) {
+        if (band <= BAND_LOW) {
           low_ref += ref_power;
         }
       }
@@ -562,7 +629,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
      * the low band, after an onset that was not a kick, is let through.  It
      * is no echo of that onset, and its flux (a few low bins) is small next
      * to the hat's that fills the threshold history: only the floor applies. */
-    const bool low_new = rise[0] + rise[1] > LOW_BREAK_RISE * low_ref;
+    const bool low_new = rise[BAND_SUB] + rise[BAND_LOW] > LOW_BREAK_RISE * low_ref;
     const bool low_break = !gap_ok && !o->pending && o->last_cls != TANDEM_ONSET_KICK &&
                            low_new &&
                            low_attack(rise, NEW_KICK_LOW_SHARE, NEW_KICK_SUB_OF_LOW);
