@@ -64,6 +64,33 @@ double tool_grid_reference_bpm(const ToolTrackerBeat* beats, size_t n_beats)
   return exp2(sum / (double)n);
 }
 
+/* Where t falls in the grid: from beat *b on (ascending times, so callers walk
+ * the onsets in order), the beat it follows, the fraction of that beat and the
+ * beat's period.  False outside the grid or in an empty interval. */
+static bool place_in_beat(const double* beats, size_t n_beats, double t, size_t* b,
+                          double* frac, double* period)
+{
+  while (*b + 1 < n_beats && beats[*b + 1] <= t) {
+    ++*b;
+  }
+  if (*b + 1 >= n_beats || t < beats[*b]) {
+    return false;
+  }
+  *period = beats[*b + 1] - beats[*b];
+  if (!(*period > 0.0)) {
+    return false;
+  }
+  *frac = (t - beats[*b]) / *period;
+  return true;
+}
+
+/* An onset's weight as a marker of the beat: kicks and snares count their
+ * strength, cymbals a quarter of it (their attack is found less sharply). */
+static double drum_weight(const TandemBarOnset* o)
+{
+  return (o->cls < TANDEM_ONSET_HAT ? 1.0 : 0.25) * o->strength;
+}
+
 #define N_SWINGS 26 /* 50, 51, ... 75 % */
 
 double tool_grid_fit(const double* beats, size_t n_beats, const TandemBarOnset* onsets,
@@ -73,18 +100,10 @@ double tool_grid_fit(const double* beats, size_t n_beats, const TandemBarOnset* 
   double weight = 0.0;
   size_t b = 0;
   for (size_t k = 0; k < n_onsets; ++k) {
-    const double t = onsets[k].time_s;
-    while (b + 1 < n_beats && beats[b + 1] <= t) {
-      ++b;
-    }
-    if (b + 1 >= n_beats || t < beats[b]) {
+    double f, period;
+    if (!place_in_beat(beats, n_beats, onsets[k].time_s, &b, &f, &period)) {
       continue;
     }
-    const double period = beats[b + 1] - beats[b];
-    if (!(period > 0.0)) {
-      continue;
-    }
-    const double f = (t - beats[b]) / period;
     const double w = onsets[k].strength > 0.0f ? onsets[k].strength : 0.0;
     const double tol = FIT_TOLERANCE_MS * 1e-3 / period; /* in beats */
     for (int m = 0; m < N_SWINGS; ++m) {
@@ -119,17 +138,10 @@ static double accent_on_beats(const double* beats, size_t n_beats,
   double sum = 0.0;
   size_t b = 0;
   for (size_t k = 0; k < n_onsets; ++k) {
-    const double t = onsets[k].time_s;
-    while (b + 1 < n_beats && beats[b + 1] <= t) {
-      ++b;
-    }
-    if (b + 1 >= n_beats || t < beats[b]) {
-      continue;
-    }
-    const double f = (t - beats[b]) / (beats[b + 1] - beats[b]);
-    if (f < 0.07 || f > 0.93) {
-      const double w = onsets[k].cls < TANDEM_ONSET_HAT ? 1.0 : 0.25;
-      sum += w * onsets[k].strength;
+    double f, period;
+    if (place_in_beat(beats, n_beats, onsets[k].time_s, &b, &f, &period) &&
+        (f < 0.07 || f > 0.93)) {
+      sum += drum_weight(&onsets[k]);
     }
   }
   return sum;
@@ -482,8 +494,7 @@ static void settle_pass(double* beats, size_t n, const TandemBarOnset* onsets,
     }
     double sum = 0.0, w = 0.0;
     for (size_t q = k; q < n_onsets && onsets[q].time_s <= beats[i] + tol; ++q) {
-      const double wq =
-          (onsets[q].cls < TANDEM_ONSET_HAT ? 1.0 : 0.25) * onsets[q].strength;
+      const double wq = drum_weight(&onsets[q]);
       sum += wq * onsets[q].time_s;
       w += wq;
     }

@@ -109,7 +109,7 @@ def arrangement_job(job):
         sections.append(dict(start_s=round(beats[bar * 4], 6), label=label, bar=bar))
         for b in range(bar * 4, (bar + bars) * 4):
             t0, t1 = beats[b], beats[b + 1]
-            for role in roles:
+            for role in sorted(roles):  # a set: hash order differs per process
                 if role not in kit.roles:
                     continue
                 ch = ARR_PAT[role][(b % 4) * 4:(b % 4) * 4 + 4]

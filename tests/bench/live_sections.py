@@ -27,7 +27,6 @@ Figures only; exits 0 unless a clip cannot be rendered or analysed.
 """
 
 import argparse
-import datetime
 import json
 import os
 import subprocess
@@ -39,6 +38,7 @@ import numpy as np
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_corpus as mc  # noqa: E402
+import sections_bench as sb  # noqa: E402
 
 FULL = {"kick", "snare", "hat", "ohat"}
 PAT = {"kick": "x...x...x...x...", "snare": "....x.......x...",
@@ -81,7 +81,7 @@ def render(job):
         sections.append(dict(start_s=round(beats[bar * 4], 6), label=label, bar=bar))
         for b in range(bar * 4, (bar + bars) * 4):
             t0, t1 = beats[b], beats[b + 1]
-            for role in roles:
+            for role in sorted(roles):  # a set: hash order differs per process
                 kit_role = {"kick2": "kick", "hat16": "hat"}.get(role, role)
                 if kit_role not in kit.roles:
                     continue
@@ -214,12 +214,7 @@ def run_plugin(a, out, jobs, render, bundle):
                f"part plays from bar +{np.median(known):.0f} (median; from its first bar "
                f"{sum(1 for v in known if v == 0)}, at most 2 bars late "
                f"{sum(1 for v in known if v <= 2)}, never {len(lat_all) - len(known)})")
-    print("\n".join(rows))
-    print(summary)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"\n## Live sections, {datetime.date.today().isoformat()}\n\n")
-            f.write(summary + "\n\n" + "\n".join("    " + r for r in rows) + "\n")
+    sb.print_and_record(a.results, "Live sections", summary, rows)
 
 
 def run_mode(a, out, jobs, transport):
@@ -255,12 +250,7 @@ def run_mode(a, out, jobs, transport):
                f"(max {max(known):.1f}, never {len(all_lat) - len(known)}); live label "
                f"agreement {agree_all / bars_all:.3f}; live label changes {flips_all} "
                f"(the songs change {changes_all} times)")
-    print("\n".join(rows))
-    print(summary)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"\n## Live sections, {datetime.date.today().isoformat()}\n\n")
-            f.write(summary + "\n\n" + "\n".join("    " + r for r in rows) + "\n")
+    sb.print_and_record(a.results, "Live sections", summary, rows)
 
 
 if __name__ == "__main__":

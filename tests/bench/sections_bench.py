@@ -75,11 +75,17 @@ def main():
     f_all = 2 * tp_all / (2 * tp_all + fp_all + fn_all)
     summary = (f"Section detection: {len(rows)} arrangements, boundary F-measure (+-1 bar) "
                f"{f_all:.3f}, label agreement {agree_all / bars_all:.3f}")
+    print_and_record(a.results, "Section detection", summary, rows)
+
+
+def print_and_record(results, heading, summary, rows):
+    """Prints the per-item rows and the summary; appends both, under a dated
+    heading, to the results file when one is given."""
     print("\n".join(rows))
     print(summary)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"\n## Section detection, {datetime.date.today().isoformat()}\n\n")
+    if results:
+        with open(results, "a") as f:
+            f.write(f"\n## {heading}, {datetime.date.today().isoformat()}\n\n")
             f.write(summary + "\n\n" + "\n".join("    " + r for r in rows) + "\n")
 
 
