@@ -226,7 +226,7 @@ static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
       a->onsets++;
       a->activity += 1.0;
       /* The tempo tracker reads the metrical level from where drums fall. */
-      tandem_tempo_onset(a->tempo, hop.cls, hop.strength,
+      tandem_tempo_onset(a->tempo, hop.drums, hop.strength,
                          a->odf_time_s - (double)(at - (uint64_t)delay) / a->sample_rate);
       if (events && n_written < max_events) {
         TandemOnsetEvent* e = &events[n_written++];
@@ -235,6 +235,7 @@ static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
         e->time_s = (double)(at - (uint64_t)delay) / a->sample_rate;
         e->strength = hop.strength;
         e->cls = hop.cls;
+        e->drums = hop.drums;
       }
     }
   }
@@ -341,4 +342,14 @@ double tandem_analysis_odf_time_s(const TandemAnalysis* a)
 float tandem_analysis_odf(const TandemAnalysis* a)
 {
   return a->odf_last;
+}
+
+const float* tandem_analysis_drum_features(const TandemAnalysis* a)
+{
+  return tandem_onset_drum_features(a->onset);
+}
+
+const float* tandem_analysis_drum_probabilities(const TandemAnalysis* a)
+{
+  return tandem_onset_drum_probabilities(a->onset);
 }

@@ -86,5 +86,9 @@ double tandem_analysis_odf_delay_s(const TandemAnalysis* a);
 double tandem_analysis_odf_time_s(const TandemAnalysis* a);
 /* The most recent ODF value pushed to the tempo tracker. */
 float tandem_analysis_odf(const TandemAnalysis* a);
+/* The drum features and kick/snare/hat probabilities of the last reported
+ * onset (onset.h), for tools that fit or inspect the drum model. */
+const float* tandem_analysis_drum_features(const TandemAnalysis* a);
+const float* tandem_analysis_drum_probabilities(const TandemAnalysis* a);
 
 #endif

@@ -21,6 +21,16 @@ typedef enum {
   TANDEM_ONSET_OTHER = 3, /* pitched or unclear */
 } TandemOnsetClass;
 
+/* Bits of an onset's drum mask: every drum it holds (bit n = TandemOnsetClass n). */
+enum {
+  TANDEM_HEARD_KICK = 1u << TANDEM_ONSET_KICK,
+  TANDEM_HEARD_SNARE = 1u << TANDEM_ONSET_SNARE,
+  TANDEM_HEARD_HAT = 1u << TANDEM_ONSET_HAT,
+};
+/* The mask of a single coarse class (none for TANDEM_ONSET_OTHER). */
+#define TANDEM_HEARD_OF_CLASS(cls) \
+  ((uint8_t)((unsigned)(cls) < TANDEM_ONSET_OTHER ? 1u << (unsigned)(cls) : 0u))
+
 /* One detected onset, as reported by tandem_analysis_process() for a block. */
 typedef struct {
   uint32_t frame;    /* frame within the block in which it was detected (reported) */
@@ -28,7 +38,8 @@ typedef struct {
                         happened at block start + frame - delay */
   double time_s;     /* true onset time, seconds since the analysis started */
   float strength;    /* 0..1 */
-  uint8_t cls;       /* TandemOnsetClass */
+  uint8_t cls;       /* TandemOnsetClass: the one coarse class */
+  uint8_t drums;     /* TANDEM_HEARD_* bits: every drum it holds */
 } TandemOnsetEvent;
 
 /* What the tempo tracker believes now. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drums.h"
 #include "spectrum.h"
 
 #define WINDOW_MS     10.0
@@ -27,9 +28,24 @@
 #define M4_FRAMES (FLUX_SPAN - 2) /* M4 ring: back to lag FLUX_SPAN - 3 */
 _Static_assert(FLUX_SPAN - 3 >= FLUX_LAG && FLUX_SPAN - 3 <= FLUX_LAG + 4,
                "two 4-frame maxima must cover lags FLUX_LAG .. FLUX_SPAN");
-#define FLUX_GAMMA    1000.0f /* log compression: log(1 + gamma * magnitude) */
-#define FLUX_DEADBAND 0.15f   /* per-bin rise ignored (1.3 dB): window-phase jitter */
-#define SILENCE_POWER 1e-10f  /* -100 dBFS: frames below carry no onsets */
+#define FLUX_GAMMA 1000.0f /* log compression: log(1 + gamma * magnitude) */
+/* Adaptive level: the magnitudes are scaled so that the loudest recent frame
+ * sits at LEVEL_TARGET_DB (frame power, dBFS), as a full-scale drum track does.
+ * The loudest frame is followed at once upwards and released at LEVEL_RELEASE_DB
+ * per second, so a quiet track is heard as a loud one and a fade is no cliff.
+ * The gain stays within LEVEL_MIN_GAIN_DB .. LEVEL_MAX_GAIN_DB, so that hiss
+ * and near-silence (below about -58 dBFS frame power) are not boosted further. */
+#define LEVEL_TARGET_DB   -18.0
+#define LEVEL_RELEASE_DB  3.0
+#define LEVEL_MIN_GAIN_DB 0.0
+#define LEVEL_MAX_GAIN_DB 50.0
+/* The gain falls at once but rises at most this fast, from 0 dB after a reset:
+ * 0.05 dB a hop is far below the flux's dead band, so a rising gain is never
+ * heard as a rise in the signal (the frames it is compared with were judged
+ * with the gain of their time). */
+#define LEVEL_GAIN_RISE_DB 20.0
+#define FLUX_DEADBAND      0.15f  /* per-bin rise ignored (1.3 dB): window-phase jitter */
+#define SILENCE_POWER      1e-10f /* -100 dBFS: frames below carry no onsets */
 /* Class bands: sub (above DC) < 120 Hz <= low < 300 Hz <= low-mid < 750 Hz <= mid
  * < 1.5 kHz <= upper-mid < 3 kHz <= high < 6 kHz <= air.  DC is left out: many drum
  * samples carry an offset that steps in with them. */
@@ -43,9 +59,9 @@ enum {
   BAND_AIR,
   CLASS_BANDS
 };
-/* Lower edge of each class band above the sub band. */
-static const double class_edge_hz[CLASS_BANDS - 1] = {120.0,  300.0,  750.0,
-                                                      1500.0, 3000.0, 6000.0};
+/* The last drum band (drums.h) of each class band: the class bands are sums of
+ * the drum bands, whose edges include 120, 300, 750, 1500, 3000 and 6000 Hz. */
+static const int class_last_drum_band[CLASS_BANDS] = {1, 3, 5, 7, 9, 11, 14};
 #define MAX_THRESH 64
 /* A kick: at least this share of the total rise below 300 Hz ... */
 #define KICK_LOW_SHARE 0.3f
@@ -102,9 +118,10 @@ typedef struct {
 struct TandemOnset {
   double sample_rate;
   TandemSpectrum* spec;
-  uint32_t n_bins;                     /* bins used, up to MAX_HZ */
-  uint32_t padded_bins;                /* n_bins rounded up to LANES */
-  uint32_t class_bin[CLASS_BANDS - 1]; /* first bin of each band above sub */
+  uint32_t n_bins;      /* bins used, up to MAX_HZ */
+  uint32_t padded_bins; /* n_bins rounded up to LANES */
+  uint32_t
+      drum_bin[TANDEM_DRUM_BANDS - 1]; /* first bin of each drum band above the first */
   uint32_t hop_frames, window_frames;
 
   /* Per bin, two quantities: the compressed magnitude (each bin the maximum of
@@ -124,14 +141,18 @@ struct TandemOnset {
   uint32_t n_thresh;            /* window length in hops */
   uint32_t odf_write;
   uint32_t odf_filled;
-  float odf_prev1;             /* ODF of the previous hop */
-  float rise_cur[CLASS_BANDS]; /* energy rise per class band, previous hop */
+  float odf_prev1;                   /* ODF of the previous hop */
+  float rise_cur[TANDEM_DRUM_BANDS]; /* energy rise per drum band, previous hop */
   float thresh_scale, thresh_floor;
   float recent_peak;      /* decaying maximum of the ODF, for masking */
   bool in_onset;          /* the ODF is still climbing after a reported onset */
   bool pending;           /* an onset was detected; it is reported next hop */
   bool pending_low_break; /* ... and it is a kick let through the gap */
-  float pending_rise[CLASS_BANDS];
+  float pending_rise[TANDEM_DRUM_BANDS];
+  float pending_before[TANDEM_DRUM_BANDS];   /* power before the rise, detection hop */
+  TandemDrums drums;                         /* running means of the drum features */
+  float drum_features[TANDEM_DRUM_FEATURES]; /* of the last reported onset */
+  float drum_prob[3];
   float pending_peak;
   uint64_t pending_onset_pos;
   float mask_decay;        /* per hop */
@@ -139,6 +160,13 @@ struct TandemOnset {
   bool have_onset;
   uint8_t last_cls; /* class of the last reported onset */
   uint32_t min_gap_frames;
+
+  /* adaptive level (see LEVEL_TARGET_DB) */
+  float level;         /* loudest recent frame power, released per hop */
+  float level_release; /* per-hop factor */
+  float gain;          /* amplitude gain the next frame is judged with */
+  float level_target, min_gain, max_gain;
+  float gain_rise; /* per-hop factor */
 
   /* time-domain history of the high-passed input: broadband [0], treble [1] */
   float* hist[2];
@@ -169,8 +197,8 @@ TandemOnset* tandem_onset_new(double sample_rate)
   o->n_bins = used < max_bins ? used : max_bins;
   o->padded_bins = (o->n_bins + LANES - 1) / LANES * LANES;
   const uint32_t pb = o->padded_bins;
-  for (int b = 0; b < CLASS_BANDS - 1; ++b) {
-    o->class_bin[b] = (uint32_t)ceil(class_edge_hz[b] / bin_hz);
+  for (int b = 0; b < TANDEM_DRUM_BANDS - 1; ++b) {
+    o->drum_bin[b] = (uint32_t)ceil(tandem_drum_band_edges_hz[b] / bin_hz);
   }
   o->hop_frames = tandem_spectrum_hop_frames(spec);
   o->window_frames = tandem_spectrum_fft_frames(spec);
@@ -206,6 +234,13 @@ TandemOnset* tandem_onset_new(double sample_rate)
   o->background_frames = (uint32_t)lround(BACKGROUND_MS * sample_rate / 1000.0);
   o->gap_frames = (uint32_t)lround(GAP_MS * sample_rate / 1000.0);
   o->mask_decay = (float)exp(-(o->hop_frames / sample_rate) / (MASK_TIME_MS / 1000.0));
+  o->level_target = (float)pow(10.0, LEVEL_TARGET_DB / 10.0);
+  o->min_gain = (float)pow(10.0, LEVEL_MIN_GAIN_DB / 20.0);
+  o->max_gain = (float)pow(10.0, LEVEL_MAX_GAIN_DB / 20.0);
+  o->gain_rise =
+      (float)pow(10.0, LEVEL_GAIN_RISE_DB / 20.0 * (o->hop_frames / sample_rate));
+  o->level_release =
+      (float)pow(10.0, -LEVEL_RELEASE_DB / 10.0 * (o->hop_frames / sample_rate));
   o->hp_coef = (float)exp(-2.0 * M_PI * HP_HZ / sample_rate);
   o->tr_coef = (float)exp(-2.0 * M_PI * TREBLE_HZ / sample_rate);
   tandem_onset_set_sensitivity(o, 0.5f);
@@ -264,12 +299,17 @@ void tandem_onset_reset(TandemOnset* o)
   o->pending = false;
   o->pending_low_break = false;
   memset(o->rise_cur, 0, sizeof(o->rise_cur));
+  tandem_drums_reset(&o->drums);
+  memset(o->drum_features, 0, sizeof(o->drum_features));
+  memset(o->drum_prob, 0, sizeof(o->drum_prob));
   o->last_onset_pos = 0;
   o->have_onset = false;
   o->last_cls = TANDEM_ONSET_OTHER;
   o->hp = (HighPass){0.0f, 0.0f};
   o->tr[0] = o->tr[1] = (HighPass){0.0f, 0.0f};
   o->pos = 0;
+  o->level = 0.0f;
+  o->gain = 1.0f;
 }
 
 void tandem_onset_set_sensitivity(TandemOnset* o, float sensitivity)
@@ -446,7 +486,7 @@ static bool cymbal_attack(const float rise[CLASS_BANDS], float total)
  * in analyse_frame instead.  The figures were tuned on the Hydrogen kits
  * Debian ships (tests/bench corpus, single strokes and grooves of every kit)
  * and on tests/test_follow.c. */
-static uint8_t classify(const float rise[CLASS_BANDS])
+static uint8_t classify_bands(const float rise[CLASS_BANDS])
 {
   const float total = rise_total(rise);
   if (!(total > 0.0f)) {
@@ -465,6 +505,25 @@ static uint8_t classify(const float rise[CLASS_BANDS])
     return TANDEM_ONSET_HAT;
   }
   return TANDEM_ONSET_SNARE;
+}
+
+/* The class bands' rises from the drum bands'. */
+static void class_rises(const float fine[TANDEM_DRUM_BANDS], float out[CLASS_BANDS])
+{
+  int f = 0;
+  for (int b = 0; b < CLASS_BANDS; ++b) {
+    out[b] = 0.0f;
+    for (; f <= class_last_drum_band[b]; ++f) {
+      out[b] += fine[f];
+    }
+  }
+}
+
+static uint8_t classify(const float fine[TANDEM_DRUM_BANDS])
+{
+  float rise[CLASS_BANDS];
+  class_rises(fine, rise);
+  return classify_bands(rise);
 }
 
 /* log(1 + x) for finite x >= 0, within 1e-5 of log1pf: the exponent of 1 + x
@@ -486,13 +545,29 @@ static inline float fast_log1p(float x)
   return (float)e * 0.69314718f + series;
 }
 
-/* comp[i] = log(1 + FLUX_GAMMA * sqrt(power[i])) for LANES bins. */
-static inline void compress_lanes(float* restrict comp, const float* restrict power)
+/* comp[i] = log(1 + gamma * sqrt(power[i])) for LANES bins. */
+static inline void compress_lanes(float* restrict comp, const float* restrict power,
+                                  float gamma)
 {
-  comp[0] = fast_log1p(FLUX_GAMMA * sqrtf(power[0]));
-  comp[1] = fast_log1p(FLUX_GAMMA * sqrtf(power[1]));
-  comp[2] = fast_log1p(FLUX_GAMMA * sqrtf(power[2]));
-  comp[3] = fast_log1p(FLUX_GAMMA * sqrtf(power[3]));
+  comp[0] = fast_log1p(gamma * sqrtf(power[0]));
+  comp[1] = fast_log1p(gamma * sqrtf(power[1]));
+  comp[2] = fast_log1p(gamma * sqrtf(power[2]));
+  comp[3] = fast_log1p(gamma * sqrtf(power[3]));
+}
+
+/* Follows the loudest recent frame and sets the gain the next frame is judged
+ * with.  The frame that raises the level is still judged with the gain from
+ * before it, so a loud first hit after a quiet passage keeps its full rise. */
+static void update_level(TandemOnset* o, float frame_power)
+{
+  o->level *= o->level_release;
+  if (frame_power > o->level) {
+    o->level = frame_power;
+  }
+  float g = o->level > 0.0f ? sqrtf(o->level_target / o->level) : o->max_gain;
+  g = g < o->min_gain ? o->min_gain : (g > o->max_gain ? o->max_gain : g);
+  const float rise_limit = o->gain * o->gain_rise;
+  o->gain = g < rise_limit ? g : rise_limit;
 }
 
 static inline float max2(float a, float b)
@@ -532,7 +607,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
   const uint64_t t = o->frame_count;
   float* comp = o->cur;
   for (uint32_t k = 0; k < padded; k += LANES) { /* power is padded too (spectrum.h) */
-    compress_lanes(comp + k, power + k);
+    compress_lanes(comp + k, power + k, FLUX_GAMMA * o->gain);
   }
   for (uint32_t k = nb; k < padded + 1; ++k) {
     comp[k] = 0.0f; /* no neighbour beyond the last bin */
@@ -548,18 +623,19 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     ref_b[q] = o->m4[q][(t + M4_FRAMES - (FLUX_SPAN - 3)) % M4_FRAMES];
   }
   float odf = 0.0f;
-  float rise[CLASS_BANDS] = {0.0f};
-  float low_ref = 0.0f; /* recent level below 300 Hz, the reference of its rise */
+  float rise[TANDEM_DRUM_BANDS] = {0.0f};
+  float before[TANDEM_DRUM_BANDS] = {0.0f}; /* recent level, the reference of the rise */
   float total = 0.0f;
   {
     const float *ca = ref_a[0], *cb = ref_b[0], *pa = ref_a[1], *pb = ref_b[1];
     /* One pass for all the sums, so that their chains of additions overlap; the
      * flux is dropped afterwards if the frame turns out silent.  Bin 0 (DC) counts
-     * for the ODF only; then each class band in turn, in bin order, so that every
+     * for the ODF only; then each drum band in turn, in bin order, so that every
      * sum adds the same terms in the same order as one plain loop would. */
     uint32_t k = 0;
-    for (int band = -1; band < CLASS_BANDS; ++band) {
-      uint32_t end = band < 0 ? 1 : (band < CLASS_BANDS - 1 ? o->class_bin[band] : nb);
+    for (int band = -1; band < TANDEM_DRUM_BANDS; ++band) {
+      uint32_t end =
+          band < 0 ? 1 : (band < TANDEM_DRUM_BANDS - 1 ? o->drum_bin[band] : nb);
       end = end > nb ? nb : end;
       /* Rises are added as max(d, 0): adding +0 where a branch would skip leaves
        * the sums exactly the same, and data-dependent branches mispredict. */
@@ -574,16 +650,16 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
         const float ref_power = pa[k] > pb[k] ? pa[k] : pb[k];
         const float pr = power[k] - ref_power;
         rise[band] += pr > 0.0f ? pr : 0.0f;
-        if (band <= BAND_LOW) {
-          low_ref += ref_power;
-        }
+        before[band] += ref_power;
       }
     }
   }
+  const float judged_gain = o->gain; /* the gain this frame was judged with */
+  update_level(o, total);
   if (!(total > SILENCE_POWER && t >= FLUX_LAG)) {
     odf = 0.0f;
     memset(rise, 0, sizeof(rise));
-    low_ref = 0.0f;
+    memset(before, 0, sizeof(before));
   }
   /* This frame's entries for the frames after it. */
   float* x_now[2] = {o->last[0][t & 1], o->last[1][t & 1]};
@@ -629,17 +705,24 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
      * the low band, after an onset that was not a kick, is let through.  It
      * is no echo of that onset, and its flux (a few low bins) is small next
      * to the hat's that fills the threshold history: only the floor applies. */
-    const bool low_new = rise[BAND_SUB] + rise[BAND_LOW] > LOW_BREAK_RISE * low_ref;
+    float band_rise[CLASS_BANDS];
+    class_rises(rise, band_rise);
+    const float low_ref =
+        before[0] + before[1] + before[2] + before[3]; /* below 300 Hz */
+    const bool low_new =
+        band_rise[BAND_SUB] + band_rise[BAND_LOW] > LOW_BREAK_RISE * low_ref;
     const bool low_break = !gap_ok && !o->pending && o->last_cls != TANDEM_ONSET_KICK &&
                            low_new &&
-                           low_attack(rise, NEW_KICK_LOW_SHARE, NEW_KICK_SUB_OF_LOW);
+                           low_attack(band_rise, NEW_KICK_LOW_SHARE, NEW_KICK_SUB_OF_LOW);
     if ((gap_ok && odf > thr) || (low_break && odf > o->thresh_floor)) {
-      for (int b = 0; b < CLASS_BANDS; ++b) {
+      for (int b = 0; b < TANDEM_DRUM_BANDS; ++b) {
         /* after a hat, the hop before holds the hat's rise, not the kick's */
         o->pending_rise[b] = (low_break ? 0.0f : o->rise_cur[b]) + rise[b];
+        o->pending_before[b] = before[b];
       }
       /* The refinement works best on the rise alone, before the decay. */
       o->pending_onset_pos = o->pos - 1 - (uint64_t)refine_delay(o, &o->pending_peak);
+      o->pending_peak *= judged_gain; /* strength relative to the track's level */
       o->pending = true;
       o->pending_low_break = low_break;
       o->last_onset_pos = o->pos;
@@ -651,7 +734,7 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
   if (o->pending && !pending_now) {
     /* Reported one hop after the threshold was crossed: the class needs the
      * energy of that hop too. */
-    for (int b = 0; b < CLASS_BANDS; ++b) {
+    for (int b = 0; b < TANDEM_DRUM_BANDS; ++b) {
       o->pending_rise[b] += rise[b];
     }
     const float peak = o->pending_peak;
@@ -661,6 +744,13 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     float st = (db + 60.0f) / 60.0f;
     hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
     hop->cls = o->pending_low_break ? TANDEM_ONSET_KICK : classify(o->pending_rise);
+    tandem_drums_features(&o->drums, o->pending_rise, o->pending_before,
+                          o->drum_features);
+    tandem_drums_probabilities(o->drum_features, o->drum_prob);
+    /* The coarse class is always among the drums heard; the model adds the
+     * drums struck with it (a kick under a clap). */
+    hop->drums = tandem_drums_mask(o->drum_prob);
+    hop->drums |= TANDEM_HEARD_OF_CLASS(hop->cls);
     o->last_cls = hop->cls;
     o->pending = false;
   }
@@ -695,6 +785,16 @@ static inline float high_pass(float coef, float in, HighPass* f)
   f->x1 = in;
   f->y1 = fabsf(y) < 1e-20f ? 0.0f : y;
   return f->y1;
+}
+
+const float* tandem_onset_drum_features(const TandemOnset* o)
+{
+  return o->drum_features;
+}
+
+const float* tandem_onset_drum_probabilities(const TandemOnset* o)
+{
+  return o->drum_prob;
 }
 
 uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* hop_done,

@@ -38,7 +38,8 @@ typedef struct {
   bool has_onset; /* an onset was confirmed in this hop */
   int32_t delay;  /* frames from the onset to the last sample consumed (>= 0) */
   float strength; /* 0..1, from the onset's peak level (-60..0 dBFS) */
-  uint8_t cls;    /* TandemOnsetClass */
+  uint8_t cls;    /* TandemOnsetClass: the one coarse class */
+  uint8_t drums;  /* TANDEM_HEARD_* bits: every drum the onset holds */
 } TandemOnsetHop;
 
 /* NULL on failure or on a sample rate outside 8 kHz .. 768 kHz. */
@@ -62,6 +63,12 @@ uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* ho
 /* Samples still to come before the current hop ends (1 .. hop length): a call
  * of tandem_onset_feed() with fewer runs no analysis.  Audio thread. */
 uint32_t tandem_onset_frames_to_hop(const TandemOnset* o);
+
+/* The drum features (TANDEM_DRUM_FEATURES values) and the kick, snare and hat
+ * probabilities of the last reported onset, for tools that fit or inspect the
+ * drum model.  Audio thread, or the thread that feeds the detector. */
+const float* tandem_onset_drum_features(const TandemOnset* o);
+const float* tandem_onset_drum_probabilities(const TandemOnset* o);
 
 /* Rate at which hops (and so ODF values) come, in Hz. */
 double tandem_onset_hop_rate_hz(const TandemOnset* o);

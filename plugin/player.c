@@ -606,53 +606,76 @@ static void add_follow(TandemPlayer* p, const Window* w)
     if (o->frame < first || o->frame >= first + w->m) {
       continue;
     }
-    int pitch;
-    uint8_t kind = KIND_FOLLOW;
-    double length = FOLLOW_DRUM_TICKS;
+    /* The notes that answer it: one per drum it holds (an onset may hold a kick
+     * and a snare at once). */
+    int pitch[3];
+    uint8_t kind[3];
+    double length[3];
+    int n_notes = 0;
     if (trigger) {
-      pitch = o->cls == TANDEM_ONSET_KICK    ? GM_KICK
-              : o->cls == TANDEM_ONSET_SNARE ? GM_SNARE
-              : o->cls == TANDEM_ONSET_HAT   ? GM_HAT
-                                             : GM_SIDE_STICK;
-    } else if (role == TANDEM_ROLE_DRUMS && o->cls == TANDEM_ONSET_KICK) {
-      pitch = GM_KICK;
-      kind |= KIND_KICK;
-    } else if (role == TANDEM_ROLE_DRUMS && o->cls == TANDEM_ONSET_SNARE) {
-      pitch = GM_SNARE;
-      kind |= KIND_SNARE;
-    } else if (role == TANDEM_ROLE_BASS && o->cls == TANDEM_ONSET_KICK) {
-      pitch = -1; /* the chord root, resolved at note-on */
-      kind |= KIND_KICK;
-      length = FOLLOW_BASS_TICKS;
-    } else {
+      static const int gm[3] = {GM_KICK, GM_SNARE, GM_HAT};
+      for (int d = 0; d < 3; ++d) {
+        if (o->drums & (1u << d)) {
+          pitch[n_notes] = gm[d];
+          kind[n_notes] = KIND_FOLLOW | (d == TANDEM_ONSET_KICK    ? KIND_KICK
+                                         : d == TANDEM_ONSET_SNARE ? KIND_SNARE
+                                                                   : 0);
+          length[n_notes++] = FOLLOW_DRUM_TICKS;
+        }
+      }
+      if (n_notes == 0) {
+        pitch[n_notes] = GM_SIDE_STICK;
+        kind[n_notes] = KIND_FOLLOW;
+        length[n_notes++] = FOLLOW_DRUM_TICKS;
+      }
+    } else if (role == TANDEM_ROLE_DRUMS) {
+      if (o->drums & TANDEM_HEARD_KICK) {
+        pitch[n_notes] = GM_KICK;
+        kind[n_notes] = KIND_FOLLOW | KIND_KICK;
+        length[n_notes++] = FOLLOW_DRUM_TICKS;
+      }
+      if (o->drums & TANDEM_HEARD_SNARE) {
+        pitch[n_notes] = GM_SNARE;
+        kind[n_notes] = KIND_FOLLOW | KIND_SNARE;
+        length[n_notes++] = FOLLOW_DRUM_TICKS;
+      }
+    } else if (o->drums & TANDEM_HEARD_KICK) { /* bass */
+      pitch[n_notes] = -1;                     /* the chord root, resolved at note-on */
+      kind[n_notes] = KIND_FOLLOW | KIND_KICK;
+      length[n_notes++] = FOLLOW_BASS_TICKS;
+    }
+    if (n_notes == 0) {
       continue;
     }
     const double t = w->c_a + (double)(o->frame - first) * w->tpf;
-    if (kind & KIND_KICK) {
+    if (o->drums & TANDEM_HEARD_KICK) {
       p->last_input_kick = t;
-    } else if (kind & KIND_SNARE) {
+    }
+    if (o->drums & TANDEM_HEARD_SNARE) {
       p->last_input_snare = t;
     }
     if (!trigger && rng_unit(p) >= p->params.follow) {
       continue;
     }
-    TandemPlayerCandidate* c = push_candidate(p, w, t);
-    if (!c) {
-      return;
-    }
     const float strength = isfinite(o->strength) ? o->strength : 0.5f;
-    memset(c, 0, sizeof(*c));
-    c->time = t;
-    c->length = length;
-    c->onset_time = t - (o->delay > 0 ? (double)o->delay * w->tpf : 0.0);
-    c->velocity = (float)clampd(64.0 + 48.0 * strength, 1.0, 127.0);
-    c->kind = kind;
-    if (pitch >= 0) {
-      c->pitch = (uint8_t)pitch;
-    } else {
-      c->resolve = 1;
-      c->note.kind = TANDEM_PITCH_CHORD;
-      c->note.degree = 0;
+    for (int k = 0; k < n_notes; ++k) {
+      TandemPlayerCandidate* c = push_candidate(p, w, t);
+      if (!c) {
+        return;
+      }
+      memset(c, 0, sizeof(*c));
+      c->time = t;
+      c->length = length[k];
+      c->onset_time = t - (o->delay > 0 ? (double)o->delay * w->tpf : 0.0);
+      c->velocity = (float)clampd(64.0 + 48.0 * strength, 1.0, 127.0);
+      c->kind = kind[k];
+      if (pitch[k] >= 0) {
+        c->pitch = (uint8_t)pitch[k];
+      } else {
+        c->resolve = 1;
+        c->note.kind = TANDEM_PITCH_CHORD;
+        c->note.degree = 0;
+      }
     }
   }
 }

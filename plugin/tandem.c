@@ -3,7 +3,7 @@
  * run(), connect_port(), work_response() and end_run() run in the host's audio
  * thread and never allocate, lock, log through stdio or make a syscall; the
  * worker callbacks (work) and state run in a non-realtime thread.  See
- * ../shared/DESIGN.md for the whole thread model.
+ * ../docs/DESIGN.md for the whole thread model.
  *
  * Each block, run() passes the audio through, analyses it, takes any finished
  * pattern from the worker, plays the pattern in segments split at every
@@ -39,10 +39,10 @@
 #include "llm_work.h"
 #include "work.h"
 
-#define MAX_ONSETS           64  /* per block; more in one block are dropped */
-#define MAX_MIDI             512 /* MIDI events per block */
-#define REQUEST_INTERVAL_S   0.1 /* at most this often while a control moves */
-#define LLM_POLL_INTERVAL_S  0.1 /* how often work() looks for a model reply */
+#define MAX_ONSETS          64  /* per block; more in one block are dropped */
+#define MAX_MIDI            512 /* MIDI events per block */
+#define REQUEST_INTERVAL_S  0.1 /* at most this often while a control moves */
+#define LLM_POLL_INTERVAL_S 0.1 /* how often work() looks for a model reply */
 
 typedef enum {
   PORT_IN = 0,
@@ -125,9 +125,9 @@ typedef struct {
   uint32_t player_seed;
   TandemMidiEvent midi[MAX_MIDI];
   uint32_t n_midi;
-  bool notes_off_pending;       /* end notes left sounding before a deactivate */
-  uint32_t midi_budget;  /* events the notify buffer has room for this block */
-  uint32_t block_frames; /* frames in the current run() */
+  bool notes_off_pending; /* end notes left sounding before a deactivate */
+  uint32_t midi_budget;   /* events the notify buffer has room for this block */
+  uint32_t block_frames;  /* frames in the current run() */
 
   /* Asking the worker for patterns (audio thread) */
   GenerationKey requested;
@@ -718,7 +718,7 @@ static void record_llm_onsets(Tandem* self, const TandemClockPos* pos, uint32_t 
   const double beats_per_frame = pos->bpm * pos->speed / (60.0 * self->sample_rate);
   for (uint32_t i = 0; i < self->n_onsets; ++i) {
     const TandemOnsetEvent* e = &self->onsets[i];
-    if (e->frame < start || e->frame >= end || e->cls >= TANDEM_LLM_ONSET_BANDS) {
+    if (e->frame < start || e->frame >= end) {
       continue;
     }
     const double beat =
@@ -734,7 +734,14 @@ static void record_llm_onsets(Tandem* self, const TandemClockPos* pos, uint32_t 
     }
     const int64_t row = TANDEM_LLM_ONSET_BARS - (self->llm_onset_bar - bar);
     if (row >= 0 && row <= TANDEM_LLM_ONSET_BARS && step >= 0 && step < 16) {
-      self->llm_onsets[row][e->cls] |= (uint16_t)(1u << step);
+      /* each drum the onset holds; an onset with none in the last row, other */
+      for (int d = 0; d < TANDEM_LLM_ONSET_BANDS; ++d) {
+        const bool held =
+            d < TANDEM_ONSET_OTHER ? (e->drums & (1u << d)) != 0 : e->drums == 0;
+        if (held) {
+          self->llm_onsets[row][d] |= (uint16_t)(1u << step);
+        }
+      }
     }
   }
 }
@@ -1015,7 +1022,7 @@ static void accumulate_bar(Tandem* self)
 {
   for (uint32_t i = 0; i < self->n_onsets; ++i) {
     const TandemOnsetEvent* e = &self->onsets[i];
-    tandem_bar_accum_onset(&self->bar_acc, e->time_s, e->strength, e->cls);
+    tandem_bar_accum_onset(&self->bar_acc, e->time_s, e->strength, e->drums);
   }
   const TandemAnalysisReadout* r = &self->readout;
   tandem_bar_accum_readout(&self->bar_acc, (double)r->frames / self->sample_rate,
@@ -1424,8 +1431,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
   if (self->control && self->control->atom.type == u->atom_Sequence) {
     const uint8_t* seq_end =
         (const uint8_t*)&self->control->body + self->control->atom.size;
-    LV2_ATOM_SEQUENCE_FOREACH(self->control, ev)
-    {
+    LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
       if (!event_fits(ev, seq_end)) {
         break; /* its size is wrong, so nothing after it can be found either */
       }
@@ -1536,7 +1542,8 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
     self->song_section =
         m.section >= 0 && m.section < TANDEM_SECTION_LABELS ? m.section : 0;
     self->song_auto_style =
-        m.auto_style >= 0 && m.auto_style <= TANDEM_STYLE_SHIPPED_COUNT ? m.auto_style : 0;
+        m.auto_style >= 0 && m.auto_style <= TANDEM_STYLE_SHIPPED_COUNT ? m.auto_style
+                                                                        : 0;
     return LV2_WORKER_SUCCESS;
   }
   if (type == TANDEM_MSG_STATUS && size == sizeof(TandemStatusMsg)) {
@@ -1598,8 +1605,9 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  return tandem_state_save(&self->work, &self->state_uris, store, handle, features,
-                           atomic_load_explicit(&self->pattern_phase, memory_order_relaxed));
+  return tandem_state_save(
+      &self->work, &self->state_uris, store, handle, features,
+      atomic_load_explicit(&self->pattern_phase, memory_order_relaxed));
 }
 
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,

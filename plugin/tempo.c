@@ -913,9 +913,9 @@ void tandem_tempo_push(TandemTempo* self, float odf_value)
   work_step(self);
 }
 
-void tandem_tempo_onset(TandemTempo* self, int cls, float strength, double age_s)
+void tandem_tempo_onset(TandemTempo* self, unsigned drums, float strength, double age_s)
 {
-  if (cls < 0 || cls >= N_DRUM_CLASSES || !(strength > 0.0f) || !isfinite(age_s)) {
+  if (!(drums & ((1u << N_DRUM_CLASSES) - 1)) || !(strength > 0.0f) || !isfinite(age_s)) {
     return;
   }
   /* The newest internal sample ends dec_count pushes before the latest push. */
@@ -926,7 +926,11 @@ void tandem_tempo_onset(TandemTempo* self, int cls, float strength, double age_s
   }
   const int n = self->window_len;
   const int i = (self->ring_pos - 1 - (int)lround(back) + 2 * n) % n;
-  self->drums[cls * n + i] += strength > 1.0f ? 1.0f : strength;
+  for (int cls = 0; cls < N_DRUM_CLASSES; ++cls) {
+    if (drums & (1u << cls)) {
+      self->drums[cls * n + i] += strength > 1.0f ? 1.0f : strength;
+    }
+  }
 }
 
 void tandem_tempo_get(const TandemTempo* self, TandemTempoEstimate* out)

@@ -53,11 +53,11 @@ void tandem_tempo_reset(TandemTempo* tempo);
 /* Adds the next ODF value.  Call once per ODF frame.  Audio thread. */
 void tandem_tempo_push(TandemTempo* tempo, float odf_value);
 
-/* Records a detected onset of class `cls` (TandemOnsetClass; other classes are
- * ignored) and strength 0..1 that happened `age_s` seconds before the audio that the
- * latest pushed ODF value describes (ages beyond the window are ignored, negative
- * ones count as 0).  Audio thread. */
-void tandem_tempo_onset(TandemTempo* tempo, int cls, float strength, double age_s);
+/* Records a detected onset holding the drums `drums` (TANDEM_HEARD_* bits; an
+ * onset with none is ignored) and strength 0..1 that happened `age_s` seconds
+ * before the audio that the latest pushed ODF value describes (ages beyond the
+ * window are ignored, negative ones count as 0).  Audio thread. */
+void tandem_tempo_onset(TandemTempo* tempo, unsigned drums, float strength, double age_s);
 
 /* Writes the current estimate: bpm and period_s are 0 while the tempo is unknown;
  * beat_phase is the fraction of the current beat elapsed at the latest pushed value

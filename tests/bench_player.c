@@ -72,8 +72,10 @@ int main(void)
     TandemOnsetEvent onsets[2];
     for (uint64_t i = 0; i < n_blocks; ++i) {
       const uint32_t n_onsets = i % 8 == 0 ? 2 : 0;
-      onsets[0] = (TandemOnsetEvent){block / 3, 400, 0.0, 0.8f, TANDEM_ONSET_KICK};
-      onsets[1] = (TandemOnsetEvent){block / 2, 400, 0.0, 0.6f, TANDEM_ONSET_SNARE};
+      onsets[0] = (TandemOnsetEvent){block / 3, 400, 0.0, 0.8f, TANDEM_ONSET_KICK,
+                                     TANDEM_HEARD_KICK};
+      onsets[1] = (TandemOnsetEvent){block / 2, 400, 0.0, 0.6f, TANDEM_ONSET_SNARE,
+                                     TANDEM_HEARD_SNARE};
       TandemClockPos pos;
       tandem_clock_pos_from_transport(&t, &pos);
       const double t0 = now_s();

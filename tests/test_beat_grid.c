@@ -32,11 +32,11 @@ static size_t loop_onsets(double bpm, int bars, double swing16_pct, TandemBarOns
       const double t = T0_S + (b + frac) * beat_s;
       const int in_bar = (b % 4) * 4 + s;
       if (in_bar == 0 || in_bar == 10) {
-        out[n++] = (TandemBarOnset){t, 0.9f, TANDEM_ONSET_KICK};
+        out[n++] = (TandemBarOnset){t, 0.9f, TANDEM_HEARD_KICK};
       } else if (in_bar == 4 || in_bar == 12) {
-        out[n++] = (TandemBarOnset){t, 0.9f, TANDEM_ONSET_SNARE};
+        out[n++] = (TandemBarOnset){t, 0.9f, TANDEM_HEARD_SNARE};
       } else {
-        out[n++] = (TandemBarOnset){t, s % 2 ? 0.5f : 0.7f, TANDEM_ONSET_HAT};
+        out[n++] = (TandemBarOnset){t, s % 2 ? 0.5f : 0.7f, TANDEM_HEARD_HAT};
       }
     }
   }
@@ -69,7 +69,7 @@ static int check_bars(const TandemBarOnset* onsets, size_t n_onsets, const doubl
   for (size_t b = 0; b < n_beats; ++b) {
     while (next < n_onsets && onsets[next].time_s < beats[b]) {
       tandem_bar_accum_onset(acc, onsets[next].time_s, onsets[next].strength,
-                             onsets[next].cls);
+                             onsets[next].drums);
       next++;
     }
     if (tandem_bar_accum_beat(acc, beats[b], &bar)) {

@@ -51,7 +51,7 @@ static bool feed_bar(TandemBarAccum* acc, double t0, double period_s, const int*
       if (k == 2) {
         frac = offset_frac_of_and;
       }
-      tandem_bar_accum_onset(acc, t0 + (beat + frac) * period_s, 0.8f, (uint8_t)c);
+      tandem_bar_accum_onset(acc, t0 + (beat + frac) * period_s, 0.8f, TANDEM_HEARD_OF_CLASS(c));
     }
   }
   (void)closed;

@@ -76,7 +76,7 @@ static int play_loops(const TandemStyle* style, float bpm, uint32_t seed,
         }
       }
       const float strength = n->velocity / 127.0f;
-      tandem_bar_accum_onset(acc, t0 + tick * tick_s, strength, cls);
+      tandem_bar_accum_onset(acc, t0 + tick * tick_s, strength, TANDEM_HEARD_OF_CLASS(cls));
     }
   }
   free(acc);

@@ -915,6 +915,7 @@ static double follow_match_rate(TandemRole role, float follow, double* flams_per
         e->time_s = (double)onsets[i].true_frame / RATE;
         e->strength = 0.8f;
         e->cls = onsets[i].cls;
+        e->drums = TANDEM_HEARD_OF_CLASS(onsets[i].cls);
       }
     }
     sim_segment(s, 0, BLOCK, block_onsets, n, -18.0f);
@@ -992,9 +993,10 @@ START_TEST(test_player_trigger_role_plays_one_note_per_onset)
   tandem_pattern_init(pat, TANDEM_ROLE_TRIGGER, 1, 4, 4);
   Sim* s = sim_new(120.0, 4.0, 4);
   tandem_player_queue_pattern(s->player, pat);
-  const TandemOnsetEvent onsets[3] = {{10, 300, 0.0, 0.5f, TANDEM_ONSET_KICK},
-                                      {200, 300, 0.0, 0.5f, TANDEM_ONSET_HAT},
-                                      {400, 300, 0.0, 0.5f, TANDEM_ONSET_SNARE}};
+  const TandemOnsetEvent onsets[3] = {
+      {10, 300, 0.0, 0.5f, TANDEM_ONSET_KICK, TANDEM_HEARD_KICK},
+      {200, 300, 0.0, 0.5f, TANDEM_ONSET_HAT, TANDEM_HEARD_HAT},
+      {400, 300, 0.0, 0.5f, TANDEM_ONSET_SNARE, TANDEM_HEARD_SNARE}};
   sim_segment(s, 0, 512, onsets, 3, -18.0f);
   s->frame += 512;
   ck_assert_uint_eq(count_ons(s, -1, 0, INT64_MAX), 3);
@@ -1180,8 +1182,9 @@ START_TEST(test_player_random_transport_abuse_leaves_no_stuck_notes)
     case 11: /* onsets */
       n_onsets = 1 + lcg(&r) % 8;
       for (uint32_t k = 0; k < n_onsets; ++k) {
+        const uint8_t cls = (uint8_t)(lcg(&r) % 4);
         onsets[k] = (TandemOnsetEvent){lcg(&r) % block, (int32_t)(lcg(&r) % 720), 0.0,
-                                       0.7f, (uint8_t)(lcg(&r) % 4)};
+                                       0.7f, cls, TANDEM_HEARD_OF_CLASS(cls)};
       }
       break;
     default:

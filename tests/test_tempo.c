@@ -587,7 +587,7 @@ static TandemTempoEstimate track_groove(const Groove* g, double duration_s, uint
     const double now = i / rate;
     while (next < n && strokes[next].time_s + 0.005 <= now) {
       if (with_classes) {
-        tandem_tempo_onset(t, strokes[next].cls, strokes[next].strength,
+        tandem_tempo_onset(t, 1u << strokes[next].cls, strokes[next].strength,
                            now - strokes[next].time_s);
       }
       next++;

@@ -88,7 +88,8 @@ static bool place_in_beat(const double* beats, size_t n_beats, double t, size_t*
  * strength, cymbals a quarter of it (their attack is found less sharply). */
 static double drum_weight(const TandemBarOnset* o)
 {
-  return (o->cls < TANDEM_ONSET_HAT ? 1.0 : 0.25) * o->strength;
+  return ((o->drums & (TANDEM_HEARD_KICK | TANDEM_HEARD_SNARE)) ? 1.0 : 0.25) *
+         o->strength;
 }
 
 #define N_SWINGS 26 /* 50, 51, ... 75 % */
@@ -405,7 +406,8 @@ static size_t steady_beats(double bpm, const TandemBarOnset* onsets, size_t n_on
   for (size_t k = 0; k < n_onsets; ++k) {
     const double x = (onsets[k].time_s - start) / period;
     const double off_s = (x - round(x)) * period;
-    if (onsets[k].cls < TANDEM_ONSET_HAT && fabs(off_s) < FIT_TOLERANCE_MS * 1e-3) {
+    if ((onsets[k].drums & (TANDEM_HEARD_KICK | TANDEM_HEARD_SNARE)) &&
+        fabs(off_s) < FIT_TOLERANCE_MS * 1e-3) {
       sum += onsets[k].strength * off_s;
       weight += onsets[k].strength;
     }

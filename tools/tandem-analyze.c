@@ -29,6 +29,7 @@
 #include <sndfile.h>
 
 #include "analysis.h"
+#include "drums.h"
 #include "theory.h"
 #include "barfeatures.h"
 #include "tool_audio.h"
@@ -49,6 +50,7 @@ typedef struct {
   double time_s;
   float strength;
   uint8_t cls;
+  uint8_t drums; /* TANDEM_HEARD_* bits */
 } Onset;
 
 typedef struct {
@@ -353,7 +355,10 @@ static void usage(FILE* out)
         "                   seconds on) instead of the beat tracker's, as the\n"
         "                   plugin does in a host that plays\n"
         "  --styles DIR     the style profiles genre detection compares with\n"
-        "                   (default $TANDEM_STYLES_DIR, else the build's bundle)\n",
+        "                   (default $TANDEM_STYLES_DIR, else the build's bundle)\n"
+        "  --drum-features F  write each onset's drum-model features to F (TSV:\n"
+        "                   time, kick/snare/hat probability, features), as\n"
+        "                   tools/fit-drums.py reads them; needs --block <= 64\n",
         out);
 }
 
@@ -377,11 +382,23 @@ static void merge_flams(Results* r)
       if (o->cls == TANDEM_ONSET_KICK) {
         first->cls = TANDEM_ONSET_KICK;
       }
+      first->drums |= o->drums;
       continue;
     }
     r->onsets[kept++] = *o;
   }
   r->n_onsets = kept;
+}
+
+/* One line of --drum-features: time, the three probabilities, the features. */
+static void write_drum_features(FILE* f, double time_s, const float* prob,
+                                const float* feat)
+{
+  fprintf(f, "%.6f\t%.4f\t%.4f\t%.4f", time_s, prob[0], prob[1], prob[2]);
+  for (int i = 0; i < TANDEM_DRUM_FEATURES; ++i) {
+    fprintf(f, "\t%.5g", feat[i]);
+  }
+  fputc('\n', f);
 }
 
 static int compare_onsets(const void* a, const void* b)
@@ -404,8 +421,9 @@ static json_t* decibels(float db)
 int main(int argc, char** argv)
 {
   bool as_json = false;
-  double host_bpm = 0.0;  /* --transport: beats from a host, not the tracker */
-  double host_beat = 0.0; /* the next host beat, seconds */
+  const char* features_path = NULL; /* --drum-features */
+  double host_bpm = 0.0;            /* --transport: beats from a host, not the tracker */
+  double host_beat = 0.0;           /* the next host beat, seconds */
   long block = 64;
   double sensitivity = 0.5;
   const char* path = NULL;
@@ -438,6 +456,8 @@ int main(int argc, char** argv)
         fail("--transport wants BPM or BPM@SECONDS (tempo 20-400, start >= 0), not '%s'",
              argv[i]);
       }
+    } else if (!strcmp(argv[i], "--drum-features") && i + 1 < argc) {
+      features_path = argv[++i];
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -451,6 +471,15 @@ int main(int argc, char** argv)
   }
   if (!path) {
     fail("no FILE given (usage: tandem-analyze [--json] [--block N] FILE)");
+  }
+  FILE* features = NULL;
+  if (features_path) {
+    if (block > 64) {
+      fail("--drum-features needs --block 64 or less (one onset per block)");
+    }
+    if (!(features = fopen(features_path, "w"))) {
+      fail("cannot write %s: %s", features_path, strerror(errno));
+    }
   }
 
   SF_INFO info;
@@ -503,11 +532,17 @@ int main(int argc, char** argv)
     tool_downmix(interleaved, got, info.channels, mono);
     total += got;
     uint32_t n = tandem_analysis_process(a, mono, (uint32_t)got, events, EVENTS_PER_CALL);
+    if (features &&
+        n > 0) { /* one onset per call at most: blocks are shorter than a hop */
+      write_drum_features(features, events[n - 1].time_s,
+                          tandem_analysis_drum_probabilities(a),
+                          tandem_analysis_drum_features(a));
+    }
     for (uint32_t e = 0; e < n; ++e) {
       r.onsets = grow(r.onsets, &r.cap_onsets, r.n_onsets, sizeof(Onset));
       r.onsets[r.n_onsets++] =
-          (Onset){events[e].time_s, events[e].strength, events[e].cls};
-      tandem_bar_accum_onset(accp, events[e].time_s, events[e].strength, events[e].cls);
+          (Onset){events[e].time_s, events[e].strength, events[e].cls, events[e].drums};
+      tandem_bar_accum_onset(accp, events[e].time_s, events[e].strength, events[e].drums);
     }
     for (sf_count_t i = 0; i < got; ++i) {
       const double x = mono[i];
@@ -565,6 +600,9 @@ int main(int argc, char** argv)
     }
   }
   sf_close(file);
+  if (features && fclose(features) != 0) {
+    fail("cannot write %s: %s", features_path, strerror(errno));
+  }
   if (total == 0) {
     fail("%s holds no audio frames", path);
   }
@@ -651,13 +689,24 @@ int main(int argc, char** argv)
     json_t* on = json_array();
     json_t* oc = json_array();
     json_t* os = json_array();
+    json_t* drums = json_object(); /* every drum an onset holds, by instrument */
+    for (int d = 0; d < 3; ++d) {
+      json_object_set_new(drums, class_names[d], json_array());
+    }
     for (size_t i = 0; i < r.n_onsets; ++i) {
       json_array_append_new(on, seconds(r.onsets[i].time_s));
       json_array_append_new(oc, json_string(class_names[r.onsets[i].cls & 3]));
+      for (int d = 0; d < 3; ++d) {
+        if (r.onsets[i].drums & (1u << d)) {
+          json_array_append_new(json_object_get(drums, class_names[d]),
+                                seconds(r.onsets[i].time_s));
+        }
+      }
       json_array_append_new(os, json_real(round(r.onsets[i].strength * 1000.0) / 1000.0));
     }
     json_object_set_new(root, "onsets", on);
     json_object_set_new(root, "onset_classes", oc);
+    json_object_set_new(root, "drums", drums);
     json_object_set_new(root, "onset_strengths", os);
     json_object_set_new(root, "tempo_bpm",
                         json_real(round(ro.tempo.bpm * 100.0) / 100.0));

@@ -95,7 +95,7 @@ static size_t analyse_file(const char* path, TandemBarFeatures* bars, size_t max
     const uint32_t n =
         tandem_analysis_process(a, mono, (uint32_t)got, events, EVENTS_PER_CALL);
     for (uint32_t e = 0; e < n; ++e) {
-      tandem_bar_accum_onset(acc, events[e].time_s, events[e].strength, events[e].cls);
+      tandem_bar_accum_onset(acc, events[e].time_s, events[e].strength, events[e].drums);
     }
     TandemAnalysisReadout ro;
     tandem_analysis_get(a, &ro);

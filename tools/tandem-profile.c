@@ -156,7 +156,7 @@ static void hear_file(const char* path, Heard* h)
         fail("out of memory");
       }
       h->onsets[h->n_onsets++] =
-          (TandemBarOnset){events[e].time_s, events[e].strength, events[e].cls};
+          (TandemBarOnset){events[e].time_s, events[e].strength, events[e].drums};
     }
     tandem_analysis_get(a, &ro);
     const double period = ro.tempo.period_s;
@@ -222,7 +222,7 @@ static void learn_file(const char* path, double hint_bpm, TandemGrooveCapture* g
      * before it for the bar the beat starts. */
     while (next < h.n_onsets && h.onsets[next].time_s < beats[b]) {
       tandem_bar_accum_onset(acc, h.onsets[next].time_s, h.onsets[next].strength,
-                             h.onsets[next].cls);
+                             h.onsets[next].drums);
       next++;
     }
     if (tandem_bar_accum_beat(acc, beats[b], &bar)) {

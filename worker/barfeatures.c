@@ -17,8 +17,21 @@ static void reset_sums(TandemBarAccum* acc)
   acc->n_readouts = 0;
 }
 
+/* Counts an onset once for each drum it holds, or as 'other' with none. */
+static void count_onset(TandemBarFeatures* out, uint8_t drums)
+{
+  for (int cls = 0; cls < TANDEM_BAR_CLASSES; ++cls) {
+    if (drums & (1u << cls)) {
+      out->onsets_per_beat[cls] += 1.0f;
+    }
+  }
+  if (!(drums & ((1u << TANDEM_BAR_CLASSES) - 1))) {
+    out->onsets_per_beat[TANDEM_ONSET_OTHER] += 1.0f;
+  }
+}
+
 void tandem_bar_accum_onset(TandemBarAccum* acc, double time_s, float strength,
-                            uint8_t cls)
+                            uint8_t drums)
 {
   if (!acc->started) {
     acc->started = true;
@@ -35,7 +48,7 @@ void tandem_bar_accum_onset(TandemBarAccum* acc, double time_s, float strength,
     acc->onsets[i] = acc->onsets[i - 1];
     --i;
   }
-  acc->onsets[i] = (TandemBarOnset){time_s, strength, cls};
+  acc->onsets[i] = (TandemBarOnset){time_s, strength, drums};
 }
 
 void tandem_bar_accum_readout(TandemBarAccum* acc, double now_s, const float* bands_db,
@@ -159,11 +172,12 @@ static void measure_gridded(const TandemBarAccum* acc, uint32_t n, TandemBarFeat
         n_flam++;
       }
     }
-    const int cls = o->cls;
-    if (cls < TANDEM_BAR_CLASSES) {
-      out->steps[cls][beat * 4 + step] += o->strength;
+    count_onset(out, o->drums);
+    for (int cls = 0; cls < TANDEM_BAR_CLASSES; ++cls) {
+      if (o->drums & (1u << cls)) {
+        out->steps[cls][beat * 4 + step] += o->strength;
+      }
     }
-    out->onsets_per_beat[cls & 3] += 1.0f;
     strength += o->strength;
   }
   for (int c = 0; c < 4; ++c) {
@@ -247,7 +261,7 @@ bool tandem_bar_accum_poll(TandemBarAccum* acc, TandemBarFeatures* out)
   out->n_beats = 0;
   double strength = 0.0;
   for (uint32_t k = 0; k < acc->n_onsets; ++k) {
-    out->onsets_per_beat[acc->onsets[k].cls & 3] += 1.0f;
+    count_onset(out, acc->onsets[k].drums);
     strength += acc->onsets[k].strength;
   }
   const float halves = out->duration_s / 0.5f;

@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
   double time_s;
   float strength;
-  uint8_t cls;
+  uint8_t drums; /* TANDEM_HEARD_* bits */
 } TandemBarOnset;
 
 /* The accumulator: preallocated, fixed size. */
@@ -81,9 +81,10 @@ typedef struct {
 /* Empties the accumulator.  Any thread (realtime-safe). */
 void tandem_bar_accum_init(TandemBarAccum* acc);
 
-/* Adds one onset (time on the analysis clock).  Audio thread. */
+/* Adds one onset (time on the analysis clock) holding the drums `drums`
+ * (TANDEM_HEARD_* bits; none for a pitched or unclear onset).  Audio thread. */
 void tandem_bar_accum_onset(TandemBarAccum* acc, double time_s, float strength,
-                            uint8_t cls);
+                            uint8_t drums);
 
 /* Adds one analysis readout (levels, bands, tempo) at time now_s.  Audio thread. */
 void tandem_bar_accum_readout(TandemBarAccum* acc, double now_s, const float* bands_db,

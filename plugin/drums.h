@@ -1,0 +1,52 @@
+/* Tandem — which drums an onset holds: kick, snare (clap, rim) and hi-hat or
+ * cymbal, several at once (a kick under a clap is a kick and a snare).
+ *
+ * The onset detector measures, for the hops around each onset, how much power
+ * rose in TANDEM_DRUM_BANDS bands and how much was already there.  From these
+ * come the features: how new the energy is in each band (log of rise over the
+ * level before), how the rise spreads over the bands, and the running means of
+ * both over the track's recent onsets, so that the model reads each onset
+ * against the kit it is hearing: a kit's own colour (a dark snare, a bright
+ * kick) is learned within a few bars.  Three logistic models, one per drum,
+ * fitted by tools/fit-drums.py on the training split of the unseen-music
+ * corpus (tests/bench/unseen), give a probability each; a drum is heard when
+ * its probability passes its threshold, chosen on the development split, or
+ * when it is the onset's coarse class (onset.c).
+ *
+ * Threads: audio thread for all functions (no allocation, no locks).
+ */
+#ifndef TANDEM_DRUMS_H
+#define TANDEM_DRUMS_H
+
+#include <stdint.h>
+
+#include "analysis_types.h" /* TANDEM_HEARD_* */
+
+#define TANDEM_DRUM_BANDS 15
+/* newness and spread per band, and their running means */
+#define TANDEM_DRUM_FEATURES (4 * TANDEM_DRUM_BANDS)
+
+/* Upper edges of the bands but the last, in Hz; the first band starts above
+ * DC, the last ends where the onset detector stops (16 kHz). */
+extern const double tandem_drum_band_edges_hz[TANDEM_DRUM_BANDS - 1];
+
+typedef struct {
+  float mean[2 * TANDEM_DRUM_BANDS]; /* running means of newness and spread */
+  uint32_t seen;                     /* onsets folded into the means (saturates) */
+} TandemDrums;
+
+void tandem_drums_reset(TandemDrums* d);
+
+/* The features of one onset from the power rise and the power before it per
+ * band (both >= 0); folds the onset into the running means.  feat has
+ * TANDEM_DRUM_FEATURES values. */
+void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
+                           const float before[TANDEM_DRUM_BANDS], float* feat);
+
+/* Probability of kick, snare and hat (index = bit position) for the features. */
+void tandem_drums_probabilities(const float* feat, float prob[3]);
+
+/* The mask of drums whose probability passes its threshold. */
+uint8_t tandem_drums_mask(const float prob[3]);
+
+#endif
