@@ -499,6 +499,60 @@ START_TEST(test_onset_dense_16th_hats_with_noise_floor_all_found)
 }
 END_TEST
 
+/* A groove of kicks, snares and hats with a soft hat between each, at full
+ * scale and turned down by 30 and 40 dB (a raw recorded track peaks near -31
+ * dBFS): the adaptive level finds the same onsets at every level after the
+ * first half second, where it is still rising. */
+START_TEST(test_onset_quiet_input_gives_the_same_onsets_as_loud)
+{
+  const double rate = 48000.0;
+  const long len = (long)(5 * rate);
+  const long step = (long)(rate * 60.0 / 110.0 / 2.0); /* 8ths at 110 bpm */
+  static const double gains_db[] = {0.0, -30.0, -40.0};
+  long expected[64];
+  int n_expected = 0;
+  for (int g = 0; g < 3; ++g) {
+    float* x = make_signal(len);
+    uint64_t rng = 23;
+    int n = 0;
+    const double amp = pow(10.0, gains_db[g] / 20.0);
+    for (long at = (long)(0.05 * rate); at + step < len && n < 64; at += step, ++n) {
+      const int kind = n % 4 == 0 ? KICK : (n % 4 == 2 ? SNARE : HAT);
+      add_hit(x, len, at, kind, amp * (kind == HAT ? 0.3 : 0.8), rate, &rng);
+      if (g == 0) {
+        expected[n_expected++] = at;
+      }
+    }
+    TandemOnset* o = tandem_onset_new(rate);
+    Found f;
+    run_detector(o, x, len, 64, &f);
+    /* every expected onset after 0.5 s found within 5 ms, nothing else after it */
+    int matched = 0, after = 0;
+    for (unsigned i = 0; i < f.n; ++i) {
+      if (f.at[i] < (long)(0.5 * rate)) {
+        continue;
+      }
+      after++;
+      for (int k = 0; k < n_expected; ++k) {
+        if (labs((long)f.at[i] - expected[k]) <= (long)(0.005 * rate)) {
+          matched++;
+          break;
+        }
+      }
+    }
+    int want = 0;
+    for (int k = 0; k < n_expected; ++k) {
+      want += expected[k] >= (long)(0.5 * rate);
+    }
+    ck_assert_msg(matched == want && after == want,
+                  "at %.0f dB: %d of %d onsets after 0.5 s found, %d reported", gains_db[g],
+                  matched, want, after);
+    tandem_onset_free(o);
+    free(x);
+  }
+}
+END_TEST
+
 START_TEST(test_onset_new_rejects_bad_rates_and_sensitivity_is_clamped)
 {
   ck_assert_ptr_null(tandem_onset_new(0.0));
@@ -549,6 +603,7 @@ static Suite* onset_suite(void)
   tcase_add_test(tc, test_onset_same_times_for_block_sizes_1_64_and_8192);
   tcase_add_test(tc, test_onset_clicks_within_5ms_at_22050_and_192000);
   tcase_add_test(tc, test_onset_dense_16th_hats_with_noise_floor_all_found);
+  tcase_add_test(tc, test_onset_quiet_input_gives_the_same_onsets_as_loud);
   tcase_add_test(tc, test_onset_new_rejects_bad_rates_and_sensitivity_is_clamped);
   suite_add_tcase(s, tc);
   return s;
