@@ -53,9 +53,11 @@ typedef struct {
 /* What the harmony tracker believes now. Roots are pitch classes (0 = C);
  * key_scale and chord_quality use TandemScale / TandemChordQuality (theory.h). */
 typedef struct {
-  uint8_t key_root;
+  uint8_t key_root;      /* the key heard now, else the last one heard (key_heard) */
   uint8_t key_scale;     /* TANDEM_SCALE_MAJOR or TANDEM_SCALE_MINOR */
-  float key_confidence;  /* 0..1 */
+  float key_confidence;  /* 0..1; 0 while the input is not tonal (drums, noise) */
+  bool key_heard;        /* a key was heard since the reset: key_root/scale hold it */
+  float tonality;        /* 0..1: how much of the recent audible input is pitched */
   bool has_chord;        /* false in silence or noise */
   uint8_t chord_root;
   uint8_t chord_quality;

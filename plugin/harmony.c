@@ -29,6 +29,16 @@
 #define CHORD_MIN_SCORE    0.55
 #define CHORD_MIN_CONTRAST 0.6 /* std/mean of the chroma; noise is flat */
 #define KEY_SWITCH_MARGIN  0.02
+/* Tonality of a frame: the share of its spectral peaks' energy that was already
+ * there SUSTAIN_HOPS and half as many hops before, at no less than SUSTAIN_RATIO
+ * of its power now.  Held and sung notes sustain; drums decay or come and go
+ * (a kick's body falls 10 dB in 150 ms).  A frame votes for the key by its
+ * tonality, so the drums of a mix count little and a drum track alone hardly. */
+#define SUSTAIN_HOPS  4
+#define SUSTAIN_RATIO 0.25
+/* No key is reported while the mean tonality of the audible frames of the key's
+ * window is below this (drums alone, noise). */
+#define KEY_MIN_TONALITY 0.50
 
 /* Temperley's (Kostka-Payne) key profiles, C major and C minor. */
 static const float major_profile[12] = {0.748f, 0.060f, 0.488f, 0.082f, 0.670f, 0.460f,
@@ -60,9 +70,11 @@ struct TandemHarmonyTracker {
   int bin_lo, bin_hi; /* chroma bins */
   float* window;      /* [fft_size] Hann */
   kiss_fftr_cfg fft;
-  kiss_fft_scalar* fft_in; /* [fft_size] */
-  kiss_fft_cpx* fft_out;   /* [fft_size / 2 + 1] */
-  float* mag;              /* [fft_size / 2 + 1] */
+  kiss_fft_scalar* fft_in;           /* [fft_size] */
+  kiss_fft_cpx* fft_out;             /* [fft_size / 2 + 1] */
+  float* mag;                        /* [fft_size / 2 + 1]: mag_hist[mag_pos] */
+  float* mag_hist[SUSTAIN_HOPS + 1]; /* the spectra of the last frames, circular */
+  int mag_pos;
   float templates[TANDEM_CHORD_COUNT]
                  [12]; /* chord qualities rooted on C, with harmonics */
   double hop_s;
@@ -81,10 +93,12 @@ struct TandemHarmonyTracker {
   FrameStage stage;
   bool frame_audible;
   float frame_peak_max;
+  float frame_tonality; /* 0..1, see SUSTAIN_HOPS */
 
   /* Evidence. */
   double key_acc[12];
-  double key_weight;
+  double key_weight;  /* leaky sum of the tonality of the frames in key_acc */
+  double key_audible; /* leaky count of audible frames, same decay */
   double short_chroma[12];
   double short_weight;   /* leaky count of tonal frames in short_chroma */
   double seg_chroma[12]; /* treble chroma since the last beat */
@@ -95,6 +109,7 @@ struct TandemHarmonyTracker {
   /* Estimates. */
   int key_index; /* 0-11 major, 12-23 minor, -1 unknown */
   float key_confidence;
+  bool key_now; /* the input is tonal enough for a key now (KEY_MIN_TONALITY) */
   bool has_chord;
   uint8_t chord_root;
   uint8_t chord_quality;
@@ -195,10 +210,14 @@ TandemHarmonyTracker* tandem_harmony_tracker_new(double sample_rate)
   self->window = calloc((size_t)size, sizeof(float));
   self->fft_in = calloc((size_t)size, sizeof(kiss_fft_scalar));
   self->fft_out = calloc(bins, sizeof(kiss_fft_cpx));
-  self->mag = calloc(bins, sizeof(float));
+  bool hist_ok = true;
+  for (int i = 0; i <= SUSTAIN_HOPS; ++i) {
+    hist_ok = (self->mag_hist[i] = calloc(bins, sizeof(float))) && hist_ok;
+  }
+  self->mag = self->mag_hist[0];
   self->ring = calloc((size_t)size, sizeof(float));
   self->fft = kiss_fftr_alloc(size, 0, NULL, NULL);
-  if (!self->window || !self->fft_in || !self->fft_out || !self->mag || !self->ring ||
+  if (!self->window || !self->fft_in || !self->fft_out || !hist_ok || !self->ring ||
       !self->fft) {
     tandem_harmony_tracker_free(self);
     return NULL;
@@ -219,7 +238,9 @@ void tandem_harmony_tracker_free(TandemHarmonyTracker* self)
   free(self->window);
   free(self->fft_in);
   free(self->fft_out);
-  free(self->mag);
+  for (int i = 0; i <= SUSTAIN_HOPS; ++i) {
+    free(self->mag_hist[i]);
+  }
   free(self->ring);
   kiss_fftr_free(self->fft);
   free(self);
@@ -242,6 +263,14 @@ void tandem_harmony_tracker_reset(TandemHarmonyTracker* self)
   self->frame_peak_max = 0.0f;
   memset(self->key_acc, 0, sizeof(self->key_acc));
   self->key_weight = 0.0;
+  self->key_audible = 0.0;
+  self->key_now = false;
+  self->frame_tonality = 0.0f;
+  for (int i = 0; i <= SUSTAIN_HOPS; ++i) {
+    memset(self->mag_hist[i], 0, ((size_t)self->fft_size / 2 + 1) * sizeof(float));
+  }
+  self->mag_pos = 0;
+  self->mag = self->mag_hist[0];
   memset(self->short_chroma, 0, sizeof(self->short_chroma));
   self->short_weight = 0.0;
   memset(self->seg_chroma, 0, sizeof(self->seg_chroma));
@@ -298,6 +327,11 @@ static double contrast(const double* x)
 
 static void update_key(TandemHarmonyTracker* self)
 {
+  /* Drums or noise alone: no key now, and the last key heard stays. */
+  self->key_now = self->key_weight >= KEY_MIN_TONALITY * self->key_audible;
+  if (!self->key_now) {
+    return;
+  }
   double best = -2.0, second = -2.0;
   int best_index = 0;
   double held = -2.0;
@@ -406,6 +440,8 @@ static void frame_capture(TandemHarmonyTracker* self)
 /* Second step: the FFT of the captured frame into mag[] (the expensive one). */
 static void frame_transform(TandemHarmonyTracker* self)
 {
+  self->mag_pos = (self->mag_pos + 1) % (SUSTAIN_HOPS + 1);
+  self->mag = self->mag_hist[self->mag_pos];
   if (self->frame_audible) {
     kiss_fftr(self->fft, self->fft_in, self->fft_out);
     float peak_max = 0.0f;
@@ -415,8 +451,32 @@ static void frame_transform(TandemHarmonyTracker* self)
       peak_max = self->mag[k] > peak_max ? self->mag[k] : peak_max;
     }
     self->frame_peak_max = peak_max;
+  } else {
+    memset(self->mag + self->bin_lo - 1, 0,
+           (size_t)(self->bin_hi - self->bin_lo + 3) * sizeof(float));
   }
   self->stage = STAGE_TRANSFORMED;
+}
+
+/* The share of the peaks' energy (peaks above floor_mag) that sustains: see
+ * SUSTAIN_HOPS. */
+static float sustained_share(const TandemHarmonyTracker* self, float floor_mag)
+{
+  const float* half =
+      self->mag_hist[(self->mag_pos + SUSTAIN_HOPS / 2 + 1) % (SUSTAIN_HOPS + 1)];
+  const float* full = self->mag_hist[(self->mag_pos + 1) % (SUSTAIN_HOPS + 1)];
+  double all = 0.0, kept = 0.0;
+  for (int k = self->bin_lo; k <= self->bin_hi; ++k) {
+    const float m = self->mag[k];
+    if (!(m > floor_mag) || m <= self->mag[k - 1] || m < self->mag[k + 1]) {
+      continue;
+    }
+    const double e = (double)m * m;
+    const float before = half[k] < full[k] ? half[k] : full[k];
+    all += e;
+    kept += (double)before * before >= SUSTAIN_RATIO * e ? e : 0.0;
+  }
+  return all > 0.0 ? (float)(kept / all) : 0.0f;
 }
 
 /* Last step, in the next process() call (or a later work() call) so that no call does
@@ -431,6 +491,7 @@ static void frame_chroma(TandemHarmonyTracker* self)
   bool tonal = false;
   if (self->frame_audible) {
     const float floor_mag = self->frame_peak_max * (float)PEAK_FLOOR;
+    self->frame_tonality = sustained_share(self, floor_mag);
     const double bin_hz = self->rate_hz / n;
     for (int k = self->bin_lo; k <= self->bin_hi; ++k) {
       const float m = self->mag[k];
@@ -475,13 +536,16 @@ static void frame_chroma(TandemHarmonyTracker* self)
     }
   }
 
+  const double tonality = tonal ? self->frame_tonality : 0.0;
   for (int i = 0; i < 12; ++i) {
-    self->key_acc[i] = self->key_acc[i] * self->key_decay + chroma[i];
+    self->key_acc[i] = self->key_acc[i] * self->key_decay + tonality * chroma[i];
     self->short_chroma[i] = self->short_chroma[i] * self->short_decay + chroma[i];
     self->seg_chroma[i] += treble[i];
     self->seg_bass[i] += bass[i];
   }
-  self->key_weight = self->key_weight * self->key_decay + (tonal ? 1.0 : 0.0);
+  self->key_weight = self->key_weight * self->key_decay + tonality;
+  self->key_audible =
+      self->key_audible * self->key_decay + (self->frame_audible ? 1.0 : 0.0);
   self->short_weight = self->short_weight * self->short_decay + (tonal ? 1.0 : 0.0);
   self->seg_hops++;
   self->seg_tonal_hops += tonal ? 1 : 0;
@@ -591,7 +655,11 @@ void tandem_harmony_tracker_get(const TandemHarmonyTracker* self,
   const int key = self->key_index < 0 ? 0 : self->key_index;
   out->key_root = (uint8_t)(key % 12);
   out->key_scale = key < 12 ? TANDEM_SCALE_MAJOR : TANDEM_SCALE_MINOR;
-  out->key_confidence = self->key_index < 0 ? 0.0f : self->key_confidence;
+  out->key_heard = self->key_index >= 0;
+  out->key_confidence =
+      self->key_index < 0 || !self->key_now ? 0.0f : self->key_confidence;
+  out->tonality =
+      self->key_audible > 1e-3 ? (float)(self->key_weight / self->key_audible) : 0.0f;
   out->has_chord = self->has_chord;
   out->chord_root = self->chord_root;
   out->chord_quality = self->chord_quality;

@@ -747,11 +747,12 @@ static void record_llm_onsets(Tandem* self, const TandemClockPos* pos, uint32_t 
 }
 
 /* The key and chord pitched parts resolve against: the controls if fixed, else
- * what the analysis hears, else C major. */
+ * what the analysis hears (or last heard), else C major. */
 static void update_harmony(Tandem* self)
 {
   const TandemHarmonyEstimate* h = &self->readout.harmony;
-  const bool heard_key = h->key_confidence > 0.0f;
+  /* The key heard now, or the last one heard while the input is drums alone. */
+  const bool heard_key = h->key_heard;
   TandemHarmony* out = &self->harmony;
   out->key_root = (uint8_t)(self->ctl.key >= 0 ? self->ctl.key
                             : heard_key        ? h->key_root % 12

@@ -369,6 +369,76 @@ static void fill_noise(Audio* a, double amp, uint64_t seed)
   }
 }
 
+/* A drum loop: kicks (a 50 Hz body with a falling click), noise snares with a 190 Hz
+ * ring, and bright hats, in 8ths at 100 bpm, from `start_s` on. */
+static void add_drum_loop(Audio* a, double start_s, uint64_t seed)
+{
+  const double step_s = 60.0 / 100.0 / 2.0;
+  double hp_state = 0.0, hp_in = 0.0;
+  for (int n = 0; start_s + n * step_s < (double)a->frames / a->rate; ++n) {
+    const size_t first = (size_t)((start_s + n * step_s) * a->rate);
+    const int kind = n % 4 == 0 ? 0 : (n % 4 == 2 ? 1 : 2);
+    for (size_t i = first; i < a->frames && i < first + (size_t)(0.3 * a->rate); ++i) {
+      const double t = (double)(i - first) / a->rate;
+      const double w = 2.0 * (double)lcg(&seed) / 9007199254740992.0 - 1.0;
+      double v;
+      if (kind == 0) {
+        v = sin(2.0 * M_PI * (50.0 * t + 3.0 * (1.0 - exp(-t / 0.03)))) * exp(-t / 0.12);
+      } else if (kind == 1) {
+        v = (0.6 * w + 0.4 * sin(2.0 * M_PI * 190.0 * t)) * exp(-t / 0.05);
+      } else {
+        hp_state = 0.6 * (hp_state + w - hp_in);
+        hp_in = w;
+        v = 0.8 * hp_state * exp(-t / 0.015);
+      }
+      a->data[i] += (float)(0.5 * v);
+    }
+  }
+}
+
+/* Drums alone give no key (confidence 0, nothing heard); after a progression in A
+ * minor, drums alone give no key now but keep A minor as the last key heard. */
+START_TEST(test_drums_alone_give_no_key_and_the_last_key_heard_stays)
+{
+  const double rate = 48000.0;
+  Audio drums = audio_new(12.0, rate);
+  add_drum_loop(&drums, 0.0, 5);
+  TandemHarmonyTracker* t = tandem_harmony_tracker_new(rate);
+  ck_assert_ptr_nonnull(t);
+  feed(t, &drums, 256, 0.6, NULL, NULL);
+  TandemHarmonyEstimate e;
+  tandem_harmony_tracker_get(t, &e);
+  assert_estimate_finite(&e);
+  ck_assert_msg(e.key_confidence <= 0.2f && !e.key_heard,
+                "drums alone: key confidence %.2f, heard %d, tonality %.2f",
+                (double)e.key_confidence, e.key_heard, (double)e.tonality);
+  tandem_harmony_tracker_reset(t);
+
+  const Key am = {9, TANDEM_SCALE_MINOR};
+  Audio song = render_progression(&am, TIMBRE_PIANO, rate, 2.0, 2);
+  feed(t, &song, 256, 0.5, NULL, NULL);
+  tandem_harmony_tracker_get(t, &e);
+  ck_assert_msg(e.key_heard && e.key_confidence > 0.3f && e.key_root == 9 &&
+                    e.key_scale == TANDEM_SCALE_MINOR,
+                "progression: key %d/%d confidence %.2f", e.key_root, e.key_scale,
+                (double)e.key_confidence);
+  /* then 40 s of drums: the key's 20 s window forgets the progression */
+  Audio more = audio_new(40.0, rate);
+  add_drum_loop(&more, 0.0, 6);
+  feed(t, &more, 256, 0.6, NULL, NULL);
+  tandem_harmony_tracker_get(t, &e);
+  ck_assert_msg(e.key_confidence <= 0.2f && e.key_heard && e.key_root == 9 &&
+                    e.key_scale == TANDEM_SCALE_MINOR,
+                "drums after A minor: key %d/%d confidence %.2f heard %d tonality %.2f",
+                e.key_root, e.key_scale, (double)e.key_confidence, e.key_heard,
+                (double)e.tonality);
+  tandem_harmony_tracker_free(t);
+  free(drums.data);
+  free(song.data);
+  free(more.data);
+}
+END_TEST
+
 static void tally_no_chord(const TandemHarmonyEstimate* e, int beat_index, void* user)
 {
   int* chords = user;
@@ -584,6 +654,7 @@ static Suite* harmony_suite(void)
                       TIMBRE_COUNT);
   tcase_add_test(chords, test_chord_appears_without_beats_within_2_5_seconds);
   tcase_add_test(chords, test_silence_and_noise_give_no_chord);
+  tcase_add_test(keys, test_drums_alone_give_no_key_and_the_last_key_heard_stays);
   suite_add_tcase(s, chords);
   TCase* robust = tcase_create("robustness");
   tcase_set_timeout(robust, 120);

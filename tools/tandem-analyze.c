@@ -717,9 +717,11 @@ int main(int argc, char** argv)
       json_array_append_new(beats, seconds(r.beats[i]));
     }
     json_object_set_new(root, "beats", beats);
-    json_object_set_new(root, "key", json_string(key));
+    json_object_set_new(root, "key", key[0] ? json_string(key) : json_null());
     json_object_set_new(root, "key_confidence",
                         json_real(round(ro.harmony.key_confidence * 1000.0) / 1000.0));
+    json_object_set_new(root, "tonality",
+                        json_real(round(ro.harmony.tonality * 1000.0) / 1000.0));
     json_t* chords = json_array();
     for (size_t i = 0; i < r.n_chords; ++i) {
       json_t* c = json_object();

@@ -16,12 +16,13 @@ earlier records).
 """
 
 import argparse
-import datetime
 import glob
 import json
 import os
 import subprocess
 import sys
+
+import record  # tests/bench/record.py: one block format for every benchmark
 from concurrent.futures import ThreadPoolExecutor
 
 # corpus style (make_corpus.py / genre_corpus.py) -> shipped style name
@@ -117,11 +118,8 @@ def main():
     print("\n".join(lines))
     print()
     print("\n".join(out))
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"\n## Genre detection, {datetime.date.today().isoformat()}, "
-                    f"{os.path.basename(os.path.normpath(a.corpus))}\n\n")
-            f.write("\n".join(out) + "\n")
+    record.append(a.results, "Genre detection, "
+                  + os.path.basename(os.path.normpath(a.corpus)), "\n".join(out))
     top1 = sum(got == want for _, want, got, _ in scored) / len(scored)
     if a.min_top1 is not None and top1 < a.min_top1:
         sys.exit(1)

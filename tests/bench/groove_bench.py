@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_corpus as mc  # noqa: E402
+import record  # noqa: E402  (tests/bench/record.py)
 
 BARS = 16
 LEAD_S = 0.5
@@ -234,10 +235,8 @@ def main():
                  else "tandem-profile detecting the tempo")
     text = "\n".join(lines)
     print(text)
-    if args.results:
-        with open(args.results, "a") as f:
-            mode = "tempo given (--bpm)" if args.tempo_known else "tempo detected"
-            f.write(f"\n## Groove capture (tests/bench/groove.sh), {mode}\n" + text + "\n")
+    mode = "tempo given (--bpm)" if args.tempo_known else "tempo detected"
+    record.append(args.results, f"Groove capture, {mode}", text)
 
 
 if __name__ == "__main__":

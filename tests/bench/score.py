@@ -10,7 +10,6 @@ Usage: score.py CORPUS_DIR [--tandem PATH] [--results FILE] [--extra FILE ...]
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
@@ -19,6 +18,8 @@ import resource
 import statistics
 import subprocess
 import sys
+
+import record  # tests/bench/record.py: one block format for every benchmark
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -456,17 +457,6 @@ def wall_time(cmds, repeats=3):
     return statistics.median(walls), statistics.median(cpus)
 
 
-def git_describe(repo):
-    try:
-        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return head + (" (plus uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus", nargs="?")
@@ -524,14 +514,9 @@ def main():
                 lines += ["```", f.read().rstrip(), "```"]
     text = "\n".join(lines)
     print(text)
-    if args.results:
-        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        with open(args.results, "a") as f:
-            f.write(f"\n## {stamp}, commit {git_describe(repo)}\n\n")
-            f.write(f"Corpus: {len(clips)} clips ({args.corpus}); "
-                    f"tandem-analyze: {'yes' if tandem else 'not available'}.\n\n")
-            f.write(text + "\n")
+    record.append(args.results, "Analysis benchmark",
+                  f"Corpus: {len(clips)} clips ({args.corpus}); "
+                  f"tandem-analyze: {'yes' if tandem else 'not available'}.\n\n" + text)
     return 0
 
 

@@ -11,12 +11,13 @@ one (intro, verse, chorus, bridge, outro; a group letter A-D is never right).
 """
 
 import argparse
-import datetime
 import glob
 import json
 import os
 import subprocess
 import sys
+
+import record  # tests/bench/record.py: one block format for every benchmark
 
 
 def main():
@@ -83,10 +84,7 @@ def print_and_record(results, heading, summary, rows):
     heading, to the results file when one is given."""
     print("\n".join(rows))
     print(summary)
-    if results:
-        with open(results, "a") as f:
-            f.write(f"\n## {heading}, {datetime.date.today().isoformat()}\n\n")
-            f.write(summary + "\n\n" + "\n".join("    " + r for r in rows) + "\n")
+    record.append(results, heading, summary + "\n\n" + "\n".join("    " + r for r in rows))
 
 
 if __name__ == "__main__":
