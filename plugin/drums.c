@@ -6,7 +6,7 @@
 
 #include "drum_model.h"
 
-_Static_assert(sizeof(tandem_drum_weights[0]) / sizeof(float) == TANDEM_DRUM_FEATURES + 1,
+_Static_assert(sizeof(tandem_drum_w1[0]) / sizeof(float) == TANDEM_DRUM_FEATURES,
                "drum_model.h was fitted for another feature layout");
 
 /* The class bands of the onset detector (120, 300, 750, 1500, 3000, 6000 Hz) are
@@ -27,35 +27,59 @@ void tandem_drums_reset(TandemDrums* d)
   memset(d, 0, sizeof(*d));
 }
 
-void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
-                           const float before[TANDEM_DRUM_BANDS], float* feat)
+/* log10(1 + how much came over what was there): the newness of one band. */
+static float newness(float now, float earlier, float floor)
 {
-  float total = 0.0f;
-  for (int b = 0; b < TANDEM_DRUM_BANDS; ++b) {
+  return log10f(1.0f + now / (earlier + floor));
+}
+
+void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
+                           const float before[TANDEM_DRUM_BANDS],
+                           const float env_after[TANDEM_DRUM_ENV_BANDS],
+                           const float env_before[TANDEM_DRUM_ENV_BANDS], float* feat)
+{
+  enum { NB = TANDEM_DRUM_BANDS, NE = TANDEM_DRUM_ENV_BANDS };
+  float total = 0.0f, env_total = 0.0f;
+  for (int b = 0; b < NB; ++b) {
     total += rise[b];
   }
+  for (int b = 0; b < NE; ++b) {
+    env_total += env_after[b];
+  }
   const float floor = BEFORE_FLOOR * total + 1e-20f;
-  for (int b = 0; b < TANDEM_DRUM_BANDS; ++b) {
-    feat[b] = log10f(1.0f + rise[b] / (before[b] + floor));
-    feat[TANDEM_DRUM_BANDS + b] = total > 0.0f ? rise[b] / total : 0.0f;
+  const float env_floor = BEFORE_FLOOR * env_total + 1e-20f;
+  for (int b = 0; b < NB; ++b) {
+    feat[b] = newness(rise[b], before[b], floor);
+    feat[NB + b] = total > 0.0f ? rise[b] / total : 0.0f;
+  }
+  for (int b = 0; b < NE; ++b) {
+    feat[2 * NB + b] = newness(env_after[b], env_before[b], env_floor);
+    feat[2 * NB + NE + b] = env_total > 0.0f ? env_after[b] / env_total : 0.0f;
   }
   if (d->seen < MEAN_ONSETS) {
     d->seen++;
   }
   const float w = 1.0f / (float)d->seen;
-  for (int i = 0; i < 2 * TANDEM_DRUM_BANDS; ++i) {
+  for (int i = 0; i < TANDEM_DRUM_OWN_FEATURES; ++i) {
     d->mean[i] += w * (feat[i] - d->mean[i]);
-    feat[2 * TANDEM_DRUM_BANDS + i] = d->mean[i];
+    feat[TANDEM_DRUM_OWN_FEATURES + i] = d->mean[i];
   }
 }
 
 void tandem_drums_probabilities(const float* feat, float prob[3])
 {
-  for (int k = 0; k < 3; ++k) {
-    const float* w = tandem_drum_weights[k];
-    float z = w[TANDEM_DRUM_FEATURES];
+  float hidden[TANDEM_DRUM_HIDDEN];
+  for (int j = 0; j < TANDEM_DRUM_HIDDEN; ++j) {
+    float z = tandem_drum_b1[j];
     for (int i = 0; i < TANDEM_DRUM_FEATURES; ++i) {
-      z += w[i] * feat[i];
+      z += tandem_drum_w1[j][i] * feat[i];
+    }
+    hidden[j] = tanhf(z);
+  }
+  for (int k = 0; k < 3; ++k) {
+    float z = tandem_drum_b2[k];
+    for (int j = 0; j < TANDEM_DRUM_HIDDEN; ++j) {
+      z += tandem_drum_w2[k][j] * hidden[j];
     }
     z = z > 30.0f ? 30.0f : (z < -30.0f ? -30.0f : z);
     prob[k] = 1.0f / (1.0f + expf(-z));

@@ -23,25 +23,33 @@
 #include "analysis_types.h" /* TANDEM_HEARD_* */
 
 #define TANDEM_DRUM_BANDS 15
-/* newness and spread per band, and their running means */
-#define TANDEM_DRUM_FEATURES (4 * TANDEM_DRUM_BANDS)
+/* time-domain bands (low, mid, treble: onset.c), whose peaks after the onset
+ * are compared with those before it */
+#define TANDEM_DRUM_ENV_BANDS 3
+/* newness and spread per spectral and time-domain band ... */
+#define TANDEM_DRUM_OWN_FEATURES (2 * (TANDEM_DRUM_BANDS + TANDEM_DRUM_ENV_BANDS))
+/* ... and their running means */
+#define TANDEM_DRUM_FEATURES (2 * TANDEM_DRUM_OWN_FEATURES)
 
 /* Upper edges of the bands but the last, in Hz; the first band starts above
  * DC, the last ends where the onset detector stops (16 kHz). */
 extern const double tandem_drum_band_edges_hz[TANDEM_DRUM_BANDS - 1];
 
 typedef struct {
-  float mean[2 * TANDEM_DRUM_BANDS]; /* running means of newness and spread */
-  uint32_t seen;                     /* onsets folded into the means (saturates) */
+  float mean[TANDEM_DRUM_OWN_FEATURES]; /* running means of the onsets' features */
+  uint32_t seen;                        /* onsets folded into the means (saturates) */
 } TandemDrums;
 
 void tandem_drums_reset(TandemDrums* d);
 
 /* The features of one onset from the power rise and the power before it per
- * band (both >= 0); folds the onset into the running means.  feat has
+ * spectral band, and the peak after and before the onset per time-domain band
+ * (all >= 0); folds the onset into the running means.  feat has
  * TANDEM_DRUM_FEATURES values. */
 void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
-                           const float before[TANDEM_DRUM_BANDS], float* feat);
+                           const float before[TANDEM_DRUM_BANDS],
+                           const float env_after[TANDEM_DRUM_ENV_BANDS],
+                           const float env_before[TANDEM_DRUM_ENV_BANDS], float* feat);
 
 /* Probability of kick, snare and hat (index = bit position) for the features. */
 void tandem_drums_probabilities(const float* feat, float prob[3]);

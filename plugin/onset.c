@@ -18,6 +18,14 @@
 #define GAP_MS        2.5    /* a dip this long below threshold ends the rise */
 #define HP_HZ         40.0   /* high-pass of the broadband refinement envelope */
 #define TREBLE_HZ     1500.0 /* two-pole high-pass of the treble envelope */
+/* Time-domain bands for the drum features: a two-pole low-pass at LOW_HZ (a
+ * kick's body), and what a two-pole low-pass at MID_HZ adds to it (a snare's or
+ * tom's body).  Their peak after an onset against the peak in ENV_BEFORE_MS
+ * before it tells a kick under a hat or clap, whose low end the 10 ms spectrum
+ * frames cannot resolve yet. */
+#define LOW_HZ        150.0
+#define MID_HZ        600.0
+#define ENV_BEFORE_MS 30.0
 #define FLUX_LAG      2 /* a frame is compared with the frames this many hops back ... */
 #define FLUX_SPAN     8 /* ... up to this many (20 ms: a whole cycle of a 50 Hz tone) */
 /* The reference of a frame is the maximum over FLUX_SPAN - FLUX_LAG + 1 = 7 earlier
@@ -169,10 +177,13 @@ struct TandemOnset {
   float gain_rise; /* per-hop factor */
 
   /* time-domain history of the high-passed input: broadband [0], treble [1] */
-  float* hist[2];
+  float* hist[4]; /* broadband, treble, low, mid: see LOW_HZ */
   uint32_t hist_mask;
   float hp_coef, tr_coef;
   HighPass hp, tr[2];
+  float lp[4]; /* low-pass states: LOW_HZ twice, MID_HZ twice */
+  float low_coef, mid_coef;
+  uint32_t env_before_frames;
   uint64_t pos; /* samples consumed since reset */
   uint32_t background_frames, gap_frames;
 };
@@ -221,10 +232,11 @@ TandemOnset* tandem_onset_new(double sample_rate)
   while (hist_len < sample_rate * HISTORY_MS / 1000.0) {
     hist_len <<= 1;
   }
-  o->hist[0] = calloc(hist_len, sizeof(float));
-  o->hist[1] = calloc(hist_len, sizeof(float));
+  for (int i = 0; i < 4; ++i) {
+    o->hist[i] = calloc(hist_len, sizeof(float));
+  }
   o->hist_mask = hist_len - 1;
-  if (!ok || !o->hist[0] || !o->hist[1] || !o->cur_alloc) {
+  if (!ok || !o->hist[0] || !o->hist[1] || !o->hist[2] || !o->hist[3] || !o->cur_alloc) {
     tandem_onset_free(o);
     return NULL;
   }
@@ -243,6 +255,9 @@ TandemOnset* tandem_onset_new(double sample_rate)
       (float)pow(10.0, -LEVEL_RELEASE_DB / 10.0 * (o->hop_frames / sample_rate));
   o->hp_coef = (float)exp(-2.0 * M_PI * HP_HZ / sample_rate);
   o->tr_coef = (float)exp(-2.0 * M_PI * TREBLE_HZ / sample_rate);
+  o->low_coef = (float)(1.0 - exp(-2.0 * M_PI * LOW_HZ / sample_rate));
+  o->mid_coef = (float)(1.0 - exp(-2.0 * M_PI * MID_HZ / sample_rate));
+  o->env_before_frames = (uint32_t)lround(ENV_BEFORE_MS * sample_rate / 1000.0);
   tandem_onset_set_sensitivity(o, 0.5f);
   tandem_onset_reset(o);
   return o;
@@ -266,8 +281,9 @@ void tandem_onset_free(TandemOnset* o)
     }
   }
   free(o->cur_alloc);
-  free(o->hist[0]);
-  free(o->hist[1]);
+  for (int i = 0; i < 4; ++i) {
+    free(o->hist[i]);
+  }
   free(o);
 }
 
@@ -286,8 +302,10 @@ void tandem_onset_reset(TandemOnset* o)
       memset(o->m4[q][i], 0, bytes);
     }
   }
-  memset(o->hist[0], 0, (o->hist_mask + 1) * sizeof(float));
-  memset(o->hist[1], 0, (o->hist_mask + 1) * sizeof(float));
+  for (int i = 0; i < 4; ++i) {
+    memset(o->hist[i], 0, (o->hist_mask + 1) * sizeof(float));
+  }
+  memset(o->lp, 0, sizeof(o->lp));
   memset(o->odf_hist, 0, sizeof(o->odf_hist));
   memset(o->odf_sorted, 0, sizeof(o->odf_sorted));
   o->frame_count = 0;
@@ -439,6 +457,34 @@ static int32_t refine_delay(const TandemOnset* o, float* peak_out)
     }
   }
   return (int32_t)(end - 1 - onset);
+}
+
+/* The peak of each time-domain band (low, mid, treble) from the onset to now, and
+ * in the ENV_BEFORE_MS before it. */
+static void envelope_peaks(const TandemOnset* o, float after[TANDEM_DRUM_ENV_BANDS],
+                           float before[TANDEM_DRUM_ENV_BANDS])
+{
+  static const int band_hist[TANDEM_DRUM_ENV_BANDS] = {2, 3, 1};
+  const uint64_t onset = o->pending_onset_pos;
+  const uint64_t span = o->hist_mask; /* what the ring still holds */
+  uint64_t first = onset > o->env_before_frames ? onset - o->env_before_frames : 0;
+  if (o->pos - first > span) {
+    first = o->pos - span;
+  }
+  for (int b = 0; b < TANDEM_DRUM_ENV_BANDS; ++b) {
+    const float* h = o->hist[band_hist[b]];
+    float pre = 0.0f, post = 0.0f;
+    for (uint64_t p = first; p < o->pos; ++p) {
+      const float a = fabsf(h[p & o->hist_mask]);
+      if (p < onset) {
+        pre = a > pre ? a : pre;
+      } else {
+        post = a > post ? a : post;
+      }
+    }
+    after[b] = post;
+    before[b] = pre;
+  }
 }
 
 static float rise_total(const float rise[CLASS_BANDS])
@@ -744,8 +790,10 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     float st = (db + 60.0f) / 60.0f;
     hop->strength = st < 0.0f ? 0.0f : (st > 1.0f ? 1.0f : st);
     hop->cls = o->pending_low_break ? TANDEM_ONSET_KICK : classify(o->pending_rise);
-    tandem_drums_features(&o->drums, o->pending_rise, o->pending_before,
-                          o->drum_features);
+    float env_after[TANDEM_DRUM_ENV_BANDS], env_before[TANDEM_DRUM_ENV_BANDS];
+    envelope_peaks(o, env_after, env_before);
+    tandem_drums_features(&o->drums, o->pending_rise, o->pending_before, env_after,
+                          env_before, o->drum_features);
     tandem_drums_probabilities(o->drum_features, o->drum_prob);
     /* The coarse class is always among the drums heard; the model adds the
      * drums struck with it (a kick under a clap). */
@@ -804,13 +852,28 @@ uint32_t tandem_onset_feed(TandemOnset* o, const float* in, uint32_t n, bool* ho
   uint32_t used = tandem_spectrum_feed(o->spec, in, n, &done);
   /* Filter state in locals: the compiler keeps it in registers across the loop. */
   HighPass hp = o->hp, tr0 = o->tr[0], tr1 = o->tr[1];
+  float l0 = o->lp[0], l1 = o->lp[1], m0 = o->lp[2], m1 = o->lp[3];
+  const float lc = o->low_coef, mc = o->mid_coef;
   float* broad = o->hist[0];
   float* treble = o->hist[1];
+  float* low = o->hist[2];
+  float* mid = o->hist[3];
   for (uint32_t i = 0; i < used; ++i) {
     const uint32_t at = (uint32_t)((o->pos + i) & o->hist_mask);
     broad[at] = high_pass(o->hp_coef, in[i], &hp);
     treble[at] = high_pass(o->tr_coef, high_pass(o->tr_coef, in[i], &tr0), &tr1);
+    l0 += lc * (broad[at] - l0);
+    l1 += lc * (l0 - l1);
+    m0 += mc * (broad[at] - m0);
+    m1 += mc * (m0 - m1);
+    low[at] = l1;
+    mid[at] = m1 - l1;
   }
+  /* flush denormals so that silence stays cheap */
+  o->lp[0] = fabsf(l0) < 1e-20f ? 0.0f : l0;
+  o->lp[1] = fabsf(l1) < 1e-20f ? 0.0f : l1;
+  o->lp[2] = fabsf(m0) < 1e-20f ? 0.0f : m0;
+  o->lp[3] = fabsf(m1) < 1e-20f ? 0.0f : m1;
   o->hp = hp;
   o->tr[0] = tr0;
   o->tr[1] = tr1;

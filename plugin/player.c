@@ -283,10 +283,53 @@ static void take_next_pattern(TandemPlayer* p, int64_t anchor_bar, double t)
   p->anchor_bar = anchor_bar;
 }
 
-static void at_bar_line(TandemPlayer* p, int64_t bar, double t)
+/* Onsets in the phase's running mean: the first ones averaged equally, then each
+ * new one weighs 1/PHASE_ONSETS. */
+#define PHASE_ONSETS 8u
+
+/* The offset the part plays at from this bar line on (see player.h). */
+static void update_phase(TandemPlayer* p, double ticks_per_ms)
+{
+  const double var = p->phase_sq - p->phase_mean * p->phase_mean;
+  const double spread = var > 0.0 ? sqrt(var) : 0.0;
+  const bool steady = p->params.follow >= TANDEM_FOLLOW_PHASE_MIN &&
+                      p->phase_onsets >= TANDEM_PHASE_MIN_ONSETS &&
+                      spread <= TANDEM_PHASE_MAX_SPREAD_MS * ticks_per_ms &&
+                      fabs(p->phase_mean) >= TANDEM_PHASE_MIN_MS * ticks_per_ms;
+  p->phase_ticks = steady ? p->phase_mean : 0.0;
+}
+
+/* Folds a heard kick or snare at cursor time t into the phase, if it is near a beat. */
+static void hear_phase(TandemPlayer* p, const Window* w, double t)
+{
+  const double beat = w->bar_ticks > 0.0 ? TANDEM_PPQ : 0.0;
+  if (!(beat > 0.0) || !isfinite(t)) {
+    return;
+  }
+  const double from_bar = t - cursor_of(w, w->bar_a, 0.0);
+  const double d = from_bar - beat * floor(from_bar / beat + 0.5);
+  if (fabs(d) > beat / 8.0) {
+    return; /* off the beats: an offbeat or a syncopation says nothing of the phase */
+  }
+  if (p->phase_onsets < PHASE_ONSETS) {
+    p->phase_onsets++;
+  }
+  const double a = 1.0 / p->phase_onsets;
+  p->phase_mean += a * (d - p->phase_mean);
+  p->phase_sq += a * (d * d - p->phase_sq);
+}
+
+static void forget_phase(TandemPlayer* p)
+{
+  p->phase_mean = p->phase_sq = p->phase_ticks = 0.0;
+  p->phase_onsets = 0;
+}
+
+static void at_bar_line(TandemPlayer* p, int64_t bar, double t, double ticks_per_ms)
 {
   apply_next_params(p);
   take_next_pattern(p, bar, t);
+  update_phase(p, ticks_per_ms);
 }
 
 void tandem_player_set_seed(TandemPlayer* p, uint32_t seed)
@@ -552,7 +595,7 @@ static void scan_bar_range(TandemPlayer* p, const Window* w, int64_t bar, double
     if ((double)s >= to) {
       break;
     }
-    const double t = cursor_of(w, bar, (double)s);
+    const double t = cursor_of(w, bar, (double)s) + p->phase_ticks;
     if (is_stab_note(pat, note)) {
       bool first_of_stab = true;
       for (uint32_t j = i; j > bar_lo && pat->notes[j - 1].tick == note->tick; --j) {
@@ -583,7 +626,7 @@ static void scan_to(TandemPlayer* p, const Window* w, int64_t tgt_bar, double tg
     scan_bar_range(p, w, p->scan_bar, p->scan_tick, w->bar_ticks);
     p->scan_bar++;
     p->scan_tick = 0.0;
-    at_bar_line(p, p->scan_bar, cursor_of(w, p->scan_bar, 0.0));
+    at_bar_line(p, p->scan_bar, cursor_of(w, p->scan_bar, 0.0), w->ticks_per_ms);
   }
 }
 
@@ -648,6 +691,9 @@ static void add_follow(TandemPlayer* p, const Window* w)
       continue;
     }
     const double t = w->c_a + (double)(o->frame - first) * w->tpf;
+    if (o->drums & (TANDEM_HEARD_KICK | TANDEM_HEARD_SNARE)) {
+      hear_phase(p, w, t - (o->delay > 0 ? (double)o->delay * w->tpf : 0.0));
+    }
     if (o->drums & TANDEM_HEARD_KICK) {
       p->last_input_kick = t;
     }
@@ -841,8 +887,10 @@ static void run_window(TandemPlayer* p, Window* w)
     p->scan_bar = w->bar_a;
     p->scan_tick = w->t_a;
   }
-  /* Read ahead by the humanise bound (at most half a bar, for very short bars). */
-  const double bound = p->params.humanize_ms * w->ticks_per_ms;
+  /* Read ahead by the humanise bound and an early phase (at most half a bar, for
+   * very short bars). */
+  const double bound = p->params.humanize_ms * w->ticks_per_ms +
+                       (p->phase_ticks < 0.0 ? -p->phase_ticks : 0.0);
   const double ahead = bound < 0.5 * w->bar_ticks ? bound : 0.5 * w->bar_ticks;
   double tgt_tick = w->t_a + (double)w->m * w->tpf + ahead;
   const double whole = floor(tgt_tick / w->bar_ticks);
@@ -859,6 +907,7 @@ static void run_window(TandemPlayer* p, Window* w)
 
 static void restart_at(TandemPlayer* p, int64_t bar, double tick)
 {
+  forget_phase(p);
   end_all_at(p, p->cursor);
   p->n_pending = 0;
   apply_next_params(p);

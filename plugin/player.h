@@ -51,8 +51,17 @@
  *     TANDEM_FOLLOW_ACTIVE_S, each of the pattern's own kicks (snares) is also dropped
  *     with probability `follow`, so at follow = 1 they come from the input alone and
  *     come back from the pattern when the input stops playing them.
- * At follow = 1 every input kick is matched within its detection delay.  Chords and
- * melody ignore follow.  The trigger role (queue a TANDEM_ROLE_TRIGGER pattern; its
+ * At follow = 1 every input kick is matched within its detection delay.
+ * Phase: the player also measures where the input's kicks and snares near a beat
+ * fall against the host's beat grid (a running mean and spread over about eight of
+ * them, true onset times).  At follow >= TANDEM_FOLLOW_PHASE_MIN, when that offset
+ * is steady (spread <= TANDEM_PHASE_MAX_SPREAD_MS, at least TANDEM_PHASE_MIN_ONSETS
+ * onsets, offset beyond TANDEM_PHASE_MIN_MS), every note of the part moves by it
+ * from the next bar line (read ahead as far as it needs), so a recording whose
+ * downbeat sits off the host's grid is met by the whole part, hats included,
+ * instead of kicks and snares on the heard hits and the rest on the grid.  Offsets
+ * up to an eighth of a beat either way are followed.  A jump forgets it.
+ * Chords and melody ignore follow and the phase.  The trigger role (queue a TANDEM_ROLE_TRIGGER pattern; its
  * notes are ignored) plays one GM drum note per onset (kick 36, snare 38, hat 42,
  * other 37).
  *
@@ -99,6 +108,10 @@
   4.0 /* input kicks this recent make drum follow replace                                \
        */
 #define TANDEM_PLAYER_DYNAMICS_REF_DB -18.0f /* input level at which velocities stay */
+#define TANDEM_FOLLOW_PHASE_MIN       0.5f  /* follow from which the part takes the phase */
+#define TANDEM_PHASE_MIN_ONSETS       8
+#define TANDEM_PHASE_MAX_SPREAD_MS    12.0
+#define TANDEM_PHASE_MIN_MS           4.0
 
 /* One MIDI event, frame relative to the block start. */
 typedef struct {
@@ -179,6 +192,9 @@ typedef struct {
   double last_follow_snare;
   double last_input_kick; /* cursor of the last kick onset heard */
   double last_input_snare;
+  double phase_mean, phase_sq; /* running mean of the heard offset and of its square, ticks */
+  uint32_t phase_onsets;       /* onsets in it (saturates) */
+  double phase_ticks;          /* the offset every note is played at, from a bar line */
   double level_db; /* smoothed input level */
   uint64_t rng;
   TandemVoiceLeader voicing;

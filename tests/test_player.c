@@ -987,6 +987,91 @@ START_TEST(test_player_follow_one_matches_85_percent_of_input_kicks_within_30_ms
 }
 END_TEST
 
+/* A drummer 40 ms behind the host's grid (kicks on 1 and 3, snares on 2 and 4, each
+ * detected 8 ms after it happens) against a part with hats on every 8th.  At follow
+ * 0.6 the whole part moves onto the heard phase from the bar line after the offset
+ * is known: hats included, and no kick twice.  At follow 0.3 the part stays on the
+ * grid. */
+static void play_against_late_drummer(float follow, double* hat_offset_ms, size_t* flams)
+{
+  enum { BARS = 16, BLOCK = 128, LATE = 1920, DETECT = 384 };
+  TandemPattern* pat = malloc(sizeof(TandemPattern));
+  tandem_pattern_init(pat, TANDEM_ROLE_DRUMS, 1, 4, 4);
+  for (uint32_t k = 0; k < 8;
+       ++k) { /* in tick order: hats, a kick on 1, snares on 2, 4 */
+    add_drum(pat, k * TANDEM_PPQ / 2, 60, 42, 80);
+    if (k == 0) {
+      add_drum(pat, 0, 120, 36, 110);
+    } else if (k == 2 || k == 6) {
+      add_drum(pat, k * TANDEM_PPQ / 2, 120, 38, 100);
+    }
+  }
+  ck_assert(tandem_pattern_valid(pat));
+  Sim* s = sim_new(120.0, 4.0, 4);
+  TandemPlayerParams params;
+  tandem_player_params_default(&params);
+  params.follow = follow;
+  tandem_player_set_params(s->player, &params);
+  tandem_player_queue_pattern(s->player, pat);
+  for (int64_t f = 0; f < BARS * 96000; f += BLOCK) {
+    TandemOnsetEvent ev[2];
+    uint32_t n = 0;
+    for (int64_t beat = f / 24000 - 1; beat <= f / 24000 + 1 && n < 2; ++beat) {
+      const int64_t detect = beat * 24000 + LATE + DETECT;
+      if (beat >= 0 && detect >= f && detect < f + BLOCK) {
+        const bool kick = beat % 2 == 0;
+        ev[n++] = (TandemOnsetEvent){(uint32_t)(detect - f),
+                                     DETECT,
+                                     (double)(detect - DETECT) / RATE,
+                                     0.8f,
+                                     kick ? TANDEM_ONSET_KICK : TANDEM_ONSET_SNARE,
+                                     kick ? TANDEM_HEARD_KICK : TANDEM_HEARD_SNARE};
+      }
+    }
+    sim_segment(s, 0, BLOCK, ev, n, -18.0f);
+    s->frame += BLOCK;
+  }
+  /* the hats of the second half: their mean offset from the 8th grid */
+  double sum = 0.0;
+  size_t hats = 0;
+  int64_t last_kick = -100000;
+  *flams = 0;
+  for (size_t i = 0; i < s->n_log; ++i) {
+    const LoggedEvent* e = &s->log[i];
+    if (!is_on(e)) {
+      continue;
+    }
+    if (e->pitch == 42 && e->frame >= BARS / 2 * 96000) {
+      const int64_t grid = (e->frame + 6000) / 12000 * 12000;
+      sum += (double)(e->frame - grid);
+      hats++;
+    }
+    if (e->pitch == 36) {
+      *flams += e->frame - last_kick < 1440;
+      last_kick = e->frame;
+    }
+  }
+  *hat_offset_ms = hats ? sum / (double)hats / RATE * 1000.0 : 0.0;
+  ck_assert_uint_eq(hats, BARS / 2 * 8);
+  ck_assert_int_eq(sim_sounding(s), (int)tandem_player_sounding(s->player));
+  sim_free(s);
+  free(pat);
+}
+
+START_TEST(test_player_follow_moves_the_whole_part_onto_the_heard_phase)
+{
+  double offset_ms;
+  size_t flams;
+  play_against_late_drummer(0.6f, &offset_ms, &flams);
+  printf("follow 0.6: hats %.2f ms after the grid, %zu kick flams\n", offset_ms, flams);
+  ck_assert_double_eq_tol(offset_ms, 40.0, 1.0);
+  ck_assert_uint_eq(flams, 0);
+  play_against_late_drummer(0.3f, &offset_ms, &flams);
+  printf("follow 0.3: hats %.2f ms after the grid\n", offset_ms);
+  ck_assert_double_eq_tol(offset_ms, 0.0, 0.5);
+}
+END_TEST
+
 START_TEST(test_player_trigger_role_plays_one_note_per_onset)
 {
   TandemPattern* pat = malloc(sizeof(TandemPattern));
@@ -1183,8 +1268,9 @@ START_TEST(test_player_random_transport_abuse_leaves_no_stuck_notes)
       n_onsets = 1 + lcg(&r) % 8;
       for (uint32_t k = 0; k < n_onsets; ++k) {
         const uint8_t cls = (uint8_t)(lcg(&r) % 4);
-        onsets[k] = (TandemOnsetEvent){lcg(&r) % block, (int32_t)(lcg(&r) % 720), 0.0,
-                                       0.7f, cls, TANDEM_HEARD_OF_CLASS(cls)};
+        onsets[k] = (TandemOnsetEvent){
+            lcg(&r) % block,           (int32_t)(lcg(&r) % 720), 0.0, 0.7f, cls,
+            TANDEM_HEARD_OF_CLASS(cls)};
       }
       break;
     default:
@@ -1317,6 +1403,7 @@ static Suite* player_suite(void)
   tcase_add_test(tc, test_player_dynamics_follow_tracks_input_level);
   tcase_add_test(tc,
                  test_player_follow_one_matches_85_percent_of_input_kicks_within_30_ms);
+  tcase_add_test(tc, test_player_follow_moves_the_whole_part_onto_the_heard_phase);
   tcase_add_test(tc, test_player_trigger_role_plays_one_note_per_onset);
   tcase_add_test(tc, test_player_all_notes_off_ends_everything_even_with_a_small_buffer);
   tcase_add_test(tc, test_player_small_output_buffer_never_loses_a_note_off);

@@ -357,7 +357,7 @@ static void usage(FILE* out)
         "  --styles DIR     the style profiles genre detection compares with\n"
         "                   (default $TANDEM_STYLES_DIR, else the build's bundle)\n"
         "  --drum-features F  write each onset's drum-model features to F (TSV:\n"
-        "                   time, kick/snare/hat probability, features), as\n"
+        "                   time, class, kick/snare/hat probability, features), as\n"
         "                   tools/fit-drums.py reads them; needs --block <= 64\n",
         out);
 }
@@ -390,11 +390,12 @@ static void merge_flams(Results* r)
   r->n_onsets = kept;
 }
 
-/* One line of --drum-features: time, the three probabilities, the features. */
-static void write_drum_features(FILE* f, double time_s, const float* prob,
+/* One line of --drum-features: time, the coarse class, the three probabilities, the
+ * features. */
+static void write_drum_features(FILE* f, double time_s, int cls, const float* prob,
                                 const float* feat)
 {
-  fprintf(f, "%.6f\t%.4f\t%.4f\t%.4f", time_s, prob[0], prob[1], prob[2]);
+  fprintf(f, "%.6f\t%d\t%.4f\t%.4f\t%.4f", time_s, cls, prob[0], prob[1], prob[2]);
   for (int i = 0; i < TANDEM_DRUM_FEATURES; ++i) {
     fprintf(f, "\t%.5g", feat[i]);
   }
@@ -534,7 +535,7 @@ int main(int argc, char** argv)
     uint32_t n = tandem_analysis_process(a, mono, (uint32_t)got, events, EVENTS_PER_CALL);
     if (features &&
         n > 0) { /* one onset per call at most: blocks are shorter than a hop */
-      write_drum_features(features, events[n - 1].time_s,
+      write_drum_features(features, events[n - 1].time_s, events[n - 1].cls,
                           tandem_analysis_drum_probabilities(a),
                           tandem_analysis_drum_features(a));
     }
