@@ -3,7 +3,8 @@
 # drum-and-bass loop (no download), plays it through the installed plugin with
 # tandem-render, and says what came out.
 #   tools/demo.sh
-# TANDEM_BUILD_DIR picks another build folder (default: build).
+# TANDEM_BUILD_DIR picks another build folder (default: build); a new one is set up without
+# the test suites (-Dtests=false), an existing one keeps its options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,36 +12,49 @@ build=${TANDEM_BUILD_DIR:-build}
 lv2dir="$HOME/.lv2"
 out=out
 
-# Installs the Debian packages the build needs, only those that are missing.
-ensure_packages() {
-  . tools/packages.sh
-  # shellcheck disable=SC2086
-  tandem_ensure_packages $TANDEM_BUILD_PACKAGES
+say() { printf 'demo: %s\n' "$*"; }
+fail() { say "$*" >&2; exit 1; }
+# Whatever else stops the script says where, never a silent exit.
+trap 'say "stopped: \"$BASH_COMMAND\" failed (line $LINENO)" >&2' ERR
+
+# step LOG WHAT COMMAND...: runs COMMAND with its output in LOG; if it fails, prints the
+# last 30 lines of that output and what failed, and stops.
+step() {
+  local log=$1 what=$2 rc=0
+  shift 2
+  "$@" >"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    tail -n 30 "$log" >&2
+    fail "$what failed (exit $rc); the whole output is in $log"
+  fi
 }
 
-say() { printf 'demo: %s\n' "$*"; }
+mkdir -p "$out"
 
-ensure_packages
+# Installs the Debian packages the build needs, only those that are missing.
+. tools/packages.sh
+# shellcheck disable=SC2086
+tandem_ensure_packages $TANDEM_BUILD_PACKAGES \
+  || fail "could not install the build packages (above: what apt-get said)"
 
 say "configuring $build (installs to $lv2dir)"
 if [ -f "$build/build.ninja" ]; then
-  meson configure "$build" -Dlv2dir="$lv2dir" >/dev/null
+  # An existing folder keeps its options (tools/test.sh's builds the tests too).
+  step "$out/configure.log" "meson configure $build" meson configure "$build" -Dlv2dir="$lv2dir"
 else
-  meson setup "$build" -Dlv2dir="$lv2dir" >/dev/null
+  # The demo needs the plugin, tandem-synth and tandem-render, not the test suites
+  # (they need the test packages, such as Check).
+  step "$out/configure.log" "meson setup $build" \
+    meson setup "$build" -Dtests=false -Dlv2dir="$lv2dir"
 fi
 say "building"
-mkdir -p "$out"
-if ! ninja -C "$build" >"$out/build.log" 2>&1; then
-  tail -n 30 "$out/build.log" >&2
-  say "the build failed; the whole log is in $out/build.log" >&2
-  exit 1
-fi
+step "$out/build.log" "the build (ninja -C $build)" ninja -C "$build"
 say "installing the bundle to $lv2dir/tandem.lv2"
-meson install -C "$build" --quiet >/dev/null
+step "$out/install.log" "meson install -C $build" meson install -C "$build"
 
-mkdir -p "$out"
 say "synthesising $out/demo-input.wav: 8 bars of drums and bass at 100 bpm"
-"$build/tools/tandem-synth" --bpm 100 --bars 8 "$out/demo-input.wav"
+"$build/tools/tandem-synth" --bpm 100 --bars 8 "$out/demo-input.wav" \
+  || fail "tandem-synth could not write $out/demo-input.wav"
 
 # Two parts along with the same loop: drums and a bassline.  Notes come from the
 # built-in generator; nothing here touches the network.
@@ -57,7 +71,8 @@ total=0
 for role in drums bass; do
   say "rendering the $role part through the installed plugin (LV2_PATH=$lv2dir)"
   LV2_PATH="$lv2dir" "$build/tools/tandem-render" -q --bpm 100 --role "$role" --style funk \
-    --report "$out/demo-$role.json" -o "$out/demo-$role.mid" "$out/demo-input.wav"
+    --report "$out/demo-$role.json" -o "$out/demo-$role.mid" "$out/demo-input.wav" \
+    || fail "tandem-render could not render the $role part"
   read -r notes events duration status < <(summary "$out/demo-$role.json")
   total=$((total + notes))
   say "  $out/demo-$role.mid: $notes notes ($events MIDI events) over ${duration} s"

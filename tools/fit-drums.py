@@ -219,7 +219,7 @@ def main():
         w1, b1, w2, b2 = model
 
         def floats(vals):
-            return ", ".join(f"{v:.7g}f" for v in vals)
+            return ", ".join(f"{v:.7e}f" for v in vals)
 
         f.write(f"#define TANDEM_DRUM_HIDDEN {HIDDEN}\n")
         f.write(f"static const float tandem_drum_w1[TANDEM_DRUM_HIDDEN][{n_feat}] = {{\n")

@@ -33,7 +33,7 @@ run_suite() { # run_suite BUILD_DIR LABEL MESON_SETUP_ARGS...
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 status=0
-run_suite build "plain build" -Dbuildtype=debugoptimized -Db_sanitize=none || status=1
+run_suite build "plain build" -Dtests=true -Dbuildtype=debugoptimized -Db_sanitize=none || status=1
 # A smaller set under valgrind memcheck, on the plain build (tests/hosts/valgrind.sh).
 echo "== valgrind memcheck: test_plugin, tandem-render"
 if tests/hosts/valgrind.sh "$PWD/build"; then
@@ -43,7 +43,7 @@ else
   status=1
 fi
 if [ "${TANDEM_TEST_QUICK:-0}" != 1 ]; then
-  run_suite build-asan "ASan+UBSan build" -Dbuildtype=debug \
+  run_suite build-asan "ASan+UBSan build" -Dtests=true -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false || status=1
 fi
 
