@@ -19,8 +19,10 @@ const double tandem_drum_band_edges_hz[TANDEM_DRUM_BANDS - 1] = {
  * new one weighs 1/MEAN_ONSETS (about two bars of a busy groove). */
 #define MEAN_ONSETS 32u
 /* A band's rise is compared with the power before it plus this share of the
- * whole rise, so that a band that was silent reads as new, not infinite. */
-#define BEFORE_FLOOR 1e-4f
+ * whole rise: a band that was silent reads as new, not infinite, and a band with
+ * a sliver of the onset's energy never reads as very new (a hat after digital
+ * silence leaks a little into the low band). */
+#define BEFORE_FLOOR 1e-2f
 
 void tandem_drums_reset(TandemDrums* d)
 {

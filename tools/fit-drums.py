@@ -206,12 +206,13 @@ def main():
 
     repo = os.path.dirname(os.path.abspath(os.path.join(os.path.dirname(__file__))))
     n_feat = x["train"].shape[1]
+    provenance = git_head(repo)  # before the header is rewritten
     with open(a.out, "w") as f:
         f.write("/* Tandem — the drum model of drums.c.  Written by tools/fit-drums.py; do not\n"
                 " * edit.  Fitted on the train split of tests/bench/unseen "
                 f"({n_clips['train']} clips,\n * {x['train'].shape[0]} onsets), thresholds "
                 f"chosen on the dev split ({n_clips['dev']} clips), at\n * commit "
-                f"{git_head(repo)}.  Onset-level F train/dev: "
+                f"{provenance}.  Onset-level F train/dev: "
                 + ", ".join(f"{n} {ft:.3f}/{fd:.3f}" for n, _, _, ft, fd, _ in report)
                 + "\n * (coarse class alone: "
                 + ", ".join(f"{n} {ct:.3f}/{cd:.3f}" for n, ct, cd, _, _, _ in report)

@@ -2,7 +2,13 @@
 """Trains Tandem's genre classifier and writes worker/genre_model.h.
 
 Usage: genre-train.py BUILD_DIR [--jobs N] [--out worker/genre_model.h]
-                      [--templates N] [--initial]
+                      [--templates N] [--initial] [--unseen CORPUS]
+
+With --unseen CORPUS (tests/bench/unseen/make_unseen.py's output: music other
+people wrote, split by source) the model is fitted on the corpus's train clips
+of a shipped style plus the template bars, and the L2 penalty and temperature
+are chosen on its dev clips; steps 1-3 below are the older way, on rendered
+patterns of tests/bench/make_corpus.py.
 
 1. Renders a TRAINING corpus into BUILD_DIR/genre-train with the kits and
    style patterns of tests/bench/make_corpus.py.  Every (style, kit) pair that
@@ -247,24 +253,63 @@ def features(build, out_dir, jobs, jobs_n, templates):
         with open(cache, "w") as f:
             f.write(text)
     text += run(["--templates", str(templates)])
-    rows = [json.loads(line) for line in text.splitlines() if line]
     meta = {os.path.join(out_dir, j[0] + ".wav"): j for j in jobs}
+    # retuned clips are held out of cross-validation's scoring (they train only)
+    return rows_to_samples(text, lambda f: (STYLE_MAP[meta[f][1]], meta[f][2],
+                                            meta[f][0].endswith("_rt")))
+
+
+def rows_to_samples(text, label_of):
+    """Samples from tandem-genre-features' JSON lines; label_of(file) gives the
+    clip's shipped style, its kit (a group) and whether it only trains."""
     samples = []
-    for r in rows:
+    for line in text.splitlines():
+        if not line:
+            continue
+        r = json.loads(line)
         retuned = False
         if r["file"].startswith("template:"):
             label, kit, weight = r["file"].split(":", 1)[1], "template", 0.5
         else:
-            job = meta[r["file"]]
-            label, kit = STYLE_MAP[job[1]], job[2]
+            label, kit, retuned = label_of(r["file"])
             weight = 1.0 if r["decay"] == 1.0 else 0.5
-            # held out of cross-validation's scoring (trains only)
-            retuned = job[0].endswith("_rt")
         T = np.array([row["t"] for row in r["terms"]], dtype=np.float64)
         samples.append(dict(y=SHIPPED.index(label), kit=kit, w=weight, T=T, retuned=retuned,
                             g=np.array(r["globals"], dtype=np.float64),
                             known=np.array(r["known"], dtype=bool)))
     return samples
+
+
+def unseen_samples(build, corpus, jobs_n, templates):
+    """Samples of the unseen corpus's train and dev clips whose style is a shipped
+    one (tests/bench/unseen: music other people wrote), keyed by split; the
+    template bars train."""
+    tool = os.path.join(build, "tools", "tandem-genre-features")
+    styles = os.path.join(build, "tandem.lv2", "styles")
+    clips = {}
+    for name in sorted(os.listdir(corpus)):
+        if not name.endswith(".json") or name in ("corpus.json", "calibration.json"):
+            continue
+        with open(os.path.join(corpus, name)) as f:
+            truth = json.load(f)
+        if truth.get("split") in ("train", "dev") and truth.get("style") in SHIPPED:
+            wav = os.path.join(corpus, truth.get("file") or name[:-5] + ".wav")
+            clips[wav] = truth
+    wavs = sorted(clips)
+    chunks = [wavs[i::jobs_n] for i in range(jobs_n)]
+
+    def run(args):
+        return subprocess.run([tool, "--styles", styles] + args, check=True,
+                              stdout=subprocess.PIPE, text=True).stdout
+
+    with ThreadPoolExecutor(jobs_n) as pool:
+        text = "".join(pool.map(run, [c for c in chunks if c]))
+    samples = rows_to_samples(text, lambda f: (clips[f]["style"], clips[f]["split"], False))
+    tmpl = rows_to_samples(run(["--templates", str(templates)]), None)
+    train = [s for s in samples if s["kit"] == "train"] + tmpl
+    dev = [s for s in samples if s["kit"] == "dev" and s["w"] == 1.0]
+    return train, dev, len({f for f in clips if clips[f]["split"] == "train"}), \
+        len({f for f in clips if clips[f]["split"] == "dev"})
 
 
 # ---------------------------------------------------------------- fitting
@@ -432,6 +477,40 @@ def write_header(path, mean, scale, tw, b, V, note):
               file=sys.stderr)
 
 
+def train_unseen(a):
+    """Fits on the unseen corpus's train split, chooses on its dev split, prints
+    both side by side and writes the header."""
+    train, dev, n_train, n_dev = unseen_samples(a.build, a.unseen, a.jobs, a.templates)
+    if not dev or n_train == 0:
+        print(f"genre-train: {a.unseen} has no train or dev clips of a shipped style",
+              file=sys.stderr)
+        sys.exit(1)
+    mean, scale = standardise(train)
+    Tt, Zt, yt, wt = design(train, mean, scale)
+    Td, Zd, yd, _ = design(dev, mean, scale)
+    best = None
+    for lam_v in (0.001, 0.003, 0.01, 0.03, 0.1):
+        model = fit(Tt, Zt, yt, wt, lam_v, lam_v)
+        Sd = predict(model, Td, Zd)
+        top1, top3 = topk(Sd, yd, 1), topk(Sd, yd, 3)
+        St = predict(model, Tt, Zt)
+        clip = wt == 1.0
+        print(f"genre-train: L2 {lam_v:g}: train top-1 {topk(St[clip], yt[clip], 1):.3f} "
+              f"top-3 {topk(St[clip], yt[clip], 3):.3f} | dev top-1 {top1:.3f} "
+              f"top-3 {top3:.3f}", file=sys.stderr)
+        if best is None or top1 + top3 > best[1] + best[2]:
+            best = (lam_v, top1, top3, model, temperature(Sd, yd))
+    lam_v, top1, top3, (tw, b, V), temp = best
+    tw, b, V = tw / temp, b / temp, V / temp
+    note = [f"Fitted on the train split of tests/bench/unseen ({n_train} clips of a shipped "
+            "style, music other people wrote)",
+            f"plus the profiles' template bars; L2 {lam_v:g} and the temperature {temp:.2f} "
+            f"chosen on its dev split ({n_dev} clips:",
+            f"top-1 {top1:.3f}, top-3 {top3:.3f})."]
+    write_header(a.out, mean, scale, tw, b, V, note)
+    print(f"genre-train: wrote {a.out}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build")
@@ -444,6 +523,9 @@ def main():
     # better cross-validation (top-1 0.730 against 0.720; 0.745 with 16).
     ap.add_argument("--templates", type=int, default=64)
     ap.add_argument("--initial", action="store_true")
+    ap.add_argument("--unseen", metavar="CORPUS",
+                    help="fit on the train split of tests/bench/unseen's corpus and choose "
+                    "the L2 penalty and temperature on its dev split, instead of rendering")
     a = ap.parse_args()
     ng = len(GLOBALS)
     if a.initial:
@@ -451,6 +533,8 @@ def main():
                      np.zeros(len(SHIPPED)), np.zeros((len(SHIPPED), ng)),
                      ["The hand-set starting model: tandem_genre_score's costs only."])
         return
+    if a.unseen:
+        return train_unseen(a)
     out_dir = os.path.join(os.path.abspath(a.build), "genre-train")
     jobs = render(out_dir, a.jobs)
     samples = features(a.build, out_dir, jobs, a.jobs, a.templates)
