@@ -88,11 +88,11 @@ void tandem_drums_probabilities(const float* feat, float prob[3])
   }
 }
 
-uint8_t tandem_drums_mask(const float prob[3])
+uint8_t tandem_drums_mask(const float prob[3], uint8_t cls)
 {
   uint8_t mask = 0;
   for (int k = 0; k < 3; ++k) {
-    if (prob[k] >= tandem_drum_thresholds[k]) {
+    if (prob[k] >= tandem_drum_thresholds[k] || (cls == k && tandem_drum_with_coarse[k])) {
       mask |= (uint8_t)(1u << k);
     }
   }

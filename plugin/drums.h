@@ -10,14 +10,16 @@
  * kick) is learned within a few bars.  Three logistic models, one per drum,
  * fitted by tools/fit-drums.py on the training split of the unseen-music
  * corpus (tests/bench/unseen), give a probability each; a drum is heard when
- * its probability passes its threshold, chosen on the development split, or
- * when it is the onset's coarse class (onset.c).
+ * its probability passes its threshold, chosen on the development split, or,
+ * for the drums where that was better there, when it is the onset's coarse
+ * class (onset.c).
  *
  * Threads: audio thread for all functions (no allocation, no locks).
  */
 #ifndef TANDEM_DRUMS_H
 #define TANDEM_DRUMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "analysis_types.h" /* TANDEM_HEARD_* */
@@ -54,7 +56,8 @@ void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
 /* Probability of kick, snare and hat (index = bit position) for the features. */
 void tandem_drums_probabilities(const float* feat, float prob[3]);
 
-/* The mask of drums whose probability passes its threshold. */
-uint8_t tandem_drums_mask(const float prob[3]);
+/* The drums heard: those whose probability passes its threshold, and the
+ * coarse class `cls` (TandemOnsetClass) where the model counts it too. */
+uint8_t tandem_drums_mask(const float prob[3], uint8_t cls);
 
 #endif

@@ -795,10 +795,9 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
     tandem_drums_features(&o->drums, o->pending_rise, o->pending_before, env_after,
                           env_before, o->drum_features);
     tandem_drums_probabilities(o->drum_features, o->drum_prob);
-    /* The coarse class is always among the drums heard; the model adds the
-     * drums struck with it (a kick under a clap). */
-    hop->drums = tandem_drums_mask(o->drum_prob);
-    hop->drums |= TANDEM_HEARD_OF_CLASS(hop->cls);
+    /* Every drum the model hears (a kick under a clap), with the coarse class
+     * where that was better on the development split. */
+    hop->drums = tandem_drums_mask(o->drum_prob, hop->cls);
     o->last_cls = hop->cls;
     o->pending = false;
   }
