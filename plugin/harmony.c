@@ -36,9 +36,13 @@
  * tonality, so the drums of a mix count little and a drum track alone hardly. */
 #define SUSTAIN_HOPS  4
 #define SUSTAIN_RATIO 0.25
-/* No key is reported while the mean tonality of the audible frames of the key's
- * window is below this (drums alone, noise). */
-#define KEY_MIN_TONALITY 0.50
+/* A key is reported while the share of the key window's segments (beats) that
+ * held a chord, plus KEY_TONALITY_WEIGHT times the mean tonality of its audible
+ * frames, reaches KEY_MIN_EVIDENCE; drums alone and noise stay below.  Fitted
+ * on the train split of tests/bench/unseen (131 clips: 87% of the pitched ones
+ * get a key, 96% of the drums-only ones none; dev: 79% and 100%). */
+#define KEY_TONALITY_WEIGHT 0.25
+#define KEY_MIN_EVIDENCE    0.9
 
 /* Temperley's (Kostka-Payne) key profiles, C major and C minor. */
 static const float major_profile[12] = {0.748f, 0.060f, 0.488f, 0.082f, 0.670f, 0.460f,
@@ -97,8 +101,10 @@ struct TandemHarmonyTracker {
 
   /* Evidence. */
   double key_acc[12];
-  double key_weight;  /* leaky sum of the tonality of the frames in key_acc */
-  double key_audible; /* leaky count of audible frames, same decay */
+  double key_weight;   /* leaky sum of the tonality of the frames in key_acc */
+  double key_audible;  /* leaky count of audible frames, same decay */
+  double key_chords;   /* leaky count of segments that held a chord, same time constant */
+  double key_segments; /* leaky count of segments */
   double short_chroma[12];
   double short_weight;   /* leaky count of tonal frames in short_chroma */
   double seg_chroma[12]; /* treble chroma since the last beat */
@@ -109,7 +115,7 @@ struct TandemHarmonyTracker {
   /* Estimates. */
   int key_index; /* 0-11 major, 12-23 minor, -1 unknown */
   float key_confidence;
-  bool key_now; /* the input is tonal enough for a key now (KEY_MIN_TONALITY) */
+  bool key_now; /* the input is tonal enough for a key now (KEY_MIN_EVIDENCE) */
   bool has_chord;
   uint8_t chord_root;
   uint8_t chord_quality;
@@ -264,6 +270,8 @@ void tandem_harmony_tracker_reset(TandemHarmonyTracker* self)
   memset(self->key_acc, 0, sizeof(self->key_acc));
   self->key_weight = 0.0;
   self->key_audible = 0.0;
+  self->key_chords = 0.0;
+  self->key_segments = 0.0;
   self->key_now = false;
   self->frame_tonality = 0.0f;
   for (int i = 0; i <= SUSTAIN_HOPS; ++i) {
@@ -273,6 +281,10 @@ void tandem_harmony_tracker_reset(TandemHarmonyTracker* self)
   self->mag = self->mag_hist[0];
   memset(self->short_chroma, 0, sizeof(self->short_chroma));
   self->short_weight = 0.0;
+  /* The key window's share of segments with a chord (see KEY_MIN_EVIDENCE). */
+  const double decay = exp(-self->seg_hops * self->hop_s / KEY_TAU_S);
+  self->key_chords = self->key_chords * decay + (self->has_chord ? 1.0 : 0.0);
+  self->key_segments = self->key_segments * decay + 1.0;
   memset(self->seg_chroma, 0, sizeof(self->seg_chroma));
   memset(self->seg_bass, 0, sizeof(self->seg_bass));
   self->seg_hops = 0;
@@ -328,7 +340,11 @@ static double contrast(const double* x)
 static void update_key(TandemHarmonyTracker* self)
 {
   /* Drums or noise alone: no key now, and the last key heard stays. */
-  self->key_now = self->key_weight >= KEY_MIN_TONALITY * self->key_audible;
+  const double tonality =
+      self->key_audible > 1e-3 ? self->key_weight / self->key_audible : 0.0;
+  const double chords =
+      self->key_segments > 1e-3 ? self->key_chords / self->key_segments : 0.0;
+  self->key_now = chords + KEY_TONALITY_WEIGHT * tonality >= KEY_MIN_EVIDENCE;
   if (!self->key_now) {
     return;
   }
@@ -408,6 +424,10 @@ static void close_segment(TandemHarmonyTracker* self)
       self->chord_confidence = (float)(conf * 0.5);
     }
   }
+  /* The key window's share of segments with a chord (see KEY_MIN_EVIDENCE). */
+  const double decay = exp(-self->seg_hops * self->hop_s / KEY_TAU_S);
+  self->key_chords = self->key_chords * decay + (self->has_chord ? 1.0 : 0.0);
+  self->key_segments = self->key_segments * decay + 1.0;
   memset(self->seg_chroma, 0, sizeof(self->seg_chroma));
   memset(self->seg_bass, 0, sizeof(self->seg_bass));
   self->seg_hops = 0;
