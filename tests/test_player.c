@@ -875,6 +875,18 @@ static size_t make_onsets(SynthOnset* o, size_t cap, int bars, uint32_t seed)
   return n;
 }
 
+/* A 120 bpm 4/4 sim playing `pat` with the given follow. */
+static Sim* sim_following(const TandemPattern* pat, float follow)
+{
+  Sim* s = sim_new(120.0, 4.0, 4);
+  TandemPlayerParams params;
+  tandem_player_params_default(&params);
+  params.follow = follow;
+  tandem_player_set_params(s->player, &params);
+  tandem_player_queue_pattern(s->player, pat);
+  return s;
+}
+
 /* Plays a drum (kicks on 1 and the and of 3, snares on 2 and 4) or bass (roots on
  * 1 and 3) pattern against the synthetic drummer and returns the share of input
  * kicks that got a generated kick (drums) or bass attack within 30 ms. */
@@ -898,12 +910,7 @@ static double follow_match_rate(TandemRole role, float follow, double* flams_per
     tandem_pattern_add(pat, &n);
   }
   const int kick = role == TANDEM_ROLE_DRUMS ? 36 : -1; /* bass: any attack */
-  Sim* s = sim_new(120.0, 4.0, 4);
-  TandemPlayerParams params;
-  tandem_player_params_default(&params);
-  params.follow = follow;
-  tandem_player_set_params(s->player, &params);
-  tandem_player_queue_pattern(s->player, pat);
+  Sim* s = sim_following(pat, follow);
   TandemOnsetEvent block_onsets[64];
   for (int64_t f = 0; f < BARS * 96000; f += BLOCK) {
     uint32_t n = 0;
@@ -1007,12 +1014,7 @@ static void play_against_late_drummer(float follow, double* hat_offset_ms, size_
     }
   }
   ck_assert(tandem_pattern_valid(pat));
-  Sim* s = sim_new(120.0, 4.0, 4);
-  TandemPlayerParams params;
-  tandem_player_params_default(&params);
-  params.follow = follow;
-  tandem_player_set_params(s->player, &params);
-  tandem_player_queue_pattern(s->player, pat);
+  Sim* s = sim_following(pat, follow);
   for (int64_t f = 0; f < BARS * 96000; f += BLOCK) {
     TandemOnsetEvent ev[2];
     uint32_t n = 0;
