@@ -49,8 +49,8 @@ def load_clips(corpus):
             fail(f"cannot read {name}: {e}")
         if not isinstance(truth, dict) or truth.get("split") not in ("train", "dev"):
             continue
-        if not truth.get("has_drums") or not truth.get("drums"):
-            continue
+        if not truth.get("has_drums") or not truth.get("drums") or truth.get("ladder_of"):
+            continue  # (the level ladder's copies repeat a clip at other gains)
         wav = os.path.join(corpus, truth.get("file") or name[:-5] + ".wav")
         out.append((truth["split"], wav, truth["drums"]))
     return out
