@@ -225,8 +225,11 @@ static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
       }
       a->onsets++;
       a->activity += 1.0;
-      /* The tempo tracker reads the metrical level from where drums fall. */
-      tandem_tempo_onset(a->tempo, hop.drums, hop.strength,
+      /* The tempo tracker reads the metrical level from where drums fall.  Its
+       * rules read the coarse class: with the drum model's mask, tempo Acc1 on
+       * the unseen corpus's dev split fell from 0.731 to 0.615 (beat F 0.668
+       * to 0.639), so the mask waits for a level model fitted to it. */
+      tandem_tempo_onset(a->tempo, TANDEM_HEARD_OF_CLASS(hop.cls), hop.strength,
                          a->odf_time_s - (double)(at - (uint64_t)delay) / a->sample_rate);
       if (events && n_written < max_events) {
         TandemOnsetEvent* e = &events[n_written++];
