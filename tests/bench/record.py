@@ -17,9 +17,12 @@ def commit():
     try:
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain",
-                                "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "-C", REPO, "status", "--porcelain",
+                                 "--untracked-files=no"],
+                                capture_output=True, text=True, check=True).stdout
+        # The results files themselves grow as a run appends its blocks.
+        dirty = [line for line in status.splitlines()
+                 if not os.path.basename(line[3:]).startswith("results")]
         return head + (" (plus uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
