@@ -176,8 +176,9 @@ struct TandemOnset {
   float level_target, min_gain, max_gain;
   float gain_rise; /* per-hop factor */
 
-  /* time-domain history of the high-passed input: broadband [0], treble [1] */
-  float* hist[4]; /* broadband, treble, low, mid: see LOW_HZ */
+  /* time-domain history of the input, high-passed (broadband, treble) and in the
+   * drum features' low and mid bands (see LOW_HZ) */
+  float* hist[4];
   uint32_t hist_mask;
   float hp_coef, tr_coef;
   HighPass hp, tr[2];
