@@ -13,8 +13,9 @@
  * give each style a score; a
  * softmax makes them probabilities and the top 3 are kept.  The weights are a
  * multinomial logistic regression (worker/genre_model.h) fitted by
- * tools/genre-train.py on a rendered training corpus plus each profile's own
- * template bars; tandem_genre_score keeps the hand-set costs alone, for
+ * tools/genre-train.py --unseen on the train split of tests/bench/unseen (music
+ * other people wrote) plus each profile's own template bars, its penalty and
+ * temperature chosen on the dev split; tandem_genre_score keeps the hand-set costs alone, for
  * callers that have only a template (groove capture).
  *
  * TandemGenreAuto turns that into the style "auto" plays, with hysteresis: it
