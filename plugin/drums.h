@@ -7,9 +7,10 @@
  * level before), how the rise spreads over the bands, and the running means of
  * both over the track's recent onsets, so that the model reads each onset
  * against the kit it is hearing: a kit's own colour (a dark snare, a bright
- * kick) is learned within a few bars.  Three logistic models, one per drum,
- * fitted by tools/fit-drums.py on the training split of the unseen-music
- * corpus (tests/bench/unseen), give a probability each; a drum is heard when
+ * kick) is learned within a few bars.  A small network (one hidden layer of
+ * TANDEM_DRUM_HIDDEN units, an output per drum), fitted by tools/fit-drums.py
+ * on the training split of the unseen-music corpus (tests/bench/unseen), gives
+ * a probability for each drum; a drum is heard when
  * its probability passes its threshold, chosen on the development split, or,
  * for the drums where that was better there, when it is the onset's coarse
  * class (onset.c).

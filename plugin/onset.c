@@ -752,10 +752,11 @@ static void analyse_frame(TandemOnset* o, TandemOnsetHop* hop)
      * the low band, after an onset that was not a kick, is let through.  It
      * is no echo of that onset, and its flux (a few low bins) is small next
      * to the hat's that fills the threshold history: only the floor applies. */
-    float band_rise[CLASS_BANDS];
+    float band_rise[CLASS_BANDS], band_before[CLASS_BANDS];
     class_rises(rise, band_rise);
+    class_rises(before, band_before);
     const float low_ref =
-        before[0] + before[1] + before[2] + before[3]; /* below 300 Hz */
+        band_before[BAND_SUB] + band_before[BAND_LOW]; /* below 300 Hz */
     const bool low_new =
         band_rise[BAND_SUB] + band_rise[BAND_LOW] > LOW_BREAK_RISE * low_ref;
     const bool low_break = !gap_ok && !o->pending && o->last_cls != TANDEM_ONSET_KICK &&
