@@ -37,6 +37,7 @@ static float newness(float now, float earlier, float floor)
 
 void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
                            const float before[TANDEM_DRUM_BANDS],
+                           const float late[TANDEM_DRUM_BANDS],
                            const float env_after[TANDEM_DRUM_ENV_BANDS],
                            const float env_before[TANDEM_DRUM_ENV_BANDS], float* feat)
 {
@@ -57,6 +58,9 @@ void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
   for (int b = 0; b < NE; ++b) {
     feat[2 * NB + b] = newness(env_after[b], env_before[b], env_floor);
     feat[2 * NB + NE + b] = env_total > 0.0f ? env_after[b] / env_total : 0.0f;
+  }
+  for (int b = 0; b < NB; ++b) {
+    feat[2 * NB + 2 * NE + b] = newness(late[b], before[b], floor);
   }
   if (d->seen < MEAN_ONSETS) {
     d->seen++;
@@ -92,7 +96,8 @@ uint8_t tandem_drums_mask(const float prob[3], uint8_t cls)
 {
   uint8_t mask = 0;
   for (int k = 0; k < 3; ++k) {
-    if (prob[k] >= tandem_drum_thresholds[k] || (cls == k && tandem_drum_with_coarse[k])) {
+    if (prob[k] >= tandem_drum_thresholds[k] ||
+        (cls == k && tandem_drum_with_coarse[k])) {
       mask |= (uint8_t)(1u << k);
     }
   }

@@ -2,8 +2,10 @@
  * cymbal, several at once (a kick under a clap is a kick and a snare).
  *
  * The onset detector measures, for the hops around each onset, how much power
- * rose in TANDEM_DRUM_BANDS bands and how much was already there.  From these
- * come the features: how new the energy is in each band (log of rise over the
+ * rose in TANDEM_DRUM_BANDS bands, how much was already there, and how loud each
+ * band got in the look time after the onset (onset.c: a kick's body sounds only
+ * after the attack of a hat struck with it).  From these come the features: how
+ * new the energy is in each band (log of rise, or of the later level, over the
  * level before), how the rise spreads over the bands, and the running means of
  * both over the track's recent onsets, so that the model reads each onset
  * against the kit it is hearing: a kit's own colour (a dark snare, a bright
@@ -29,8 +31,10 @@
 /* time-domain bands (low, mid, treble: onset.c), whose peaks after the onset
  * are compared with those before it */
 #define TANDEM_DRUM_ENV_BANDS 3
-/* newness and spread per spectral and time-domain band ... */
-#define TANDEM_DRUM_OWN_FEATURES (2 * (TANDEM_DRUM_BANDS + TANDEM_DRUM_ENV_BANDS))
+/* newness and spread per spectral and time-domain band, and the newness of
+ * each spectral band's loudest power in the look time after the onset ... */
+#define TANDEM_DRUM_OWN_FEATURES                                                         \
+  (2 * (TANDEM_DRUM_BANDS + TANDEM_DRUM_ENV_BANDS) + TANDEM_DRUM_BANDS)
 /* ... and their running means */
 #define TANDEM_DRUM_FEATURES (2 * TANDEM_DRUM_OWN_FEATURES)
 
@@ -45,12 +49,13 @@ typedef struct {
 
 void tandem_drums_reset(TandemDrums* d);
 
-/* The features of one onset from the power rise and the power before it per
- * spectral band, and the peak after and before the onset per time-domain band
- * (all >= 0); folds the onset into the running means.  feat has
- * TANDEM_DRUM_FEATURES values. */
+/* The features of one onset from the power rise, the power before it and the
+ * loudest power in the look time after it per spectral band, and the peak after
+ * and before the onset per time-domain band (all >= 0); folds the onset into the
+ * running means.  feat has TANDEM_DRUM_FEATURES values. */
 void tandem_drums_features(TandemDrums* d, const float rise[TANDEM_DRUM_BANDS],
                            const float before[TANDEM_DRUM_BANDS],
+                           const float late[TANDEM_DRUM_BANDS],
                            const float env_after[TANDEM_DRUM_ENV_BANDS],
                            const float env_before[TANDEM_DRUM_ENV_BANDS], float* feat);
 

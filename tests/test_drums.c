@@ -19,13 +19,15 @@ START_TEST(test_drums_features_say_where_the_energy_rose)
 {
   TandemDrums d;
   tandem_drums_reset(&d);
-  float rise[NB] = {0}, before[NB] = {0}, after[NE] = {0}, prior[NE] = {0};
+  float rise[NB] = {0}, before[NB] = {0}, late[NB] = {0}, after[NE] = {0},
+        prior[NE] = {0};
   rise[NB - 1] = 1.0f; /* all the rise in the top band, over silence */
   rise[NB - 2] = 1.0f;
   before[NB - 2] = 1.0f; /* ... and as much as was there in the next one down */
+  late[1] = 1.0f;        /* a low body that sounded only after the attack */
   after[2] = 0.5f;       /* treble envelope */
   float feat[TANDEM_DRUM_FEATURES];
-  tandem_drums_features(&d, rise, before, after, prior, feat);
+  tandem_drums_features(&d, rise, before, late, after, prior, feat);
   for (int i = 0; i < TANDEM_DRUM_FEATURES; ++i) {
     ck_assert_msg(isfinite(feat[i]) && feat[i] >= 0.0f, "feature %d is %g", i, feat[i]);
   }
@@ -39,6 +41,9 @@ START_TEST(test_drums_features_say_where_the_energy_rose)
   ck_assert_float_eq_tol(feat[NB + NB - 1] + feat[NB + NB - 2], 1.0f, 1e-6f);
   ck_assert_float_eq_tol(feat[2 * NB + NE + 2], 1.0f,
                          1e-6f); /* treble holds the envelope */
+  /* the late body over silence reads new; bands that stayed silent do not */
+  ck_assert_float_gt(feat[2 * NB + 2 * NE + 1], 1.5f);
+  ck_assert_float_eq(feat[2 * NB + 2 * NE + 0], 0.0f);
   /* the first onset is its own running mean */
   for (int i = 0; i < OWN; ++i) {
     ck_assert_float_eq_tol(feat[OWN + i], feat[i], 1e-6f);
@@ -56,18 +61,18 @@ START_TEST(test_drums_running_means_learn_the_kit)
   low[1] = 1.0f;
   high[NB - 1] = 1.0f;
   float feat[TANDEM_DRUM_FEATURES];
-  tandem_drums_features(&d, low, none, env, env, feat);
-  tandem_drums_features(&d, high, none, env, env, feat);
+  tandem_drums_features(&d, low, none, none, env, env, feat);
+  tandem_drums_features(&d, high, none, none, env, env, feat);
   /* two onsets: the share of band 1 averages to a half */
   ck_assert_float_eq_tol(feat[OWN + NB + 1], 0.5f, 1e-6f);
   for (int i = 0; i < 100; ++i) {
-    tandem_drums_features(&d, high, none, env, env, feat);
+    tandem_drums_features(&d, high, none, none, env, env, feat);
   }
   /* a hundred onsets later the low one has all but gone from the mean */
   ck_assert_float_lt(feat[OWN + NB + 1], 0.05f);
   ck_assert_float_gt(feat[OWN + NB + NB - 1], 0.95f);
   tandem_drums_reset(&d);
-  tandem_drums_features(&d, low, none, env, env, feat);
+  tandem_drums_features(&d, low, none, none, env, env, feat);
   ck_assert_float_eq_tol(feat[OWN + NB + 1], 1.0f, 1e-6f);
 }
 END_TEST

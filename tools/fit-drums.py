@@ -27,7 +27,7 @@ import numpy as np
 
 DRUMS = ("kick", "snare", "hat")
 TOL_S = 0.030
-HIDDEN = 16  # units in the hidden layer
+HIDDEN = 32  # units in the hidden layer (16 read kicks worse on dev: onset-level F 0.818 vs 0.833)
 
 
 def fail(msg):
