@@ -225,11 +225,9 @@ static uint32_t process_clean(TandemAnalysis* a, const float* buf, uint32_t len,
       }
       a->onsets++;
       a->activity += 1.0;
-      /* The tempo tracker reads the metrical level from where drums fall.  Its
-       * rules read the coarse class: with the drum model's mask, tempo Acc1 on
-       * the unseen corpus's dev split fell from 0.731 to 0.615 (beat F 0.668
-       * to 0.639), so the mask waits for a level model fitted to it. */
-      tandem_tempo_onset(a->tempo, TANDEM_HEARD_OF_CLASS(hop.cls), hop.strength,
+      /* The tempo tracker reads the metrical level from where the drums fall:
+       * every drum the onset holds (its level model was fitted to this mask). */
+      tandem_tempo_onset(a->tempo, hop.drums, hop.strength,
                          a->odf_time_s - (double)(at - (uint64_t)delay) / a->sample_rate);
       if (events && n_written < max_events) {
         TandemOnsetEvent* e = &events[n_written++];
@@ -350,6 +348,12 @@ float tandem_analysis_odf(const TandemAnalysis* a)
 const float* tandem_analysis_drum_features(const TandemAnalysis* a)
 {
   return tandem_onset_drum_features(a->onset);
+}
+
+uint32_t tandem_analysis_tempo_level_features(const TandemAnalysis* a, float* features,
+                                              float* bpm)
+{
+  return tandem_tempo_level_features(a->tempo, features, bpm);
 }
 
 const float* tandem_analysis_drum_probabilities(const TandemAnalysis* a)

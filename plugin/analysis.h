@@ -90,5 +90,8 @@ float tandem_analysis_odf(const TandemAnalysis* a);
  * onset (onset.h), for tools that fit or inspect the drum model. */
 const float* tandem_analysis_drum_features(const TandemAnalysis* a);
 const float* tandem_analysis_drum_probabilities(const TandemAnalysis* a);
+/* The tempo tracker's metrical-level features (tempo.h), for tools. */
+uint32_t tandem_analysis_tempo_level_features(const TandemAnalysis* a, float* features,
+                                              float* bpm);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tempo_level_model.h"
+
 /* The ODF is averaged down to at most this rate: enough for 1% tempo resolution with
  * interpolated lags, and it keeps the autocorrelation cheap at any hop size. */
 #define MAX_INTERNAL_RATE_HZ 100.0
@@ -26,13 +28,13 @@
 #define PHASE_MAX_SLEW       0.03 /* share by which a phase correction may bend a beat */
 #define PHASE_OUTLIER        0.2  /* beats; phase readings further off are ignored... */
 #define PHASE_OUTLIER_RUN    4    /* ...until more than this many came in a row */
-#define FASTER_EVENNESS      0.75 /* see metrical_level_step() */
+#define FASTER_EVENNESS      0.75 /* see odf_level_step() */
 #define SLOWER_EVENNESS      0.6
 #define SLOWER_SUBDIVISION   0.25
 #define FASTER_SUBDIVISION   0.15
 #define FASTER_ACCENT        0.9
-#define SCORE_KEEP           0.8 /* share of the candidate scores kept per update */
 #define HALF_TIME_MAX_BPM    150.0
+#define SCORE_KEEP           0.8 /* share of the candidate scores kept per update */
 #define QUIET_S              2.0 /* see recently_quiet() */
 #define QUIET_RATIO          0.1
 #define MIN_FILL_S           2.0 /* no estimate before this much ODF */
@@ -46,7 +48,6 @@
 #define BACKBEAT_LEAK        0.35 /* most snare on the other beats, next to the backbeat */
 #define SWING_SHARE          0.2  /* hats at 2/3 of a beat, next to those on it */
 #define SWING_BEATS          0.35 /* share of beats followed by a swung hat */
-#define KICK_PULSE_SHARE     0.85 /* share of beats with a kick or snare: a pulse */
 #define DRUM_GAP_S           1.0  /* drums silent this long have stopped */
 #define MAX_GRID_BINS        (int)(60.0 / MIN_BPM * MAX_INTERNAL_RATE_HZ + 2)
 
@@ -54,6 +55,7 @@ typedef enum {
   STAGE_COLLECT = 0, /* waiting for the next update time */
   STAGE_ACF,         /* computing the autocorrelation, a few lags per push */
   STAGE_SCORE,       /* scoring the candidate periods (one push) */
+  STAGE_FEATURES,    /* measuring the winner's metrical features (one push) */
   STAGE_LEVEL,       /* choosing the metrical level (one step per push, up to 2) */
   STAGE_COMMIT,      /* updating the held tempo and the phase (one push) */
 } Stage;
@@ -91,8 +93,11 @@ struct TandemTempo {
   float* score;            /* [n_cand] leaky average over updates */
   bool score_valid;        /* score holds a previous update's values */
   double candidate_period; /* this update's winner, internal samples */
-  bool drums_moved;        /* the drums moved this update's level */
-  int level_steps;
+  int level_steps;         /* metrical-level steps taken this update */
+  /* What the metrical level was chosen from, at the last update (for tools). */
+  float level_features[TANDEM_TEMPO_LEVEL_FEATURES];
+  double level_period; /* the candidate the features describe */
+  uint32_t level_serial;
 
   /* The estimate. */
   bool locked;
@@ -200,6 +205,8 @@ void tandem_tempo_reset(TandemTempo* self)
   self->held_updates = 0;
   self->phase_outliers = 0;
   self->score_valid = false;
+  memset(self->level_features, 0, sizeof(self->level_features));
+  self->level_period = 0.0;
 }
 
 /* Copies the ring oldest-first, removes its mean and applies the age taper. */
@@ -521,105 +528,84 @@ static bool hats_on_32nds(const DrumGrid* g)
          g->hat_32nd >= 0.3 * g->hat_on && g->hat_16th >= 0.3 * g->hat_on;
 }
 
-typedef enum {
-  DRUMS_UNSURE = 0, /* no drum kit, or no clear pattern: the ODF rules decide */
-  DRUMS_STAY,
-  DRUMS_FASTER,
-  DRUMS_SLOWER,
-  DRUMS_STOPPED, /* the drums just stopped: keep the level held */
-} DrumVerdict;
+/* Where level_features puts what the level choice reads besides the model. */
+enum { F_CAN_HALVE = 2, F_CAN_DOUBLE = 3, F_KIT = 12, F_DRUMS_STOPPED = 13 };
 
-/* What the drums say about the level of `period`; DRUMS_UNSURE without a drum kit. */
-static DrumVerdict drum_verdict(const TandemTempo* self, double period)
+/* The drum grid of `period` as features: how its beats hold kicks, snares and hats. */
+static void grid_features(const DrumGrid* g, float* f)
+{
+  const double beats = g->beats > 0 ? g->beats : 1;
+  const double hats = g->hat_on > 1e-9 ? g->hat_on : 1e-9;
+  const double pulse = g->pulse_on > 1e-9 ? g->pulse_on : 1e-9;
+  f[0] = g->beats > 0 && snare_every(g, 2);
+  f[1] = g->beats > 0 && snare_every(g, 4);
+  f[2] = g->beats > 0 && hats_swing(g);
+  f[3] = g->beats > 0 && hats_on_32nds(g);
+  f[4] = (float)(g->low_beats / beats);
+  f[5] = (float)fmin(g->pulse_half / pulse, 4.0);
+  f[6] = (float)fmin(g->hat_half / hats, 4.0);
+  f[7] = (float)fmin(g->hat_16th / hats, 4.0);
+  f[8] = (float)fmin(g->hat_swing / pulse, 4.0);
+}
+
+/* Everything the metrical level of `period` is read from (TANDEM_TEMPO_LEVEL_FEATURES
+ * values): the tempo, how the autocorrelation and the ODF's accents sit at the
+ * period, its half and its double, and how the drums fall on the grids of all
+ * three.  Missing levels (out of the tempo range) read 0. */
+static void level_features(const TandemTempo* self, double period, float* f)
 {
   const double min_period = 60.0 / MAX_BPM * self->rate_hz;
   const double max_period = 60.0 / MIN_BPM * self->rate_hz;
+  const double energy = self->acf[0] > 1e-20 ? self->acf[0] : 1e-20;
+  const double octaves = log2(60.0 * self->rate_hz / period / PRIOR_BPM);
+  const bool can_halve = period * 0.5 >= min_period;
+  const bool can_double = period * 2.0 <= max_period;
+  memset(f, 0, TANDEM_TEMPO_LEVEL_FEATURES * sizeof(float));
+  f[0] = (float)octaves;
+  f[1] = (float)(octaves * octaves);
+  f[F_CAN_HALVE] = can_halve;
+  f[F_CAN_DOUBLE] = can_double;
+  f[4] = (float)(acf_at(self, period) / energy);
+  f[5] = (float)(acf_at(self, 0.5 * period) / energy);
+  f[6] = (float)(acf_at(self, 2.0 * period) / energy);
+  f[7] = (float)(bar_acf(self, period) / energy);
+  double even = 0.0, sub = 0.0;
+  measure_meter(self, period, &even, &sub);
+  f[8] = (float)even;
+  f[9] = (float)sub;
+  if (can_halve) {
+    measure_meter(self, 0.5 * period, &even, &sub);
+    f[10] = (float)even;
+    f[11] = (float)sub;
+  }
   const int newest = newest_drum(self);
   DrumGrid g;
   read_drums(self, period, newest, &g);
-  if (g.beats == 0 || g.hat_all < DRUM_MIN_HATS) {
-    return DRUMS_UNSURE;
-  }
-  if (newest > DRUM_GAP_S * self->rate_hz) {
-    return DRUMS_STOPPED;
-  }
-  if (hats_swing(&g)) {
-    return DRUMS_STAY;
-  }
-  const bool can_halve = period * 0.5 >= min_period;
-  if (can_halve && hats_on_32nds(&g)) {
-    return DRUMS_FASTER;
-  }
-  DrumGrid half;
-  half.beats = 0;
+  f[F_KIT] = g.beats > 0 && g.hat_all >= DRUM_MIN_HATS;
+  f[F_DRUMS_STOPPED] = newest > DRUM_GAP_S * self->rate_hz;
+  grid_features(&g, f + 14);
   if (can_halve) {
-    read_drums(self, period * 0.5, newest, &half);
-    if (half.beats > 0 && hats_swing(&half) && g.pulse_half >= 0.5 * g.pulse_on) {
-      return DRUMS_FASTER;
-    }
+    read_drums(self, 0.5 * period, newest, &g);
+    grid_features(&g, f + 23);
   }
-  if (snare_every(&g, 2)) {
-    return DRUMS_STAY;
+  if (can_double) {
+    read_drums(self, 2.0 * period, newest, &g);
+    grid_features(&g, f + 32);
   }
-  if (can_halve && half.beats > 0 && snare_every(&half, 2)) {
-    return DRUMS_FASTER;
-  }
-  /* A kick or snare on (nearly) every half beat is a four-on-the-floor or kick-snare
-   * beat at twice this tempo (a clap on a kick may read as a snare). */
-  if (can_halve && half.beats >= 8 && half.low_beats >= KICK_PULSE_SHARE * half.beats) {
-    return DRUMS_FASTER;
-  }
-  if (snare_every(&g, 4)) {
-    /* A snare once every four beats: a backbeat of beats twice as long (a ballad's
-     * 8th hats taken for beats), unless those would carry hats on 32nds: then this
-     * is a half-time feel (trap). */
-    if (period * 2.0 > max_period) {
-      return DRUMS_STAY;
-    }
-    DrumGrid twice;
-    read_drums(self, period * 2.0, newest, &twice);
-    return twice.beats > 0 && hats_on_32nds(&twice) ? DRUMS_STAY : DRUMS_SLOWER;
-  }
-  return DRUMS_UNSURE;
 }
 
 static int octave_toward(const TandemTempo* self, double period, double ref);
 
-/* The comb and prior favour the 90-140 bpm octave; move to the right metrical level,
- * one step per call.  Where the drums tell (drum_verdict) they decide; otherwise the
- * ODF rules: faster when the beats of the faster level are all alike (kick and
- * snare at 200 bpm) unless, above HALF_TIME_MAX_BPM, they are bare accented 8ths; slower
- * when every other beat is weak and nothing subdivides them (8th hats at 60 bpm). Returns
- * false when the level is settled. */
-static bool metrical_level_step(TandemTempo* self)
+/* Without a drum kit, the ODF alone: faster when the beats of the faster level
+ * are all alike (kick and snare at 200 bpm) unless, above HALF_TIME_MAX_BPM, they
+ * are bare accented 8ths; slower when every other beat is weak and nothing
+ * subdivides them (8th chords at 60 bpm).  One step per call; false when the
+ * level is settled. */
+static bool odf_level_step(TandemTempo* self)
 {
   const double min_period = 60.0 / MAX_BPM * self->rate_hz;
   const double max_period = 60.0 / MIN_BPM * self->rate_hz;
   const double period = self->candidate_period;
-  switch (drum_verdict(self, period)) {
-  case DRUMS_STAY:
-    return false;
-  case DRUMS_FASTER:
-    self->candidate_period = period * 0.5;
-    self->drums_moved = true;
-    return true;
-  case DRUMS_SLOWER:
-    self->candidate_period = period * 2.0;
-    self->drums_moved = true;
-    return true;
-  case DRUMS_STOPPED:
-    /* A ringing tail or a break reads as any meter: hold the level. */
-    if (self->locked) {
-      self->candidate_period = ldexp(period, octave_toward(self, period, self->period));
-    }
-    return false;
-  case DRUMS_UNSURE:
-    /* The ODF rules would undo what the drums just decided. */
-    if (self->drums_moved) {
-      return false;
-    }
-    break;
-  }
   double even = 0.0, sub = 0.0;
   if (period * 0.5 >= min_period) {
     measure_meter(self, period * 0.5, &even, &sub);
@@ -649,6 +635,46 @@ static bool metrical_level_step(TandemTempo* self)
       return true;
     }
   }
+  return false;
+}
+
+/* The comb and prior favour the 90-140 bpm octave; this moves the candidate to the
+ * right metrical level.  Where a drum kit plays, the level is chosen from the
+ * candidate's features (level_features) by a model fitted on the training split
+ * of the unseen corpus (tempo_level_model.h, written by tools/fit-tempo-level.py):
+ * keep the candidate, halve its tempo or double it.  When the drums just stopped,
+ * a ringing tail or a break reads as any meter, so the held level stays.  Without
+ * a kit, the ODF rules decide (odf_level_step).  Returns true when another step
+ * should follow. */
+static bool metrical_level_step(TandemTempo* self)
+{
+  const float* f = self->level_features;
+  const double period = self->candidate_period;
+  if (f[F_KIT] < 0.5f) {
+    return odf_level_step(self);
+  }
+  if (f[F_DRUMS_STOPPED] > 0.5f) {
+    if (self->locked) {
+      self->candidate_period = ldexp(period, octave_toward(self, period, self->period));
+    }
+    return false;
+  }
+  int best = 1;
+  float best_z = -INFINITY;
+  for (int k = 0; k < 3; ++k) {
+    if ((k == 0 && f[F_CAN_DOUBLE] < 0.5f) || (k == 2 && f[F_CAN_HALVE] < 0.5f)) {
+      continue; /* that level lies outside the tracked range */
+    }
+    float z = tandem_level_b[k];
+    for (int i = 0; i < TANDEM_TEMPO_LEVEL_FEATURES; ++i) {
+      z += tandem_level_w[k][i] * f[i];
+    }
+    if (z > best_z) {
+      best_z = z;
+      best = k;
+    }
+  }
+  self->candidate_period = best == 0 ? period * 2.0 : (best == 2 ? period * 0.5 : period);
   return false;
 }
 
@@ -867,8 +893,14 @@ static void work_step(TandemTempo* self)
   case STAGE_SCORE:
     --self->pushes_to_update;
     self->level_steps = 0;
-    self->drums_moved = false;
-    self->stage = score_candidates(self) ? STAGE_LEVEL : STAGE_COLLECT;
+    self->stage = score_candidates(self) ? STAGE_FEATURES : STAGE_COLLECT;
+    break;
+  case STAGE_FEATURES:
+    --self->pushes_to_update;
+    level_features(self, self->candidate_period, self->level_features);
+    self->level_period = self->candidate_period;
+    self->level_serial++;
+    self->stage = STAGE_LEVEL;
     break;
   case STAGE_LEVEL:
     --self->pushes_to_update;
@@ -931,6 +963,14 @@ void tandem_tempo_onset(TandemTempo* self, unsigned drums, float strength, doubl
       self->drums[cls * n + i] += strength > 1.0f ? 1.0f : strength;
     }
   }
+}
+
+uint32_t tandem_tempo_level_features(const TandemTempo* self, float* features, float* bpm)
+{
+  memcpy(features, self->level_features, sizeof(self->level_features));
+  *bpm = self->level_period > 0.0 ? (float)(60.0 * self->rate_hz / self->level_period)
+                                  : 0.0f;
+  return self->level_serial;
 }
 
 void tandem_tempo_get(const TandemTempo* self, TandemTempoEstimate* out)

@@ -29,6 +29,7 @@
 #include <sndfile.h>
 
 #include "analysis.h"
+#include "tempo.h" /* TANDEM_TEMPO_LEVEL_FEATURES */
 #include "drums.h"
 #include "theory.h"
 #include "barfeatures.h"
@@ -358,7 +359,10 @@ static void usage(FILE* out)
         "                   (default $TANDEM_STYLES_DIR, else the build's bundle)\n"
         "  --drum-features F  write each onset's drum-model features to F (TSV:\n"
         "                   time, class, kick/snare/hat probability, features), as\n"
-        "                   tools/fit-drums.py reads them; needs --block <= 64\n",
+        "                   tools/fit-drums.py reads them; needs --block <= 64\n"
+        "  --tempo-features F  write the tempo tracker's metrical-level features at\n"
+        "                   each update to F (TSV: time, candidate bpm, features), as\n"
+        "                   tools/fit-tempo-level.py reads them\n",
         out);
 }
 
@@ -423,6 +427,7 @@ int main(int argc, char** argv)
 {
   bool as_json = false;
   const char* features_path = NULL; /* --drum-features */
+  const char* level_path = NULL;    /* --tempo-features */
   double host_bpm = 0.0;            /* --transport: beats from a host, not the tracker */
   double host_beat = 0.0;           /* the next host beat, seconds */
   long block = 64;
@@ -459,6 +464,8 @@ int main(int argc, char** argv)
       }
     } else if (!strcmp(argv[i], "--drum-features") && i + 1 < argc) {
       features_path = argv[++i];
+    } else if (!strcmp(argv[i], "--tempo-features") && i + 1 < argc) {
+      level_path = argv[++i];
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
@@ -481,6 +488,11 @@ int main(int argc, char** argv)
     if (!(features = fopen(features_path, "w"))) {
       fail("cannot write %s: %s", features_path, strerror(errno));
     }
+  }
+  FILE* level_file = NULL;
+  uint32_t level_serial = 0;
+  if (level_path && !(level_file = fopen(level_path, "w"))) {
+    fail("cannot write %s: %s", level_path, strerror(errno));
   }
 
   SF_INFO info;
@@ -538,6 +550,18 @@ int main(int argc, char** argv)
       write_drum_features(features, events[n - 1].time_s, events[n - 1].cls,
                           tandem_analysis_drum_probabilities(a),
                           tandem_analysis_drum_features(a));
+    }
+    if (level_file) {
+      float feat[TANDEM_TEMPO_LEVEL_FEATURES], bpm = 0.0f;
+      const uint32_t serial = tandem_analysis_tempo_level_features(a, feat, &bpm);
+      if (serial != level_serial) {
+        level_serial = serial;
+        fprintf(level_file, "%.4f\t%.3f", (double)total / info.samplerate, bpm);
+        for (int i = 0; i < TANDEM_TEMPO_LEVEL_FEATURES; ++i) {
+          fprintf(level_file, "\t%.5g", feat[i]);
+        }
+        fputc('\n', level_file);
+      }
     }
     for (uint32_t e = 0; e < n; ++e) {
       r.onsets = grow(r.onsets, &r.cap_onsets, r.n_onsets, sizeof(Onset));
@@ -601,6 +625,9 @@ int main(int argc, char** argv)
     }
   }
   sf_close(file);
+  if (level_file && fclose(level_file) != 0) {
+    fail("cannot write %s: %s", level_path, strerror(errno));
+  }
   if (features && fclose(features) != 0) {
     fail("cannot write %s: %s", features_path, strerror(errno));
   }
