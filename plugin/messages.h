@@ -123,7 +123,7 @@ typedef struct {
 
 #define TANDEM_EXPORT_MAX_VARIATIONS 16
 
-/* One bar of input, measured by run() (worker/barfeatures.h, realtime-safe). */
+/* One bar of input, measured by run() (barfeatures.h, realtime-safe). */
 typedef struct {
   uint32_t type;    /* TANDEM_MSG_BAR_SNAPSHOT */
   uint32_t serial;  /* reserved for a drum part with a section fill the worker may send */
