@@ -1,4 +1,5 @@
-/* Tandem — the provider names of the message protocol.  See messages.h. */
+/* Tandem — the message protocol's provider names and model defaults.  See
+ * messages.h. */
 #include "messages.h"
 
 #include <string.h>
@@ -17,4 +18,14 @@ int tandem_llm_provider_parse(const char* name)
     }
   }
   return -1;
+}
+
+void tandem_llm_config_msg_default(TandemLlmConfigMsg* c)
+{
+  memset(c, 0, sizeof(*c));
+  c->type = TANDEM_MSG_LLM_CONFIG;
+  c->provider = TANDEM_LLM_DEFAULT_PROVIDER;
+  c->timeout_s = TANDEM_LLM_DEFAULT_TIMEOUT_S;
+  c->temperature = TANDEM_LLM_DEFAULT_TEMPERATURE;
+  c->max_tokens = TANDEM_LLM_DEFAULT_MAX_TOKENS;
 }

@@ -8,8 +8,9 @@
  * value sets the messages carry (model status and provider, song section,
  * shipped style count) live here too, so that run() needs no worker header.
  *
- * Threads: types only; tandem_llm_provider_name and tandem_llm_provider_parse
- * (messages.c) touch only their arguments: any thread, realtime-safe.
+ * Threads: types only; tandem_llm_provider_name, tandem_llm_provider_parse and
+ * tandem_llm_config_msg_default (messages.c) touch only their arguments: any
+ * thread, realtime-safe.
  */
 #ifndef TANDEM_MESSAGES_H
 #define TANDEM_MESSAGES_H
@@ -247,6 +248,17 @@ typedef struct {
   char url[TANDEM_LLM_URL_MAX];
   char model[TANDEM_LLM_MODEL_MAX];
 } TandemLlmConfigMsg;
+
+/* The model settings' defaults, until a property, the state or the environment sets
+ * them.  Written only here; tandem_llm_config_msg_default is their constructor. */
+#define TANDEM_LLM_DEFAULT_PROVIDER    TANDEM_LLM_OPENAI
+#define TANDEM_LLM_DEFAULT_TIMEOUT_S   20.0f
+#define TANDEM_LLM_DEFAULT_TEMPERATURE 0.7f
+#define TANDEM_LLM_DEFAULT_MAX_TOKENS  4096
+
+/* A config message with every default setting, no URL or model, and fields 0.  Any
+ * thread (realtime-safe). */
+void tandem_llm_config_msg_default(TandemLlmConfigMsg* c);
 
 /* The fallback endpoints (plugin property llmFallbacks): one per line,
  * "provider url [model]", tried in order after the main one and before the

@@ -355,11 +355,7 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   tandem_player_set_seed(&self->player, self->player_seed);
   reset_position(self);
 
-  self->llm_config.type = TANDEM_MSG_LLM_CONFIG;
-  self->llm_config.provider = TANDEM_LLM_OPENAI;
-  self->llm_config.timeout_s = 20.0f;
-  self->llm_config.temperature = 0.7f;
-  self->llm_config.max_tokens = 4096;
+  tandem_llm_config_msg_default(&self->llm_config);
   self->intent.tempo_factor = 1.0f;
   atomic_init(&self->restored_llm_status, 0u);
   /* Settings from the environment (TANDEM_LLM_URL) are already in the client. */

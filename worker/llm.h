@@ -49,9 +49,9 @@ typedef struct {
   TandemLlmProviderKind provider;
   char url[TANDEM_LLM_URL_MAX]; /* base URL, see tandem_llm_endpoint_url() */
   char model[TANDEM_LLM_MODEL_MAX];
-  float timeout_s;   /* total per attempt; 0: 20 */
+  float timeout_s;   /* total per attempt; 0: TANDEM_LLM_DEFAULT_TIMEOUT_S */
   float temperature; /* 0..2 */
-  int max_tokens;    /* 0: 4096 */
+  int max_tokens;    /* 0: TANDEM_LLM_DEFAULT_MAX_TOKENS */
 } TandemLlmEndpoint;
 
 typedef struct {

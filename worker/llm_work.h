@@ -45,6 +45,10 @@ typedef struct {
   char fallbacks[TANDEM_LLM_FALLBACKS_MAX];
 } TandemLlmSettings;
 
+/* The default settings (messages.h's TANDEM_LLM_DEFAULT_*), no URL, model or
+ * fallbacks.  Any thread. */
+void tandem_llm_settings_default(TandemLlmSettings* s);
+
 /* What a finished request produced, for the render report. */
 typedef struct {
   TandemLlmStatus status;
