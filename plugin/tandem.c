@@ -497,7 +497,8 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
   }
 }
 
-/* Copies an atom string body (size bytes, maybe unterminated) into dst. */
+/* Copies an atom string body (size bytes, maybe unterminated) into dst; never reads
+ * past the body's size. */
 static void copy_atom_text(char* dst, size_t cap, const LV2_Atom* value)
 {
   const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
@@ -585,24 +586,13 @@ static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
   }
   if (key == self->uris.tandem_styleFile &&
       (value->type == self->uris.atom_Path || value->type == self->uris.atom_String)) {
-    /* The body is a NUL-terminated string of value->size bytes; copy at most that. */
-    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
-    size_t i = 0;
-    for (; i < value->size && i + 1 < sizeof(self->style_file) && text[i]; ++i) {
-      self->style_file[i] = text[i];
-    }
-    self->style_file[i] = '\0';
+    copy_atom_text(self->style_file, sizeof(self->style_file), value);
     self->style_file_dirty = true;
     self->style_file_notify = true;
   } else if (key == self->uris.tandem_exportPath &&
              (value->type == self->uris.atom_Path ||
               value->type == self->uris.atom_String)) {
-    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
-    size_t i = 0;
-    for (; i < value->size && i + 1 < sizeof(self->export_path) && text[i]; ++i) {
-      self->export_path[i] = text[i];
-    }
-    self->export_path[i] = '\0';
+    copy_atom_text(self->export_path, sizeof(self->export_path), value);
     self->export_path_notify = true;
   } else if (key == self->uris.tandem_profilePath &&
              (value->type == self->uris.atom_Path ||
