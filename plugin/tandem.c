@@ -5,6 +5,10 @@
  * worker callbacks (work) and state run in a non-realtime thread.  See
  * ../docs/DESIGN.md for the whole thread model.
  *
+ * This file includes only realtime headers: it reaches the worker through
+ * messages.h (run()) and the opaque TandemWorker of worker_api.h (instantiate,
+ * work, save, restore, cleanup); tests/check_split.sh keeps it so.
+ *
  * Each block, run() passes the audio through, analyses it, takes any finished
  * pattern from the worker, plays the pattern in segments split at every
  * time:Position event, and asks the worker for a new pattern when a setting that
@@ -32,12 +36,10 @@
 #include "pattern.h"
 #include "player.h"
 #include "ring.h"
-#include "state.h"
 #include "theory.h"
 #include "transport.h"
 #include "uris.h"
-#include "llm_work.h"
-#include "work.h"
+#include "worker_api.h"
 
 #define MAX_ONSETS          64  /* per block; more in one block are dropped */
 #define MAX_MIDI            512 /* MIDI events per block */
@@ -207,12 +209,9 @@ typedef struct {
   bool has_held_model;
   TandemPattern held_model;
 
-  /* State keys (read-only after instantiate) */
-  TandemStateURIs state_uris;
-
-  /* Worker side: only work() touches this after instantiate */
+  /* Worker side: only work() and the state callbacks use it after instantiate */
   TandemRing* patterns; /* worker → audio thread */
-  TandemWork work;
+  TandemWorker* worker;
 
   /* Status text shown through the status property; written by work_response. */
   char status[TANDEM_STATUS_MAX];
@@ -295,7 +294,12 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   }
 
   tandem_uris_map(&self->uris, self->map);
-  tandem_state_map(&self->state_uris, self->map);
+  self->worker = tandem_worker_new(self->map);
+  if (!self->worker) {
+    lv2_log_error(&self->logger, "Tandem: out of memory\n");
+    free(self);
+    return NULL;
+  }
   lv2_atom_forge_init(&self->forge, self->map);
 
   self->sample_rate = (isfinite(rate) && rate > 0.0) ? rate : 48000.0;
@@ -320,8 +324,8 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   }
 
   char err[TANDEM_STATUS_MAX + TANDEM_PATH_MAX] = "";
-  if (!tandem_work_init(&self->work, bundle_path, self->patterns, &self->logger, err,
-                        sizeof(err))) {
+  if (!tandem_worker_start(self->worker, bundle_path, self->patterns, &self->logger, err,
+                           sizeof(err))) {
     lv2_log_error(&self->logger, "Tandem: %s; only the trigger role can play\n", err);
     /* Long paths are cut to the status length; the log above has the whole line. */
     copy_text(self->status, sizeof(self->status), "error: ");
@@ -351,17 +355,11 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   tandem_player_set_seed(&self->player, self->player_seed);
   reset_position(self);
 
-  self->llm_config.type = TANDEM_MSG_LLM_CONFIG;
-  self->llm_config.provider = TANDEM_LLM_OPENAI;
-  self->llm_config.timeout_s = 20.0f;
-  self->llm_config.temperature = 0.7f;
-  self->llm_config.max_tokens = 4096;
+  tandem_llm_config_msg_default(&self->llm_config);
   self->intent.tempo_factor = 1.0f;
   atomic_init(&self->restored_llm_status, 0u);
   /* Settings from the environment (TANDEM_LLM_URL) are already in the client. */
-  self->llm_status = self->work.llm.client
-                         ? (uint32_t)tandem_llm_status(self->work.llm.client)
-                         : TANDEM_LLM_STATUS_OFF;
+  self->llm_status = (uint32_t)tandem_worker_llm_status(self->worker);
   return (LV2_Handle)self;
 }
 
@@ -499,7 +497,8 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
   }
 }
 
-/* Copies an atom string body (size bytes, maybe unterminated) into dst. */
+/* Copies an atom string body (size bytes, maybe unterminated) into dst; never reads
+ * past the body's size. */
 static void copy_atom_text(char* dst, size_t cap, const LV2_Atom* value)
 {
   const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
@@ -587,24 +586,13 @@ static void handle_patch_set(Tandem* self, const LV2_Atom_Object* obj)
   }
   if (key == self->uris.tandem_styleFile &&
       (value->type == self->uris.atom_Path || value->type == self->uris.atom_String)) {
-    /* The body is a NUL-terminated string of value->size bytes; copy at most that. */
-    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
-    size_t i = 0;
-    for (; i < value->size && i + 1 < sizeof(self->style_file) && text[i]; ++i) {
-      self->style_file[i] = text[i];
-    }
-    self->style_file[i] = '\0';
+    copy_atom_text(self->style_file, sizeof(self->style_file), value);
     self->style_file_dirty = true;
     self->style_file_notify = true;
   } else if (key == self->uris.tandem_exportPath &&
              (value->type == self->uris.atom_Path ||
               value->type == self->uris.atom_String)) {
-    const char* text = (const char*)LV2_ATOM_BODY_CONST(value);
-    size_t i = 0;
-    for (; i < value->size && i + 1 < sizeof(self->export_path) && text[i]; ++i) {
-      self->export_path[i] = text[i];
-    }
-    self->export_path[i] = '\0';
+    copy_atom_text(self->export_path, sizeof(self->export_path), value);
     self->export_path_notify = true;
   } else if (key == self->uris.tandem_profilePath &&
              (value->type == self->uris.atom_Path ||
@@ -1343,7 +1331,7 @@ static void send_requests(Tandem* self)
   msg->density = self->ctl.density;
   msg->energy = self->ctl.energy;
   msg->fill = self->ctl.fill;
-  /* The message keeps reserved space for the section (worker/work.h). */
+  /* The worker shapes the part for the section (worker/work.h). */
   msg->section = (uint8_t)key.section;
   msg->detected_bpm =
       self->readout.tempo.confidence >= 0.5f ? self->readout.tempo.bpm : 0.0f;
@@ -1508,7 +1496,7 @@ static void cleanup(LV2_Handle instance)
   if (!self) {
     return;
   }
-  tandem_work_cleanup(&self->work);
+  tandem_worker_free(self->worker);
   tandem_analysis_free(self->analysis);
   tandem_ring_free(self->patterns);
   free(self);
@@ -1521,7 +1509,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
                               const void* data)
 {
   Tandem* self = (Tandem*)instance;
-  return tandem_work_do(&self->work, respond, handle, size, data);
+  return tandem_worker_request(self->worker, respond, handle, size, data);
 }
 
 static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
@@ -1606,8 +1594,8 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
-  return tandem_state_save(
-      &self->work, &self->state_uris, store, handle, features,
+  return tandem_worker_save(
+      self->worker, store, handle, features,
       atomic_load_explicit(&self->pattern_phase, memory_order_relaxed));
 }
 
@@ -1617,24 +1605,18 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 {
   Tandem* self = (Tandem*)instance;
   (void)flags;
+  TandemWorkerRestored restored;
   const LV2_State_Status st =
-      tandem_state_restore(&self->work, &self->state_uris, retrieve, handle, features);
+      tandem_worker_restore(self->worker, retrieve, handle, features, &restored);
   /* The prompt text comes back for the host's UI, not to be sent again.  restore()
    * never runs alongside run() (no state:threadSafeRestore), so run()'s copy may be
    * written here. */
-  if (self->work.lock_ready) {
-    pthread_mutex_lock(&self->work.lock);
-  }
-  copy_text(self->prompt, sizeof(self->prompt), self->work.prompt);
-  if (self->work.lock_ready) {
-    pthread_mutex_unlock(&self->work.lock);
-  }
+  copy_text(self->prompt, sizeof(self->prompt), restored.prompt);
   self->prompt_pending = false;
   self->prompt_notify = true;
-  if (self->work.llm.client) {
+  if (restored.has_llm_status) {
     /* The restored settings may switch the model on or off: llm_status says so. */
-    atomic_store_explicit(&self->restored_llm_status,
-                          (unsigned)tandem_llm_status(self->work.llm.client) + 1u,
+    atomic_store_explicit(&self->restored_llm_status, (unsigned)restored.llm_status + 1u,
                           memory_order_release);
   }
   return st;

@@ -335,6 +335,40 @@ START_TEST(test_work_config_message_changes_only_the_fields_it_names)
 }
 END_TEST
 
+START_TEST(test_work_settings_start_as_runs_and_bad_values_fall_back_to_them)
+{
+  /* No environment: the worker starts with the settings run()'s config message has. */
+  unsetenv("TANDEM_LLM_TIMEOUT");
+  Fixture* f = fixture(NULL);
+  TandemLlmConfigMsg run_side;
+  tandem_llm_config_msg_default(&run_side);
+  ck_assert_uint_eq(run_side.type, TANDEM_MSG_LLM_CONFIG);
+  ck_assert_uint_eq(run_side.fields, 0);
+  ck_assert_str_eq(run_side.url, "");
+  ck_assert_uint_eq(f->lw.settings.provider, run_side.provider);
+  ck_assert_float_eq(f->lw.settings.timeout_s, run_side.timeout_s);
+  ck_assert_float_eq(f->lw.settings.temperature, run_side.temperature);
+  ck_assert_int_eq(f->lw.settings.max_tokens, run_side.max_tokens);
+  /* Out-of-range values in a message get those defaults back, not 0 or the old value. */
+  TandemLlmConfigMsg c = run_side;
+  c.fields = TANDEM_LLM_FIELD_TIMEOUT | TANDEM_LLM_FIELD_TEMPERATURE |
+             TANDEM_LLM_FIELD_MAX_TOKENS | TANDEM_LLM_FIELD_PROVIDER;
+  c.timeout_s = -3.0f;
+  c.temperature = 9.0f;
+  c.max_tokens = 0;
+  c.provider = 77;
+  tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(c), &c, NULL, NULL);
+  TandemLlmSettings d;
+  tandem_llm_settings_default(&d);
+  ck_assert_uint_eq(f->lw.settings.provider, d.provider);
+  ck_assert_float_eq(f->lw.settings.timeout_s, d.timeout_s);
+  ck_assert_float_eq(f->lw.settings.temperature, d.temperature);
+  ck_assert_int_eq(f->lw.settings.max_tokens, d.max_tokens);
+  ck_assert_float_eq(d.timeout_s, run_side.timeout_s);
+  fixture_free(f);
+}
+END_TEST
+
 START_TEST(test_work_freewheel_request_applies_modifiers_and_asks_no_model)
 {
   Fixture* f = fixture("ok");
@@ -470,6 +504,7 @@ static Suite* suite(void)
   tcase_add_test(tc, test_fallbacks_parse_lines_in_order_and_name_a_bad_line);
   tcase_add_test(tc, test_work_fallback_endpoint_answers_when_the_first_fails);
   tcase_add_test(tc, test_work_config_message_changes_only_the_fields_it_names);
+  tcase_add_test(tc, test_work_settings_start_as_runs_and_bad_values_fall_back_to_them);
   tcase_add_test(tc, test_work_freewheel_request_applies_modifiers_and_asks_no_model);
   tcase_add_test(tc, test_work_request_grounds_the_prompt_in_bands_genre_and_section);
   tcase_add_test(tc, test_work_rejects_malformed_messages);

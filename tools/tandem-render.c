@@ -56,6 +56,7 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "messages.h" /* TANDEM_LLM_DEFAULT_TIMEOUT_S */
 #include "resample.h"
 #include "ring.h"
 #include "rtmark.h"
@@ -80,7 +81,7 @@
  * between them (worker/llm.c), so the render waits up to 3 timeouts, 2
  * backoffs and a margin.  A prompt that has not made the plugin wait within
  * the grace time is not waited for at all. */
-#define LLM_DEFAULT_TIMEOUT_S 20.0
+#define LLM_DEFAULT_TIMEOUT_S ((double)TANDEM_LLM_DEFAULT_TIMEOUT_S)
 #define LLM_WAIT_ATTEMPTS     3
 #define LLM_WAIT_BACKOFF_S    8.0
 #define LLM_WAIT_MARGIN_S     5.0

@@ -269,7 +269,8 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job,
     return TRY_NEXT;
   }
   char temp[32], maxtok[32];
-  const int max_tokens = ep->max_tokens > 0 ? ep->max_tokens : 4096;
+  const int max_tokens =
+      ep->max_tokens > 0 ? ep->max_tokens : TANDEM_LLM_DEFAULT_MAX_TOKENS;
   snprintf(temp, sizeof(temp), "%.3f", (double)ep->temperature);
   snprintf(maxtok, sizeof(maxtok), "%d", max_tokens);
   const char* parts[] = {pname, url, ep->model, temp, maxtok, job->system, job->user};
@@ -315,7 +316,8 @@ static TryOutcome try_endpoint(TandemLlmClient* c, const Job* job,
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key_value);
     headers[n_headers++] = auth;
   }
-  const float timeout_s = ep->timeout_s > 0 ? ep->timeout_s : 20.0f;
+  const float timeout_s =
+      ep->timeout_s > 0 ? ep->timeout_s : TANDEM_LLM_DEFAULT_TIMEOUT_S;
   const TandemHttpRequest req = {
       .url = url,
       .body = body,

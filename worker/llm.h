@@ -38,23 +38,10 @@
 #include "llm_prompt.h"
 #include "llm_reply.h"
 #include "llm_wire.h"
+#include "messages.h" /* TandemLlmStatus, TANDEM_LLM_URL_MAX, TANDEM_LLM_MODEL_MAX */
 
 #define TANDEM_LLM_MAX_ENDPOINTS 4
-#define TANDEM_LLM_URL_MAX       512
-#define TANDEM_LLM_MODEL_MAX     128
 #define TANDEM_LLM_ERROR_MAX     256
-
-/* What the llm_status output port shows (its values are a port contract). */
-typedef enum {
-  TANDEM_LLM_STATUS_OFF = 0, /* no endpoint configured */
-  TANDEM_LLM_STATUS_IDLE = 1,
-  TANDEM_LLM_STATUS_WAITING = 2,  /* a job is queued or in flight */
-  TANDEM_LLM_STATUS_OK = 3,       /* a reply was accepted as given */
-  TANDEM_LLM_STATUS_CACHED = 4,   /* answered from the cache */
-  TANDEM_LLM_STATUS_REPAIRED = 5, /* a reply was accepted after repairs */
-  TANDEM_LLM_STATUS_FALLBACK = 6, /* every endpoint failed: play the built-in pattern */
-  TANDEM_LLM_STATUS_ERROR = 7,    /* the job could not be sent (no prompt, bad config) */
-} TandemLlmStatus;
 
 const char* tandem_llm_status_name(TandemLlmStatus status);
 
@@ -62,9 +49,9 @@ typedef struct {
   TandemLlmProviderKind provider;
   char url[TANDEM_LLM_URL_MAX]; /* base URL, see tandem_llm_endpoint_url() */
   char model[TANDEM_LLM_MODEL_MAX];
-  float timeout_s;   /* total per attempt; 0: 20 */
+  float timeout_s;   /* total per attempt; 0: TANDEM_LLM_DEFAULT_TIMEOUT_S */
   float temperature; /* 0..2 */
-  int max_tokens;    /* 0: 4096 */
+  int max_tokens;    /* 0: TANDEM_LLM_DEFAULT_MAX_TOKENS */
 } TandemLlmEndpoint;
 
 typedef struct {

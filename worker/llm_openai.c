@@ -90,22 +90,6 @@ void tandem_llm_envelope_fail(TandemLlmEnvelope* out, TandemEnvelopeStatus statu
   tandem_llm_sanitize_line(out->error, sizeof(out->error), why);
 }
 
-const char* tandem_llm_provider_name(TandemLlmProviderKind kind)
-{
-  static const char* const names[] = {"openai", "ollama", "anthropic"};
-  return (unsigned)kind < TANDEM_LLM_PROVIDER_COUNT ? names[kind] : "unknown";
-}
-
-int tandem_llm_provider_parse(const char* name)
-{
-  for (int k = 0; name && k < TANDEM_LLM_PROVIDER_COUNT; ++k) {
-    if (strcmp(name, tandem_llm_provider_name((TandemLlmProviderKind)k)) == 0) {
-      return k;
-    }
-  }
-  return -1;
-}
-
 bool tandem_llm_endpoint_url(TandemLlmProviderKind kind, const char* base, char* out,
                              size_t out_size)
 {

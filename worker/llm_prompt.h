@@ -19,15 +19,13 @@
 
 #include <jansson.h>
 
+#include "messages.h" /* TANDEM_LLM_CONTEXT_BARS, TANDEM_LLM_ONSET_* */
 #include "pattern.h"
 #include "style.h"
 
-#define TANDEM_LLM_HISTORY      10  /* requests remembered */
-#define TANDEM_LLM_REQUEST_MAX  256 /* bytes of one request text */
-#define TANDEM_LLM_OUTCOME_MAX  64
-#define TANDEM_LLM_CONTEXT_BARS 4 /* chords of this many last bars */
-#define TANDEM_LLM_ONSET_BARS   2
-#define TANDEM_LLM_ONSET_BANDS  4 /* kick, snare, hat, other */
+#define TANDEM_LLM_HISTORY     10  /* requests remembered */
+#define TANDEM_LLM_REQUEST_MAX 256 /* bytes of one request text */
+#define TANDEM_LLM_OUTCOME_MAX 64
 
 /* Context memory: the last requests and what came of them.  Plain data, kept
  * in the plugin's state.  Oldest first. */

@@ -20,12 +20,7 @@
 
 #include <jansson.h>
 
-typedef enum {
-  TANDEM_LLM_OPENAI = 0,
-  TANDEM_LLM_OLLAMA = 1,
-  TANDEM_LLM_ANTHROPIC = 2,
-  TANDEM_LLM_PROVIDER_COUNT
-} TandemLlmProviderKind;
+#include "messages.h" /* TandemLlmProviderKind, tandem_llm_provider_name */
 
 #define TANDEM_LLM_TOOL_NAME "emit_pattern"
 
@@ -53,11 +48,6 @@ typedef struct {
   long completion_tokens; /* -1 when not given */
   char error[160];        /* why, when not OK; sanitized */
 } TandemLlmEnvelope;
-
-/* "openai", "ollama", "anthropic". */
-const char* tandem_llm_provider_name(TandemLlmProviderKind kind);
-/* Parses a provider name; -1 if unknown. */
-int tandem_llm_provider_parse(const char* name);
 
 /* Builds the full endpoint URL from a base URL into out; a base that already
  * ends with the endpoint path is kept as it is.  False if it does not fit. */

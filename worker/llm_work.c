@@ -18,18 +18,21 @@ bool tandem_llm_work_handles(uint32_t type)
          type == TANDEM_MSG_LLM_FALLBACKS;
 }
 
-static void settings_default(TandemLlmSettings* s)
+void tandem_llm_settings_default(TandemLlmSettings* s)
 {
+  /* The defaults are those of run()'s config message, so both sides start alike. */
+  TandemLlmConfigMsg d;
+  tandem_llm_config_msg_default(&d);
   memset(s, 0, sizeof(*s));
-  s->provider = TANDEM_LLM_OPENAI;
-  s->timeout_s = 20.0f;
-  s->temperature = 0.7f;
-  s->max_tokens = 4096;
+  s->provider = d.provider;
+  s->timeout_s = d.timeout_s;
+  s->temperature = d.temperature;
+  s->max_tokens = d.max_tokens;
 }
 
 static void settings_from_env(TandemLlmSettings* s)
 {
-  settings_default(s);
+  tandem_llm_settings_default(s);
   const char* fallbacks = getenv("TANDEM_LLM_FALLBACKS");
   if (fallbacks) {
     snprintf(s->fallbacks, sizeof(s->fallbacks), "%s", fallbacks);
@@ -42,9 +45,9 @@ static void settings_from_env(TandemLlmSettings* s)
   const char* model = getenv("TANDEM_LLM_MODEL");
   snprintf(s->model, sizeof(s->model), "%s", model ? model : "");
   const int kind = tandem_llm_provider_parse(getenv("TANDEM_LLM_PROVIDER"));
-  s->provider = kind >= 0 ? (uint32_t)kind : TANDEM_LLM_OPENAI;
+  s->provider = kind >= 0 ? (uint32_t)kind : TANDEM_LLM_DEFAULT_PROVIDER;
   const char* timeout = getenv("TANDEM_LLM_TIMEOUT");
-  s->timeout_s = timeout ? strtof(timeout, NULL) : 20.0f;
+  s->timeout_s = timeout ? strtof(timeout, NULL) : TANDEM_LLM_DEFAULT_TIMEOUT_S;
 }
 
 /* Copies up to the first NUL; always terminates. */
@@ -113,16 +116,16 @@ static void settings_sanitize(TandemLlmSettings* s)
   s->model[sizeof(s->model) - 1] = '\0';
   s->fallbacks[sizeof(s->fallbacks) - 1] = '\0';
   if (s->provider >= TANDEM_LLM_PROVIDER_COUNT) {
-    s->provider = TANDEM_LLM_OPENAI;
+    s->provider = TANDEM_LLM_DEFAULT_PROVIDER;
   }
   if (!(s->timeout_s > 0 && s->timeout_s <= 600)) {
-    s->timeout_s = 20.0f;
+    s->timeout_s = TANDEM_LLM_DEFAULT_TIMEOUT_S;
   }
   if (!(s->temperature >= 0 && s->temperature <= 2)) {
-    s->temperature = 0.7f;
+    s->temperature = TANDEM_LLM_DEFAULT_TEMPERATURE;
   }
   if (!(s->max_tokens > 0 && s->max_tokens <= 65536)) {
-    s->max_tokens = 4096;
+    s->max_tokens = TANDEM_LLM_DEFAULT_MAX_TOKENS;
   }
 }
 

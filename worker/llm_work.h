@@ -1,7 +1,7 @@
 /* Tandem — the language-model part of work(): plain-language requests, model
  * configuration, and handing validated model patterns to run().
  *
- * run() sends the small POD messages below through the host's worker (each
+ * run() sends small POD messages (messages.h) through the host's worker (each
  * fits the 4 KiB minimum ring); work() passes any with a TANDEM_MSG_LLM_* tag
  * to tandem_llm_work_do(), which never waits for the network: it parses the
  * request's intent locally, queues a model job on the client's own thread
@@ -10,10 +10,9 @@
  * chosen alternative into the pattern ring with the serial run() reserved for
  * that message.  run() then swaps it in at the next bar line as it does for the
  * built-in generator's patterns.  Replies to run() are TandemStatusMsg
- * texts plus the small TandemLlmIntentMsg / TandemLlmStateMsg below.
+ * texts plus the small TandemLlmIntentMsg / TandemLlmStateMsg.
  *
- * Message tags TANDEM_MSG_LLM_FIRST..LAST (40..49) are this module's; messages.h
- * reserves them.
+ * The messages and their tags (TANDEM_MSG_LLM_*) are declared in messages.h.
  *
  * Threads: tandem_llm_work_init / cleanup — instantiate / cleanup;
  * tandem_llm_work_do — the worker (never concurrently with itself); it may run
@@ -35,56 +34,6 @@
 #include "ring.h"
 #include "style.h"
 
-enum {
-  TANDEM_MSG_LLM_CONFIG = TANDEM_MSG_LLM_FIRST, /* run() → work(): TandemLlmConfigMsg */
-  TANDEM_MSG_LLM_REQUEST = 41,     /* run() → work(): TandemLlmRequestMsg */
-  TANDEM_MSG_LLM_BAR = 42,         /* run() → work(): TandemLlmBarMsg, the poll */
-  TANDEM_MSG_LLM_ALTERNATIVE = 43, /* run() → work(): TandemLlmAltMsg */
-  TANDEM_MSG_LLM_INTENT = 44,      /* work() → run(): TandemLlmIntentMsg */
-  TANDEM_MSG_LLM_STATE = 45,       /* work() → run(): TandemLlmStateMsg */
-  TANDEM_MSG_LLM_FALLBACKS = 46,   /* run() → work(): TandemLlmFallbacksMsg */
-};
-_Static_assert((int)TANDEM_MSG_LLM_FALLBACKS <= (int)TANDEM_MSG_LLM_LAST,
-               "llm message tags overflow");
-
-#define TANDEM_LLM_TEXT_MAX      256
-#define TANDEM_LLM_FALLBACKS_MAX 1024
-
-/* Which settings a config message carries (TandemLlmConfigMsg.fields). */
-enum {
-  TANDEM_LLM_FIELD_URL = 1u << 0,
-  TANDEM_LLM_FIELD_MODEL = 1u << 1,
-  TANDEM_LLM_FIELD_PROVIDER = 1u << 2,
-  TANDEM_LLM_FIELD_TIMEOUT = 1u << 3,
-  TANDEM_LLM_FIELD_TEMPERATURE = 1u << 4,
-  TANDEM_LLM_FIELD_MAX_TOKENS = 1u << 5,
-};
-
-/* The model settings (plugin properties llmUrl, llmModel, llmProvider, llmTimeout,
- * llmTemperature, llmMaxTokens).  Only the fields named in `fields` are taken (0:
- * all), so that run() sends what a patch:Set changed and never overwrites a
- * setting restored from state with its own stale copy.  An empty url (with no
- * fallbacks) turns the model off. */
-typedef struct {
-  uint32_t type;     /* TANDEM_MSG_LLM_CONFIG */
-  uint32_t provider; /* TandemLlmProviderKind */
-  float timeout_s;
-  float temperature;
-  int32_t max_tokens;
-  uint32_t fields; /* TANDEM_LLM_FIELD_* bits; 0: every field */
-  char url[TANDEM_LLM_URL_MAX];
-  char model[TANDEM_LLM_MODEL_MAX];
-} TandemLlmConfigMsg;
-
-/* The fallback endpoints (plugin property llmFallbacks): one per line,
- * "provider url [model]", tried in order after the main one and before the
- * built-in generator; they share its timeout, temperature and max tokens.  At
- * most TANDEM_LLM_MAX_ENDPOINTS - 1 lines are used. */
-typedef struct {
-  uint32_t type; /* TANDEM_MSG_LLM_FALLBACKS */
-  char text[TANDEM_LLM_FALLBACKS_MAX];
-} TandemLlmFallbacksMsg;
-
 /* Every model setting the plugin keeps in its state (never the API key). */
 typedef struct {
   uint32_t provider; /* TandemLlmProviderKind, of the main endpoint */
@@ -96,75 +45,9 @@ typedef struct {
   char fallbacks[TANDEM_LLM_FALLBACKS_MAX];
 } TandemLlmSettings;
 
-/* A plain-language request ("send"), with what the track is doing now. */
-typedef struct {
-  uint32_t type;   /* TANDEM_MSG_LLM_REQUEST */
-  uint32_t serial; /* reserved by run() for the model's pattern */
-  uint8_t role;
-  uint8_t style; /* 0 auto, 1..12 */
-  uint8_t bars;
-  uint8_t beats_per_bar;
-  uint8_t beat_unit;
-  uint8_t key_known;
-  uint8_t key_root;
-  uint8_t key_scale;
-  uint8_t n_chords;
-  uint8_t onsets_known;
-  uint8_t local_only; /* 1 while freewheeling: apply known modifiers, ask no model */
-  uint8_t section;    /* TandemSectionLabel, 0 unknown */
-  uint8_t chord_known[TANDEM_LLM_CONTEXT_BARS];
-  uint8_t chord_root[TANDEM_LLM_CONTEXT_BARS];
-  uint8_t chord_quality[TANDEM_LLM_CONTEXT_BARS];
-  uint16_t onset_steps[TANDEM_LLM_ONSET_BARS][TANDEM_LLM_ONSET_BANDS];
-  float tempo_bpm;
-  float tempo_confidence;
-  float energy;
-  int32_t genre; /* shipped style index 1..12, 0 unknown */
-  float genre_confidence;
-  char text[TANDEM_LLM_TEXT_MAX];
-} TandemLlmRequestMsg;
-
-/* Sent while a model request is out (once per bar, or more often): take a
- * finished result if there is one and write its pattern under serial.  The
- * serial is reserved when this message is sent, not when the request was, so a
- * built-in pattern made in between (e.g. from the request's modifiers) does not
- * make the model's answer look stale.  With apply 0 (freewheel export) results
- * are kept for later, so an export never changes with network timing. */
-typedef struct {
-  uint32_t type;   /* TANDEM_MSG_LLM_BAR */
-  uint32_t apply;  /* 1: write a finished result's pattern to the ring */
-  uint32_t serial; /* for the pattern; 0: the request's serial */
-} TandemLlmBarMsg;
-
-/* Play alternative `index` of the last model result, under serial. */
-typedef struct {
-  uint32_t type; /* TANDEM_MSG_LLM_ALTERNATIVE */
-  uint32_t index;
-  uint32_t serial;
-} TandemLlmAltMsg;
-
-/* Parameter changes from the local intent parser, applied by run() at once (the
- * new pattern they make swaps in at the next bar). */
-typedef struct {
-  uint32_t type; /* TANDEM_MSG_LLM_INTENT */
-  float energy;
-  float complexity;
-  float density;
-  float fill;
-  float swing_pct;
-  float ghost;
-  int32_t octave;
-  float tempo_factor;
-  uint32_t straight;
-} TandemLlmIntentMsg;
-
-/* The model's state for the llm_status port and the alternative count. */
-typedef struct {
-  uint32_t type;   /* TANDEM_MSG_LLM_STATE */
-  uint32_t status; /* TandemLlmStatus */
-  uint32_t n_alternatives;
-  uint32_t serial; /* of the pattern written, 0 if none */
-} TandemLlmStateMsg;
+/* The default settings (messages.h's TANDEM_LLM_DEFAULT_*), no URL, model or
+ * fallbacks.  Any thread. */
+void tandem_llm_settings_default(TandemLlmSettings* s);
 
 /* What a finished request produced, for the render report. */
 typedef struct {

@@ -29,24 +29,11 @@
 #include <stdint.h>
 
 #include "barfeatures.h"
+#include "messages.h" /* TandemSectionLabel */
 
 #define TANDEM_SECTION_MAX      64 /* segments reported */
 #define TANDEM_SECTION_MIN_BARS 2
 #define TANDEM_SECTION_HISTORY  128 /* bars the tracker remembers */
-
-typedef enum {
-  TANDEM_SECTION_UNKNOWN = 0,
-  TANDEM_SECTION_INTRO = 1,
-  TANDEM_SECTION_VERSE = 2,
-  TANDEM_SECTION_CHORUS = 3,
-  TANDEM_SECTION_BRIDGE = 4,
-  TANDEM_SECTION_OUTRO = 5,
-  TANDEM_SECTION_A = 6, /* A, B, C, D: a group without a confident name */
-  TANDEM_SECTION_B = 7,
-  TANDEM_SECTION_C = 8,
-  TANDEM_SECTION_D = 9,
-  TANDEM_SECTION_LABELS
-} TandemSectionLabel;
 
 typedef struct {
   uint32_t first_bar;

@@ -486,11 +486,7 @@ static void retrieve_llm_settings(LV2_State_Retrieve_Function retrieve,
                                   TandemLlmSettings* s, bool* present,
                                   LV2_Log_Logger* log)
 {
-  memset(s, 0, sizeof(*s));
-  s->provider = TANDEM_LLM_OPENAI;
-  s->timeout_s = 20.0f;
-  s->temperature = 0.7f;
-  s->max_tokens = 4096;
+  tandem_llm_settings_default(s);
   char provider[32] = "";
   double timeout = s->timeout_s, temperature = s->temperature, max_tokens = s->max_tokens;
   bool any = false;

@@ -16,15 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "messages.h" /* TANDEM_STYLE_SHIPPED_COUNT */
 #include "pattern.h"
 
-#define TANDEM_STYLE_URI           "urn:tandem:style#"
-#define TANDEM_STYLE_MAX_STEPS     64 /* 16ths in the longest bar (16 quarter beats) */
-#define TANDEM_STYLE_NAME_MAX      32
-#define TANDEM_STYLE_LABEL_MAX     64
-#define TANDEM_STYLE_DESC_MAX      512
-#define TANDEM_STYLE_MAX_SCALES    4
-#define TANDEM_STYLE_SHIPPED_COUNT 12 /* shipped styles, indices 1..12; 0 is "auto" */
+#define TANDEM_STYLE_URI        "urn:tandem:style#"
+#define TANDEM_STYLE_MAX_STEPS  64 /* 16ths in the longest bar (16 quarter beats) */
+#define TANDEM_STYLE_NAME_MAX   32
+#define TANDEM_STYLE_LABEL_MAX  64
+#define TANDEM_STYLE_DESC_MAX   512
+#define TANDEM_STYLE_MAX_SCALES 4
 
 /* The drum voices a profile places. */
 typedef enum {

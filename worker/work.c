@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrange.h"
 #include "export.h"
 #include "generator.h"
 #include "intent.h"
@@ -413,39 +414,8 @@ static LV2_Worker_Status do_generate(TandemWork* w, LV2_Worker_Respond_Function 
  * playing) stays in step. */
 static void turn_current_to(TandemWork* w, int64_t bar)
 {
-  TandemPattern* out = &w->current;
-  const int64_t bars = out->bars;
-  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(out);
-  const uint32_t phase = (uint32_t)((((bar - w->current_anchor) % bars) + bars) % bars);
+  tandem_arrange_turn(&w->current, w->current_anchor, bar);
   w->current_anchor = bar;
-  if (phase == 0) {
-    return;
-  }
-  for (uint32_t i = 0; i < out->n_notes; ++i) {
-    TandemNote* n = &out->notes[i];
-    const uint32_t b = n->tick / bar_ticks;
-    const uint32_t moved = (b + (uint32_t)bars - phase) % (uint32_t)bars;
-    n->tick = moved * bar_ticks + n->tick % bar_ticks;
-  }
-  tandem_pattern_sort(out);
-}
-
-/* At a predicted section start (`bar`, the bar after a predicted last bar): the
- * label of the section that followed the one playing the last time it played, if
- * the tracker has heard that, else 0. */
-static int next_section_label(const TandemSectionTracker* t)
-{
-  if (t->n_found < 3) {
-    return 0;
-  }
-  const TandemSection* now = &t->scratch[t->n_found - 1];
-  for (uint32_t k = t->n_found - 2; k-- > 0;) {
-    if (t->scratch[k].group == now->group) {
-      const int next = t->scratch[k + 1].label;
-      return next != now->label ? next : 0;
-    }
-  }
-  return 0;
 }
 
 /* Sends ahead: makes the part kept for the section predicted to start at `bar`
@@ -461,7 +431,8 @@ static bool send_ahead(TandemWork* w, int64_t bar, const TandemStyle* style)
   if (w->sections.current_first_bar == w->ahead_refused) {
     return false; /* guessed wrong once in this section already */
   }
-  const int next = next_section_label(&w->sections);
+  /* At a predicted section start: the section that followed this one last time. */
+  const int next = tandem_arrange_next_section(&w->sections);
   if (next == 0 || next == w->ahead_section ||
       !kept_part_fits(w, next, &w->current_request, style)) {
     return false;
@@ -485,15 +456,12 @@ static bool send_ahead(TandemWork* w, int64_t bar, const TandemStyle* style)
  * Returns true when current changed back. */
 static bool settle_ahead(TandemWork* w, int64_t bar)
 {
-  if (w->ahead_bar < 0) {
-    return false;
-  }
-  const int64_t start = w->sections.current_first_bar;
-  if (start >= w->ahead_bar - 1 && start <= w->ahead_bar + 1) {
+  const TandemAheadVerdict verdict =
+      tandem_arrange_settle(w->ahead_bar, w->sections.current_first_bar, bar);
+  if (verdict == TANDEM_AHEAD_CONFIRMED) {
     w->ahead_bar = -1; /* it began: the part stays */
-    return false;
   }
-  if (bar < w->ahead_bar + 3) {
+  if (verdict != TANDEM_AHEAD_TAKE_BACK) {
     return false;
   }
   memcpy(&w->current, &w->before_ahead, sizeof(w->current));
@@ -536,13 +504,11 @@ static void mark_sections(TandemWork* w, bool new_section, uint32_t serial)
   bool fill = false;
   bool crash = false;
   if (drums && w->input_heard) {
-    const int64_t start = w->sections.current_first_bar;
-    fill = tandem_section_tracker_ends_at(&w->sections, bar);
-    crash = w->fill_bar >= 0 && w->fill_bar == bar - 1;
-    /* Found only now, with no fill before it: mark it as soon as we can. */
-    const bool filled_into =
-        w->fill_bar >= 0 && start >= w->fill_bar - 1 && start <= w->fill_bar + 2;
-    crash = crash || (new_section && !filled_into);
+    const TandemArrangeMarks marks = tandem_arrange_marks(
+        tandem_section_tracker_ends_at(&w->sections, bar), w->sections.current_first_bar,
+        bar, w->fill_bar, new_section);
+    fill = marks.fill;
+    crash = marks.crash;
   }
   w->mark_bar = bar;
   w->mark_fill = fill;

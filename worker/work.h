@@ -124,7 +124,7 @@ void tandem_work_cleanup(TandemWork* w);
 void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
 
 /* Does one request.  Returns LV2_WORKER_ERR_UNKNOWN for a malformed message.
- * A generate request's reserved[0] carries the song section (TandemSectionLabel,
+ * A generate request's section field carries the song section (TandemSectionLabel,
  * 0 unknown): a chorus is made busier and louder, an intro sparser, and a section
  * label heard before with the same settings gets its earlier part again.  Every
  * built-in pattern also takes the feel that plain-language requests left (half or
@@ -137,7 +137,7 @@ void tandem_work_keep_pattern(TandemWork* w, const TandemPattern* p);
  * the fill control above 0 gets a fill there and a crash on beat 1 of the bar after,
  * and a section found without a fill before it gets a crash on the next bar that
  * can still be reached.  These marked parts go to the ring under the serial run()
- * reserved in the snapshot's `reserved` field (0: no marks), then a plain one the bar
+ * reserved in the snapshot's `serial` field (0: no marks), then a plain one the bar
  * after; what is kept as current, for sections, likes and export, stays plain.  Only
  * 4-beat parts are marked, and only from bars counted on the beat grid.
  *
