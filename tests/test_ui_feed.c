@@ -252,6 +252,35 @@ START_TEST(test_ui_feed_stops_3_s_after_the_last_get)
 }
 END_TEST
 
+START_TEST(test_ui_feed_gives_a_reopened_window_the_whole_pattern)
+{
+  Rig r;
+  rig_open(&r, 65536);
+  /* A window open for 2 s, closed for 1 s (the feed still runs), then opened again. */
+  for (uint32_t b = 0; b < blocks(2.0); ++b) {
+    rig_block(&r, b == 0                 ? r.u.tandem_uiPattern
+                  : b % blocks(1.0) == 0 ? r.u.tandem_uiFeed
+                                         : 0);
+  }
+  ck_assert(r.complete);
+  const uint32_t serial = r.complete_serial;
+  for (uint32_t b = 0; b < blocks(1.0); ++b) {
+    rig_block(&r, 0);
+  }
+  r.complete = false;
+  r.received = 0;
+  r.count = 0;
+  for (uint32_t b = 0; b < blocks(1.0); ++b) {
+    rig_block(&r, b == 0 ? r.u.tandem_uiPattern : 0);
+  }
+  ck_assert_msg(r.complete, "the reopened window got %d of %d notes", r.received,
+                r.count);
+  ck_assert_uint_ge(r.complete_serial, serial);
+  ck_assert_msg(r.fault == NULL, "%s", r.fault);
+  rig_close(&r);
+}
+END_TEST
+
 int main(void)
 {
   Suite* s = suite_create("ui_feed");
@@ -262,6 +291,7 @@ int main(void)
                  test_ui_feed_sends_each_pattern_once_and_plays_at_most_30_per_second);
   tcase_add_test(tc, test_ui_feed_fits_a_small_notify_buffer);
   tcase_add_test(tc, test_ui_feed_stops_3_s_after_the_last_get);
+  tcase_add_test(tc, test_ui_feed_gives_a_reopened_window_the_whole_pattern);
   suite_add_tcase(s, tc);
   SRunner* sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
