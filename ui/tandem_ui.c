@@ -1,10 +1,11 @@
 /* Tandem — the plugin window: an LV2 X11 UI drawn with cairo, no toolkit.
  *
  * A request box (sent once, on Enter or Send, as a patch:Set of tandem:prompt),
- * the model's status, quick controls that write control ports and follow
- * port_event when the host automates them, the readouts of the analysis output
- * ports, and a piano roll of the part playing with the onsets heard beneath it
- * (fed by the plugin through the notify port, see plugin/ui_feed.h).
+ * a file field whose name export, save-profile and load-style send as the path
+ * property before pressing their trigger, the model's status, quick controls that write
+ * control ports and follow port_event when the host automates them, the readouts of the
+ * analysis output ports, and a piano roll of the part playing with the onsets heard
+ * beneath it (fed by the plugin through the notify port, see plugin/ui_feed.h).
  *
  * The host's GUI thread calls everything here.  Nothing blocks it: idle() reads
  * only the X events already queued (XPending), and redraws at most
@@ -40,7 +41,7 @@
 
 #define UI_URI        "urn:tandem:ui"
 #define UI_WIDTH      880.0 /* logical pixels, times the scale factor */
-#define UI_HEIGHT     560.0
+#define UI_HEIGHT     594.0
 #define UI_MAX_FPS    30.0
 #define UI_FEED_MS    1000.0 /* patch:Get uiFeed this often (the plugin holds 3 s) */
 #define UI_TRIGGER_MS 120.0  /* a trigger port goes back to 0 after this */
@@ -71,11 +72,14 @@ enum {
   P_BAND_FIRST = 32, /* 7 bands, sub to brilliance */
   P_LIKE = 40,
   P_DISLIKE = 41,
+  P_EXPORT = 43,
   P_ALTERNATIVE = 46,
   P_LLM_STATUS = 47,
   P_GENRE = 48,
   P_GENRE_CONFIDENCE = 49,
   P_SECTION = 50,
+  P_LEARN = 52,
+  P_SAVE_PROFILE = 53,
   P_COUNT = 54,
 };
 
@@ -120,6 +124,9 @@ typedef struct {
   LV2_URID patch_value;
   LV2_URID tandem_prompt;
   LV2_URID tandem_status;
+  LV2_URID tandem_exportPath;
+  LV2_URID tandem_profilePath;
+  LV2_URID tandem_styleFile;
   TandemUiFeedURIs feed;
 } UiURIs;
 
@@ -145,10 +152,13 @@ typedef struct {
   float port[P_COUNT];
   char status[512];
 
-  /* Request box */
+  /* Request box, and the file field for export, the learned profile and a style */
   char text[UI_TEXT_MAX];
   size_t text_len;
   bool text_focus;
+  char file[UI_TEXT_MAX];
+  size_t file_len;
+  bool file_focus;
   char history[UI_HISTORY][UI_TEXT_MAX];
   int n_history;
   int history_pos; /* -1: editing new text */
@@ -157,6 +167,7 @@ typedef struct {
   /* Controls */
   int dragging;                   /* slider index, -1 none */
   double trigger_off_ms[P_COUNT]; /* when to write 0 to a trigger, 0 none */
+  double trigger_on_ms[P_COUNT];  /* when to press a trigger (after its path), 0 none */
   double last_get_ms;
   double last_pattern_get_ms;
 
@@ -186,10 +197,11 @@ static double now_ms(void)
 
 static const Rect r_text = {12, 36, 640, 30};
 static const Rect r_send = {660, 36, 80, 30};
-static const Rect r_roll = {12, 120, 560, 218};
-static const Rect r_onsets = {12, 344, 560, 54};
+static const Rect r_file = {60, 106, 376, 26};
+static const Rect r_roll = {12, 154, 560, 218};
+static const Rect r_onsets = {12, 378, 560, 54};
 static const Rect r_chip = {12, 76, 16, 18};
-static const Rect r_readouts = {592, 120, 276, 278};
+static const Rect r_readouts = {592, 154, 276, 278};
 
 static Rect alt_rect(int i)
 {
@@ -201,23 +213,31 @@ static Rect like_rect(int i) /* 0 like, 1 dislike */
 }
 static Rect role_rect(int i)
 {
-  return (Rect){80 + i * 84.0, 414, 80, 26};
+  return (Rect){80 + i * 84.0, 448, 80, 26};
 }
 static Rect style_rect(int i)
 {
-  return (Rect){80 + (i % 6) * 84.0, 446 + (i / 6) * 30.0, 80, 26};
+  return (Rect){80 + (i % 6) * 84.0, 480 + (i / 6) * 30.0, 80, 26};
 }
 static Rect hold_rect(void)
 {
-  return (Rect){248, 506, 80, 26};
+  return (Rect){248, 540, 80, 26};
 }
 static Rect regen_rect(void)
 {
-  return (Rect){332, 506, 100, 26};
+  return (Rect){332, 540, 100, 26};
 }
 static Rect slider_rect(int i)
 {
-  return (Rect){700, 414 + i * 27.0, 168, 20};
+  return (Rect){700, 448 + i * 27.0, 168, 20};
+}
+
+/* Export MIDI, Save profile, Load style, Learn: beside the file field. */
+static Rect file_button_rect(int i)
+{
+  static const double x[4] = {442, 546, 650, 756};
+  static const double w[4] = {100, 100, 102, 112};
+  return (Rect){x[i], 106, w[i], 26};
 }
 
 static bool inside(Rect r, double x, double y)
@@ -294,6 +314,31 @@ static void send_request(TandemUi* ui)
   ui->text_len = 0;
   ui->text[0] = '\0';
   ui->dirty = true;
+}
+
+/* patch:Set of a path property to the file field's text. */
+static void send_path(TandemUi* ui, LV2_URID property)
+{
+  uint8_t buf[UI_TEXT_MAX + 256];
+  lv2_atom_forge_set_buffer(&ui->forge, buf, sizeof(buf));
+  LV2_Atom_Forge_Frame frame;
+  if (!lv2_atom_forge_object(&ui->forge, &frame, 0, ui->uris.patch_Set)) {
+    return;
+  }
+  lv2_atom_forge_key(&ui->forge, ui->uris.patch_property);
+  lv2_atom_forge_urid(&ui->forge, property);
+  lv2_atom_forge_key(&ui->forge, ui->uris.patch_value);
+  lv2_atom_forge_path(&ui->forge, ui->file, (uint32_t)ui->file_len);
+  lv2_atom_forge_pop(&ui->forge, &frame);
+  send_atom(ui, (const LV2_Atom*)buf);
+}
+
+/* Sets the path, then presses the trigger a little later, so that the plugin has
+ * the path before the press even if the host delivers them in different blocks. */
+static void path_then_trigger(TandemUi* ui, LV2_URID property, uint32_t trigger)
+{
+  send_path(ui, property);
+  ui->trigger_on_ms[trigger] = now_ms() + 4.0 * UI_TRIGGER_MS;
 }
 
 /* ---- Messages from the plugin ---- */
@@ -589,6 +634,40 @@ static void draw_request(TandemUi* ui, cairo_t* cr)
   }
   button(cr, like_rect(0), "Like", ui->trigger_off_ms[P_LIKE] > 0.0);
   button(cr, like_rect(1), "Dislike", ui->trigger_off_ms[P_DISLIKE] > 0.0);
+  text_at(cr, 12, 124, 12.0, 0x8a90a0, "File");
+  set_rgb(cr, ui->file_focus ? 0x1b1e25 : 0x16181d);
+  cairo_rectangle(cr, r_file.x, r_file.y, r_file.w, r_file.h);
+  cairo_fill(cr);
+  set_rgb(cr, ui->file_focus ? 0x3d7bd9 : 0x4a4f5c);
+  cairo_rectangle(cr, r_file.x + 0.5, r_file.y + 0.5, r_file.w - 1, r_file.h - 1);
+  cairo_stroke(cr);
+  cairo_save(cr);
+  cairo_rectangle(cr, r_file.x + 2, r_file.y, r_file.w - 4, r_file.h);
+  cairo_clip(cr);
+  cairo_set_font_size(cr, 12.0);
+  cairo_text_extents_t fext;
+  cairo_text_extents(cr, ui->file, &fext);
+  const double fshift =
+      fext.x_advance > r_file.w - 20 ? fext.x_advance - (r_file.w - 20) : 0.0;
+  if (ui->file_len == 0 && !ui->file_focus) {
+    text_at(cr, r_file.x + 8, r_file.y + 17, 11.0, 0x5a6070,
+            "a file name for Export MIDI, Save profile or Load style");
+  }
+  text_at(cr, r_file.x + 8 - fshift, r_file.y + 17, 12.0, 0xf0f0f0, ui->file);
+  if (ui->file_focus) {
+    set_rgb(cr, 0x3d7bd9);
+    cairo_rectangle(cr, r_file.x + 9 - fshift + fext.x_advance, r_file.y + 5, 2,
+                    r_file.h - 10);
+    cairo_fill(cr);
+  }
+  cairo_restore(cr);
+  button(cr, file_button_rect(0), "Export MIDI", ui->trigger_off_ms[P_EXPORT] > 0.0);
+  button(cr, file_button_rect(1), "Save profile",
+         ui->trigger_off_ms[P_SAVE_PROFILE] > 0.0);
+  button(cr, file_button_rect(2), "Load style", false);
+  button(cr, file_button_rect(3),
+         ui->port[P_LEARN] > 0.5f ? "Learning..." : "Learn groove",
+         ui->port[P_LEARN] > 0.5f);
   if (ui->last_sent[0]) {
     snprintf(line, sizeof(line), "sent: %s", ui->last_sent);
     cairo_save(cr);
@@ -767,12 +846,12 @@ static void draw_readouts(TandemUi* ui, cairo_t* cr)
 
 static void draw_controls(TandemUi* ui, cairo_t* cr)
 {
-  text_at(cr, 12, 432, 12.0, 0x8a90a0, "Role");
+  text_at(cr, 12, 466, 12.0, 0x8a90a0, "Role");
   const int role = (int)lrintf(ui->port[P_ROLE]);
   for (int i = 0; i < TANDEM_UI_N_ROLES; ++i) {
     button(cr, role_rect(i), tandem_ui_role_names[i], role == i);
   }
-  text_at(cr, 12, 464, 12.0, 0x8a90a0, "Style");
+  text_at(cr, 12, 498, 12.0, 0x8a90a0, "Style");
   const int style = (int)lrintf(ui->port[P_STYLE]);
   for (int i = 0; i < TANDEM_UI_N_STYLES; ++i) {
     button(cr, style_rect(i), tandem_ui_style_names[i], style == i);
@@ -829,7 +908,8 @@ static void set_slider(TandemUi* ui, int i, double x)
 static void on_click(TandemUi* ui, double x, double y)
 {
   ui->text_focus = inside(r_text, x, y);
-  if (ui->text_focus) {
+  ui->file_focus = inside(r_file, x, y);
+  if (ui->text_focus || ui->file_focus) {
     /* An embedded window gets keys only once it has the focus. */
     XSetInputFocus(ui->dpy, ui->win, RevertToParent, CurrentTime);
   }
@@ -842,6 +922,15 @@ static void on_click(TandemUi* ui, double x, double y)
     if (inside(alt_rect(i), x, y)) {
       write_port(ui, P_ALTERNATIVE, (float)i);
     }
+  }
+  if (inside(file_button_rect(0), x, y) && ui->file_len > 0) {
+    path_then_trigger(ui, ui->uris.tandem_exportPath, P_EXPORT);
+  } else if (inside(file_button_rect(1), x, y) && ui->file_len > 0) {
+    path_then_trigger(ui, ui->uris.tandem_profilePath, P_SAVE_PROFILE);
+  } else if (inside(file_button_rect(2), x, y)) {
+    send_path(ui, ui->uris.tandem_styleFile); /* empty: back to the style control */
+  } else if (inside(file_button_rect(3), x, y)) {
+    write_port(ui, P_LEARN, ui->port[P_LEARN] > 0.5f ? 0.0f : 1.0f);
   }
   if (inside(like_rect(0), x, y)) {
     press_trigger(ui, P_LIKE);
@@ -884,9 +973,12 @@ static void recall_history(TandemUi* ui, int step)
   ui->dirty = true;
 }
 
-/* Appends one Unicode character as UTF-8 (the model gets UTF-8). */
+/* Appends one Unicode character as UTF-8 (the model gets UTF-8) to the field with
+ * the focus. */
 static void type_char(TandemUi* ui, unsigned c)
 {
+  char* text = ui->file_focus ? ui->file : ui->text;
+  size_t* len = ui->file_focus ? &ui->file_len : &ui->text_len;
   char utf8[2];
   size_t n = 0;
   if (c < 0x80) {
@@ -895,41 +987,43 @@ static void type_char(TandemUi* ui, unsigned c)
     utf8[n++] = (char)(0xc0 | (c >> 6));
     utf8[n++] = (char)(0x80 | (c & 0x3f));
   }
-  if (n == 0 || ui->text_len + n + 1 > sizeof(ui->text)) {
+  if (n == 0 || *len + n + 1 > UI_TEXT_MAX) {
     return;
   }
-  memcpy(ui->text + ui->text_len, utf8, n);
-  ui->text_len += n;
-  ui->text[ui->text_len] = '\0';
+  memcpy(text + *len, utf8, n);
+  *len += n;
+  text[*len] = '\0';
   ui->dirty = true;
 }
 
 static void on_key(TandemUi* ui, XKeyEvent* ev)
 {
-  if (!ui->text_focus) {
+  if (!ui->text_focus && !ui->file_focus) {
     return;
   }
   char buf[8] = "";
   KeySym sym = NoSymbol;
   const int n = XLookupString(ev, buf, sizeof(buf), &sym, NULL);
-  if (sym == XK_Return || sym == XK_KP_Enter) {
+  char* text = ui->file_focus ? ui->file : ui->text;
+  size_t* len = ui->file_focus ? &ui->file_len : &ui->text_len;
+  if ((sym == XK_Return || sym == XK_KP_Enter) && ui->text_focus) {
     send_request(ui);
   } else if (sym == XK_BackSpace) {
     /* Drop a whole UTF-8 character. */
-    while (ui->text_len > 0) {
-      const unsigned char c = (unsigned char)ui->text[--ui->text_len];
+    while (*len > 0) {
+      const unsigned char c = (unsigned char)text[--*len];
       if ((c & 0xc0) != 0x80) {
         break;
       }
     }
-    ui->text[ui->text_len] = '\0';
+    text[*len] = '\0';
     ui->dirty = true;
   } else if (sym == XK_Escape) {
-    ui->text_focus = false;
+    ui->text_focus = ui->file_focus = false;
     ui->dirty = true;
-  } else if (sym == XK_Up) {
+  } else if (sym == XK_Up && ui->text_focus) {
     recall_history(ui, 1);
-  } else if (sym == XK_Down) {
+  } else if (sym == XK_Down && ui->text_focus) {
     recall_history(ui, -1);
   } else if (n == 1 && (unsigned char)buf[0] >= 0x20 && (unsigned char)buf[0] != 0x7f) {
     type_char(ui, (unsigned char)buf[0]);
@@ -986,6 +1080,10 @@ static int idle(LV2UI_Handle handle)
     send_get(ui, ui->uris.feed.tandem_uiFeed);
   }
   for (uint32_t p = 0; p < P_COUNT; ++p) {
+    if (ui->trigger_on_ms[p] > 0.0 && now >= ui->trigger_on_ms[p]) {
+      ui->trigger_on_ms[p] = 0.0;
+      press_trigger(ui, p);
+    }
     if (ui->trigger_off_ms[p] > 0.0 && now >= ui->trigger_off_ms[p]) {
       ui->trigger_off_ms[p] = 0.0;
       write_port(ui, p, 0.0f);
@@ -1101,6 +1199,9 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor* descriptor,
   u->patch_Set = map->map(map->handle, LV2_PATCH__Set);
   u->patch_property = map->map(map->handle, LV2_PATCH__property);
   u->patch_value = map->map(map->handle, LV2_PATCH__value);
+  u->tandem_exportPath = map->map(map->handle, TANDEM__exportPath);
+  u->tandem_profilePath = map->map(map->handle, TANDEM__profilePath);
+  u->tandem_styleFile = map->map(map->handle, TANDEM__styleFile);
   u->tandem_prompt = map->map(map->handle, TANDEM__prompt);
   u->tandem_status = map->map(map->handle, TANDEM__status);
   tandem_ui_feed_map(&u->feed, map);

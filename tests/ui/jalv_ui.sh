@@ -12,6 +12,8 @@
 #     and style funk (so both clicks reached their control ports);
 #   - the window's model status chip then turns green (llm_status ok, read by the
 #     window from the plugin's output port);
+#   - typing a new file's name in the file field and clicking Export MIDI writes
+#     that file (a Standard MIDI File);
 #   - jalv reports no overflow of its plugin-to-UI buffer and is still running.
 # Fails (never skips) when a tool is missing: Debian xvfb, jalv, jackd2, xdotool,
 # imagemagick.
@@ -121,8 +123,8 @@ cat "$dir/roll.txt"
 
 # click X Y: a left click at logical (X, Y) in the window (scale 1 under Xvfb).
 click() { xdotool mousemove $((wx + $1)) $((wy + $2)) click 1; sleep 0.3; }
-click 288 459  # style Funk
-click 204 427  # role Bass
+click 288 493  # style Funk
+click 204 461  # role Bass
 [ "$(stats)" = 0 ] || fail "a request reached the server before any was sent"
 click 332 51   # the request box
 request="make the bassline groovier"
@@ -161,9 +163,20 @@ done
 cat "$dir/status.txt"
 [ $ok = 1 ] || fail "the window's model status did not turn ok"
 
+click 248 119  # the file field
+xdotool type --delay 10 "$dir/take"
+click 492 119  # Export MIDI
+for _ in $(seq 100); do
+  [ -s "$dir/take.mid" ] && break
+  sleep 0.1
+done
+[ "$(head -c 4 "$dir/take.mid" 2>/dev/null)" = MThd ] ||
+  fail "Export MIDI with a new file name wrote no MIDI file at $dir/take.mid"
+echo "export: $(ls "$dir" | grep -c '^take.*\.mid$') MIDI files from one click"
+
 kill -0 "$jalv_pid" 2>/dev/null || fail "jalv exited during the test"
 if grep -q 'buffer overflow' "$dir/jalv.log"; then
   fail "jalv's plugin-to-UI buffer overflowed"
 fi
-echo "ok: window shown, roll plays, one request with the typed text, bass and funk, status ok"
+echo "ok: window shown, roll plays, one request with the typed text, bass and funk, status ok, export to a new file"
 exit 0

@@ -9,7 +9,7 @@ The rectangles are the window's layout in ui/tandem_ui.c (r_roll, r_chip).
 Exits 0 when the check passes, 1 with the figures that failed it."""
 import sys
 
-ROLL = (12, 120, 560, 218)
+ROLL = (12, 154, 560, 218)
 CHIP = (12, 76, 16, 18)
 OK_GREEN = (0x30, 0xC0, 0x50)
 
