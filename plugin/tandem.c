@@ -38,6 +38,8 @@
 #include "ring.h"
 #include "theory.h"
 #include "transport.h"
+#include "ui_feed.h"
+#include "inline_display.h"
 #include "uris.h"
 #include "worker_api.h"
 
@@ -216,6 +218,11 @@ typedef struct {
   /* Status text shown through the status property; written by work_response. */
   char status[TANDEM_STATUS_MAX];
   bool status_dirty;
+
+  /* The plugin window's feed and the inline display (ui_feed.h): the snapshot is
+   * written by run(), read by render() in the host's display thread. */
+  TandemUiFeed ui_feed;
+  TandemInlineDisplay inline_display;
 } Tandem;
 
 /* Copies a C string into a fixed buffer without stdio; always terminates. */
@@ -305,6 +312,7 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate,
   self->sample_rate = (isfinite(rate) && rate > 0.0) ? rate : 48000.0;
   self->max_block_frames = 8192;
   read_options(self, options);
+  tandem_ui_feed_init(&self->ui_feed, self->map, features, self->sample_rate);
 
   self->patterns =
       tandem_ring_new(2 * (sizeof(TandemPattern) + sizeof(TandemRingMsgHeader)));
@@ -493,6 +501,8 @@ static void handle_patch_get(Tandem* self, const LV2_Atom_Object* obj)
       self->profile_path_notify = true;
     } else if (key == self->uris.tandem_prompt) {
       self->prompt_notify = true;
+    } else {
+      tandem_ui_feed_on_get(&self->ui_feed, key);
     }
   }
 }
@@ -815,6 +825,8 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
                         (double)(self->block_frames - start), &pos);
   count_busy(self, &pos, start);
   record_llm_onsets(self, &pos, start, end);
+  tandem_ui_feed_segment(&self->ui_feed, &pos, start, end, &self->player, self->onsets,
+                         self->n_onsets);
 
   self->n_midi += tandem_player_process(
       &self->player, &pos, start, frames, &self->harmony, self->onsets, self->n_onsets,
@@ -1479,7 +1491,13 @@ static void run(LV2_Handle instance, uint32_t n_samples)
                        self->profile_path)) {
       self->profile_path_notify = false;
     }
+    tandem_ui_feed_end_block(&self->ui_feed, &self->forge, self->notify, last_frame,
+                             n_samples, &self->player, &self->harmony,
+                             (int)self->ctl.role, self->ctl.style);
     lv2_atom_forge_pop(&self->forge, &seq_frame);
+  } else {
+    tandem_ui_feed_end_block(&self->ui_feed, NULL, NULL, 0, n_samples, &self->player,
+                             &self->harmony, (int)self->ctl.role, self->ctl.style);
   }
 
   send_requests(self);
@@ -1497,6 +1515,7 @@ static void cleanup(LV2_Handle instance)
     return;
   }
   tandem_worker_free(self->worker);
+  tandem_inline_display_free(&self->inline_display);
   tandem_analysis_free(self->analysis);
   tandem_ring_free(self->patterns);
   free(self);
@@ -1622,10 +1641,21 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
   return st;
 }
 
+/* Ardour's inline display: called from the host's display thread. */
+static TandemInlineImage* render(LV2_Handle instance, uint32_t w, uint32_t max_h)
+{
+  Tandem* self = (Tandem*)instance;
+  return tandem_inline_display_render(&self->inline_display, &self->ui_feed, w, max_h);
+}
+
 static const void* extension_data(const char* uri)
 {
   static const LV2_Worker_Interface worker = {work, work_response, end_run};
   static const LV2_State_Interface state = {save, restore};
+  static const TandemInlineDisplayInterface inline_display = {render};
+  if (!strcmp(uri, TANDEM_INLINE_DISPLAY__interface)) {
+    return &inline_display;
+  }
   if (!strcmp(uri, LV2_WORKER__interface)) {
     return &worker;
   }

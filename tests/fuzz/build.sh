@@ -18,7 +18,7 @@ cc=${CC_FUZZ:-clang}
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
 
-pkgs="serd-0 sord-0 kissfft-float libcurl jansson lv2"
+pkgs="serd-0 sord-0 kissfft-float libcurl jansson lv2 cairo"
 cflags="-g -O1 -std=c17 -D_GNU_SOURCE -fno-math-errno -fno-omit-frame-pointer
  -fsanitize=address,undefined -fno-sanitize-recover=undefined
  -I$src/plugin -I$src/worker -I$src/tests/fuzz $(pkg-config --cflags $pkgs)

@@ -1,7 +1,7 @@
 /* rt_host — a small lilv host that drives one plugin under the realtime checker.
  *
  *   LD_PRELOAD=librtcheck.so LV2_PATH=DIR rt_host [--block N] [--rate HZ]
- *       [--seconds S | --blocks N] [--allow-no-checker] PLUGIN-URI
+ *       [--seconds S | --blocks N] [--allow-no-checker] [--inline-display] PLUGIN-URI
  *
  * It feeds the audio inputs a test signal (clicks, noise and a sine), sends a
  * time:Position at every bar and a patch:Get now and then on atom inputs, gives
@@ -11,9 +11,16 @@
  * exits 1 if there were any (the checker then turns that into 3 at exit), 2 on
  * a setup error or when the checker is not loaded.
  *
- * Everything here runs on the main thread.
+ * Everything here runs on the main thread, except with --inline-display: then the
+ * host offers Ardour's inline display (queue_draw, which run() may call) and a
+ * second thread calls the plugin's render() over and over while the blocks run,
+ * as Ardour's GUI thread does.  It then also fails unless some render() gave a
+ * non-blank ARGB32 image (notes drawn: pixels far from the background) and run()
+ * asked for at most 10 draws a second of audio.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,8 +183,39 @@ typedef struct {
   double rate;
   uint64_t blocks;
   bool allow_no_checker;
+  bool inline_display;
   const char* uri;
 } Options;
+
+/* Ardour's inline display ABI (http://harrisonconsoles.com/lv2/inlinedisplay). */
+#define INLINE_DISPLAY__interface                                                        \
+  "http://harrisonconsoles.com/lv2/inlinedisplay#interface"
+#define INLINE_DISPLAY__queue_draw                                                       \
+  "http://harrisonconsoles.com/lv2/inlinedisplay#queue_draw"
+typedef struct {
+  unsigned char* data;
+  int width;
+  int height;
+  int stride;
+} InlineImage;
+typedef struct {
+  InlineImage* (*render)(LV2_Handle instance, uint32_t w, uint32_t max_h);
+} InlineInterface;
+typedef struct {
+  void* handle;
+  void (*queue_draw)(void* handle);
+} InlineFeature;
+
+/* The render thread and what it saw. */
+typedef struct {
+  const InlineInterface* iface;
+  LV2_Handle handle;
+  atomic_bool stop;
+  atomic_ulong queued; /* queue_draw calls from run() */
+  unsigned long renders;
+  unsigned long bad_images; /* wrong size or NULL */
+  unsigned long best_lit;   /* most non-background pixels in one image */
+} InlineRender;
 
 /* A timed event on the atom inputs. */
 typedef struct {
@@ -226,6 +264,8 @@ static int parse_options(int argc, char** argv, Options* opt)
       opt->blocks = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(a, "--allow-no-checker")) {
       opt->allow_no_checker = true;
+    } else if (!strcmp(a, "--inline-display")) {
+      opt->inline_display = true;
     } else if (a[0] != '-' && !opt->uri) {
       opt->uri = a;
     } else {
@@ -547,6 +587,50 @@ static bool run_blocks(Host* h)
   return true;
 }
 
+/* The host side of queue_draw: realtime-safe, one atomic increment. */
+static void queue_draw(void* handle)
+{
+  InlineRender* r = (InlineRender*)handle;
+  atomic_fetch_add_explicit(&r->queued, 1ul, memory_order_relaxed);
+}
+
+/* Pixels of an ARGB32 image that differ clearly from its top-left corner (the
+ * background). */
+static unsigned long lit_pixels(const InlineImage* img)
+{
+  const uint32_t bg = *(const uint32_t*)img->data;
+  unsigned long lit = 0;
+  for (int y = 0; y < img->height; ++y) {
+    const uint32_t* row = (const uint32_t*)(img->data + (size_t)y * (size_t)img->stride);
+    for (int x = 0; x < img->width; ++x) {
+      int diff = 0;
+      for (int c = 0; c < 24; c += 8) {
+        const int d = (int)((row[x] >> c) & 0xff) - (int)((bg >> c) & 0xff);
+        diff += d < 0 ? -d : d;
+      }
+      lit += diff > 96;
+    }
+  }
+  return lit;
+}
+
+static void* render_thread(void* data)
+{
+  InlineRender* r = (InlineRender*)data;
+  while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
+    const InlineImage* img = r->iface->render(r->handle, 160, 64);
+    ++r->renders;
+    if (!img || !img->data || img->width != 160 || img->height < 1 || img->height > 64 ||
+        img->stride < 4 * img->width) {
+      ++r->bad_images;
+      continue;
+    }
+    const unsigned long lit = lit_pixels(img);
+    r->best_lit = lit > r->best_lit ? lit : r->best_lit;
+  }
+  return NULL;
+}
+
 /* Fails with one message if the plugin needs a feature this host lacks. */
 static bool check_required_features(const LilvPlugin* plugin,
                                     const LV2_Feature* const* features)
@@ -574,7 +658,7 @@ int main(int argc, char** argv)
   Host* h = &host;
   if (parse_options(argc, argv, &h->opt) != 0) {
     fprintf(stderr, "usage: rt_host [--block N] [--rate HZ] [--seconds S | --blocks N] "
-                    "[--allow-no-checker] PLUGIN-URI\n");
+                    "[--allow-no-checker] [--inline-display] PLUGIN-URI\n");
     return 2;
   }
   if (!tandem_rtmark_init() && !h->opt.allow_no_checker) {
@@ -630,10 +714,17 @@ int main(int argc, char** argv)
   const LV2_Feature bounded_f = {LV2_BUF_SIZE__boundedBlockLength, NULL};
   const LV2_Feature fixed_f = {LV2_BUF_SIZE__fixedBlockLength, NULL};
   const LV2_Feature pow2_f = {LV2_BUF_SIZE__powerOf2BlockLength, NULL};
+  static InlineRender inline_render;
+  InlineFeature inline_feature = {&inline_render, queue_draw};
+  const LV2_Feature inline_f = {INLINE_DISPLAY__queue_draw, &inline_feature};
   const bool pow2 = (h->opt.block & (h->opt.block - 1)) == 0;
   const LV2_Feature* features[] = {
-      &map_f,     &unmap_f, &schedule_f,           &log_f, &options_f,
-      &bounded_f, &fixed_f, pow2 ? &pow2_f : NULL, NULL};
+      &map_f,     &unmap_f,   &schedule_f, &log_f,
+      &options_f, &bounded_f, &fixed_f,    h->opt.inline_display ? &inline_f : NULL,
+      NULL,       NULL};
+  if (pow2) {
+    features[h->opt.inline_display ? 8 : 7] = &pow2_f;
+  }
 
   int status = 2;
   if (check_required_features(plugin, features) && setup_ports(h, world, plugin)) {
@@ -643,7 +734,36 @@ int main(int argc, char** argv)
     } else {
       h->worker = lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
       lilv_instance_activate(h->instance);
-      const bool ran = run_blocks(h);
+      pthread_t thread;
+      bool rendering = false;
+      if (h->opt.inline_display) {
+        inline_render.iface =
+            lilv_instance_get_extension_data(h->instance, INLINE_DISPLAY__interface);
+        inline_render.handle = lilv_instance_get_handle(h->instance);
+        if (!inline_render.iface || !inline_render.iface->render) {
+          fprintf(stderr, "rt_host: <%s> has no inline display interface\n", h->opt.uri);
+        } else {
+          rendering = pthread_create(&thread, NULL, render_thread, &inline_render) == 0;
+        }
+      }
+      bool ran = (!h->opt.inline_display || rendering) && run_blocks(h);
+      if (rendering) {
+        atomic_store_explicit(&inline_render.stop, true, memory_order_release);
+        pthread_join(thread, NULL);
+        const double seconds = (double)h->opt.blocks * h->opt.block / h->opt.rate;
+        const unsigned long queued = atomic_load(&inline_render.queued);
+        printf("rt_host: inline display: %lu renders in another thread, %lu bad images, "
+               "at most %lu lit pixels of 160x64, %lu queue_draw in %.1f s of audio\n",
+               inline_render.renders, inline_render.bad_images, inline_render.best_lit,
+               queued, seconds);
+        if (inline_render.bad_images > 0 || inline_render.best_lit < 100 || queued < 1 ||
+            (double)queued > 10.0 * seconds + 1.0) {
+          fprintf(stderr,
+                  "rt_host: FAIL: the inline display drew no part, a bad image, or "
+                  "asked for more than 10 draws a second\n");
+          ran = false;
+        }
+      }
       lilv_instance_deactivate(h->instance);
       lilv_instance_free(h->instance);
       if (ran) {
