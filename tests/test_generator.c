@@ -361,31 +361,37 @@ START_TEST(test_generator_fill_param_puts_fills_at_phrase_ends_only)
   TandemGenParams prm;
   tandem_gen_params_default(&prm, TANDEM_ROLE_DRUMS, 3);
   prm.bars = 8;
-  prm.fill = 1.0f;
   static TandemPattern pat;
-  generate(s, &prm, &pat);
-  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
-  int fill_notes = 0;
-  bool crash_after = false;
-  for (uint32_t i = 0; i < pat.n_notes; ++i) {
-    const TandemNote* n = &pat.notes[i];
-    if (!(n->flags & TANDEM_NOTE_FILL)) {
-      continue;
+  /* fill 0.5: 2 beats at the end of each 4-bar phrase; 1: up to the whole bar. */
+  const float fills[] = {0.5f, 1.0f};
+  for (int f = 0; f < 2; ++f) {
+    prm.fill = fills[f];
+    generate(s, &prm, &pat);
+    const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+    int fill_notes = 0;
+    bool crash_after = false;
+    for (uint32_t i = 0; i < pat.n_notes; ++i) {
+      const TandemNote* n = &pat.notes[i];
+      if (!(n->flags & TANDEM_NOTE_FILL)) {
+        continue;
+      }
+      const uint32_t bar = n->tick / bar_ticks;
+      const uint32_t pos = n->tick % bar_ticks;
+      if (n->pitch == 49) {
+        ck_assert_uint_eq(pos, 0);
+        ck_assert_uint_eq(bar, 4);
+        crash_after = true;
+      } else {
+        ++fill_notes;
+        ck_assert(bar == 3 || bar == 7);
+        if (f == 0) {
+          ck_assert_uint_ge(pos, bar_ticks / 2);
+        }
+      }
     }
-    const uint32_t bar = n->tick / bar_ticks;
-    const uint32_t pos = n->tick % bar_ticks;
-    if (n->pitch == 49) {
-      ck_assert_uint_eq(pos, 0);
-      ck_assert_uint_eq(bar, 4);
-      crash_after = true;
-    } else {
-      ++fill_notes;
-      ck_assert(bar == 3 || bar == 7);
-      ck_assert_uint_ge(pos, bar_ticks / 2); /* fill 1.0 spans the last two beats */
-    }
+    ck_assert_int_ge(fill_notes, 4);
+    ck_assert(crash_after);
   }
-  ck_assert_int_ge(fill_notes, 4);
-  ck_assert(crash_after);
 
   prm.fill = 0.0f;
   generate(s, &prm, &pat);
@@ -707,6 +713,9 @@ START_TEST(test_generator_double_time_puts_a_backbeat_in_every_beat_and_busier_h
   const char* const names[] = {"rock", "ballad", "hardcore"};
   const TandemStyle* s = style_named(names[_i]);
   DrumCount normal = {0}, twice = {0};
+  /* Double time keeps the 8th-grid snares (a variation's snare on an off 16th
+   * has no place in it), so it doubles those. */
+  long normal_on_8ths = 0;
   for (uint32_t seed = 1; seed <= 4; ++seed) {
     static TandemPattern a, b;
     TandemGenParams prm;
@@ -719,6 +728,12 @@ START_TEST(test_generator_double_time_puts_a_backbeat_in_every_beat_and_busier_h
     generate(s, &prm, &b);
     count_drums(s, &a, &normal);
     count_drums(s, &b, &twice);
+    for (uint32_t i = 0; i < a.n_notes; ++i) {
+      const TandemNote* n = &a.notes[i];
+      normal_on_8ths += !(n->flags & TANDEM_NOTE_GHOST) &&
+                        n->pitch == s->drum_notes[TANDEM_DRUM_SNARE] &&
+                        (n->tick / STEP_TICKS) % 2 == 0;
+    }
     bool beat_has_snare[8][4] = {{false}};
     for (uint32_t i = 0; i < b.n_notes; ++i) {
       const TandemNote* n = &b.notes[i];
@@ -737,7 +752,7 @@ START_TEST(test_generator_double_time_puts_a_backbeat_in_every_beat_and_busier_h
   }
   printf("%-8s double-time over 32 bars: snares %ld -> %ld, hats %ld -> %ld\n", s->name,
          normal.snare, twice.snare, normal.hat, twice.hat);
-  ck_assert_int_ge(twice.snare, 2 * normal.snare - 8);
+  ck_assert_int_ge(twice.snare, 2 * normal_on_8ths - 8);
   ck_assert_int_gt(twice.hat, normal.hat);
 }
 END_TEST

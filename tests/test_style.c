@@ -215,10 +215,10 @@ START_TEST(test_style_user_profile_in_three_four_has_twelve_steps)
 {
   char* text = rock_with("sty:beatsPerBar 4 ;", "sty:beatsPerBar 3 ;");
   /* Cut each 16-step string to the 12 steps of 3/4. */
-  static const char* const names[] = {"sty:kickSteps",  "sty:snareSteps",
-                                      "sty:hatSteps",   "sty:bassSteps",
-                                      "sty:chordSteps", "sty:melodySteps"};
-  for (int k = 0; k < 6; ++k) {
+  static const char* const names[] = {
+      "sty:kickSteps", "sty:snareSteps", "sty:hatSteps",   "sty:layerSteps",
+      "sty:bassSteps", "sty:chordSteps", "sty:melodySteps"};
+  for (int k = 0; k < 7; ++k) {
     char* line = strstr(text, names[k]);
     ck_assert_ptr_nonnull(line);
     char* q = strchr(line, '"') + 1;
