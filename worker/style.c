@@ -310,7 +310,7 @@ static bool parse_fills(LoadCtx* ctx, const Field* f, const char* text, TandemSt
       continue;
     }
     if (*p == '|' || !*p) {
-      if (open && steps == 0) {
+      if (!open) {
         return fail(ctx, "%s: fill %d is empty", f->short_name, s->n_fills + 1);
       }
       if (open) {
