@@ -8,7 +8,8 @@
  * - a style's weight-1 kick and snare steps (the 1, the backbeat, the one-drop,
  *   the bossa rim) and its weight-1 hats always play: they are the style;
  * - the hats or ride are the same in every bar (the time keeper), except where a
- *   fill or a roll stands in for them;
+ *   fill or a roll stands in for them, and so are the style's steady hits (jazz's
+ *   feathered kick and hi-hat foot);
  * - complexity sets how many edits the A' and B bars get (moved or added kicks
  *   and snares, an open hat) and the off-beat boost;
  * - fill sets how often fills come (every 16 bars below 0.125, every 8 up to
@@ -20,7 +21,6 @@
 #include <math.h>
 
 #define GM_CRASH     49
-#define GM_PEDAL_HAT 44
 #define GM_OPEN_HAT  46
 #define GM_RIDE_BELL 53
 
@@ -28,6 +28,7 @@
 static const uint8_t fill_notes[TANDEM_FILL_VOICES] = {36, 0,  0,  37, 39, 42, 44, 46,
                                                        51, 53, 49, 50, 48, 47, 45, 43};
 #define FILL_BIT_KICK  (1u << 0)
+#define FILL_BIT_SNARE (1u << 1)
 #define FILL_BIT_GHOST (1u << 2)
 
 /* Toms from high to low: the fill of a profile that names none. */
@@ -118,16 +119,53 @@ static bool is_anchor(const GenCtx* ctx, const float* steps, int i)
   return i % ctx->step_unit == 0 && steps[i % ctx->style->n_steps] >= 0.999f;
 }
 
-/* Steps of the style's hi-hat foot (a steady time keeper like the hats). */
-static int foot_steps(const GenCtx* ctx, bool* foot)
+/* The voice a steady-hit letter (bit b of TANDEM_FILL_LETTERS) plays, or -1 for
+ * a stroke of its own (the hi-hat foot, a cowbell). */
+static int steady_voice(const TandemStyle* s, int b)
 {
-  int count = 0;
-  for (int i = 0; i < ctx->n_steps; ++i) {
-    foot[i] = i % ctx->step_unit == 0 &&
-              ctx->style->drum_foot_steps[i % ctx->style->n_steps] >= 0.5f;
-    count += foot[i];
+  if ((1u << b) == FILL_BIT_KICK) {
+    return TANDEM_DRUM_KICK;
   }
-  return count;
+  if ((1u << b) == FILL_BIT_SNARE) {
+    return TANDEM_DRUM_SNARE;
+  }
+  for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
+    if (fill_notes[b] == s->drum_notes[v]) {
+      return v;
+    }
+  }
+  return -1;
+}
+
+/* The style's steady hits at step i: TANDEM_FILL_LETTERS bits. */
+static uint16_t steady_at(const GenCtx* ctx, int i)
+{
+  return i % ctx->step_unit ? 0 : ctx->style->steady_hits[i % ctx->style->n_steps];
+}
+
+/* A step every bar plays in voice v: the profile's weight 1, or a steady hit. */
+static bool is_fixed(const GenCtx* ctx, int v, int i)
+{
+  const uint16_t hits = steady_at(ctx, i);
+  for (int b = 0; hits && b < TANDEM_FILL_VOICES; ++b) {
+    if ((hits & (1u << b)) && steady_voice(ctx->style, b) == v) {
+      return true;
+    }
+  }
+  return is_anchor(ctx, ctx->style->drum_steps[v], i);
+}
+
+/* Steady strokes of their own (not a kit voice) at step i: their bits. */
+static uint16_t steady_extra_at(const GenCtx* ctx, int i)
+{
+  uint16_t extra = 0;
+  const uint16_t hits = steady_at(ctx, i);
+  for (int b = 0; hits && b < TANDEM_FILL_VOICES; ++b) {
+    if ((hits & (1u << b)) && steady_voice(ctx->style, b) < 0) {
+      extra |= (uint16_t)(1u << b);
+    }
+  }
+  return extra;
 }
 
 static float complexity(const GenCtx* ctx)
@@ -193,7 +231,8 @@ static int draw_step(const GenCtx* ctx, float u, const float* w, const bool* ski
 }
 
 /* One variation of the groove: a kick or snare moved to another step the style
- * allows, one added there, or the bar's last off-beat hat opened.  Anchors stay.
+ * allows, one added there, a hat added, or an off-beat hat opened.  Fixed steps
+ * stay, and no hat is taken away.
  * Every edit takes the same four numbers from rng, so the k-th edit of a bar is
  * drawn alike at every complexity and more complexity only adds edits. */
 static void edit_bar(const GenCtx* ctx, TandemRng* rng, float w[][GEN_MAX_STEPS],
@@ -204,25 +243,44 @@ static void edit_bar(const GenCtx* ctx, TandemRng* rng, float w[][GEN_MAX_STEPS]
   for (int k = 0; k < 4; ++k) {
     u[k] = tandem_rng_float(rng);
   }
-  if (u[0] < 0.2f) {
-    for (int i = n - 1; i > 0; --i) {
-      if (out->hit[TANDEM_DRUM_HAT][i] && i % 4 != 0 && !out->open[i]) {
-        out->open[i] = true;
-        return;
-      }
+  const float off = 1.0f + 2.0f * complexity(ctx);
+  if (u[0] < 0.15f) {
+    /* Open one off-beat hat, more likely late in the bar (into the next one). */
+    float late[GEN_MAX_STEPS];
+    bool closed[GEN_MAX_STEPS];
+    for (int i = 0; i < n; ++i) {
+      late[i] = (float)(i + 1);
+      closed[i] = !out->hit[TANDEM_DRUM_HAT][i] || i % 4 == 0 || out->open[i];
+    }
+    const int at = draw_step(ctx, u[1], late, closed);
+    if (at >= 0) {
+      out->open[at] = true;
     }
     return;
   }
   const int v = u[0] < 0.75f ? TANDEM_DRUM_KICK : TANDEM_DRUM_SNARE;
+  const bool room = draw_step(ctx, 0.5f, w[v], out->hit[v]) >= 0;
+  if (u[0] < 0.25f || !room) {
+    /* A hat more on a step the style allows (also when the kick or snare has no
+     * free step: four on the floor): the time keeper only ever gains. */
+    float hat_w[GEN_MAX_STEPS];
+    for (int i = 0; i < n; ++i) {
+      hat_w[i] = i % 4 ? w[TANDEM_DRUM_HAT][i] * off : w[TANDEM_DRUM_HAT][i];
+    }
+    const int at = draw_step(ctx, u[1], hat_w, out->hit[TANDEM_DRUM_HAT]);
+    if (at >= 0) {
+      out->hit[TANDEM_DRUM_HAT][at] = true;
+    }
+    return;
+  }
   bool* hit = out->hit[v];
   bool fixed[GEN_MAX_STEPS];
   float movable_w[GEN_MAX_STEPS];
   float to_w[GEN_MAX_STEPS];
   /* Complexity pulls the edits off the beat: a moved kick anticipates the beat
    * rather than landing on it. */
-  const float off = 1.0f + 2.0f * complexity(ctx);
   for (int i = 0; i < n; ++i) {
-    fixed[i] = !hit[i] || is_anchor(ctx, ctx->style->drum_steps[v], i);
+    fixed[i] = !hit[i] || is_fixed(ctx, v, i);
     movable_w[i] = i % 4 ? 1.0f / off : 1.0f;
     to_w[i] = i % 4 ? w[v][i] * off : w[v][i];
   }
@@ -292,7 +350,7 @@ void tandem_gen_drum_bar(const GenCtx* ctx_in, int bar, GenDrumBar* out)
   for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
     for (int i = 0; i < n; ++i) {
       w[v][i] = tandem_gen_weight(ctx, s->drum_steps[v], v, i);
-      const bool anchor = !ctx->params->euclidean && is_anchor(ctx, s->drum_steps[v], i);
+      const bool anchor = !ctx->params->euclidean && is_fixed(ctx, v, i);
       joint_w[v * n + i] = anchor ? 0.0f : w[v][i];
       fixed_count += anchor;
       out->hit[v][i] = anchor;
@@ -303,10 +361,14 @@ void tandem_gen_drum_bar(const GenCtx* ctx_in, int bar, GenDrumBar* out)
     out->ghost[i] = false;
   }
   /* The voices share one count, so the kit keeps the profile's balance; the
-   * anchors, the hi-hat foot and the rolls are part of the notes per bar. */
-  bool foot[GEN_MAX_STEPS];
-  const float idiom_notes =
-      (float)foot_steps(ctx, foot) + s->hat_rolls * ROLL_EXTRA_STROKES;
+   * fixed steps, the steady strokes and the rolls are part of the notes per bar. */
+  int steady_extra = 0;
+  for (int i = 0; i < n; ++i) {
+    for (uint16_t e = steady_extra_at(ctx, i); e; e &= (uint16_t)(e - 1)) {
+      ++steady_extra;
+    }
+  }
+  const float idiom_notes = (float)steady_extra + s->hat_rolls * ROLL_EXTRA_STROKES;
   float main_target =
       s->density[TANDEM_ROLE_DRUMS] * ctx->density_scale * (1.0f - s->ghost_prob) -
       idiom_notes;
@@ -517,8 +579,6 @@ void tandem_gen_drums(const GenCtx* ctx)
   TandemRng shape_rng;
   tandem_gen_rng(ctx, &shape_rng, GEN_STREAM_VELOCITY, 1);
   bool crash_next = false;
-  bool foot[GEN_MAX_STEPS];
-  foot_steps(ctx, foot);
   const float energy = prm->energy > 1.0f ? 1.0f : prm->energy;
   const float layer_from = 1.0f - (energy - 0.7f) / 0.3f;
 
@@ -576,8 +636,13 @@ void tandem_gen_drums(const GenCtx* ctx)
         tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, ghost_note, 0, 0, 40,
                        TANDEM_NOTE_GHOST);
       }
-      if (foot[i] && ctx->time_feel == TANDEM_FEEL_NORMAL) {
-        tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, GM_PEDAL_HAT, 0, 0, 80, 0);
+      const uint16_t extra =
+          ctx->time_feel == TANDEM_FEEL_NORMAL ? steady_extra_at(ctx, i) : 0;
+      for (int b = 0; extra && b < TANDEM_FILL_VOICES; ++b) {
+        if (extra & (1u << b)) {
+          const uint8_t note = fill_notes[b] ? fill_notes[b] : snare;
+          tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, note, 0, 0, 80, 0);
+        }
       }
       const float lw = s->drum_layer_steps[i % s->n_steps];
       if (lw > 0.0f && lw >= layer_from && i % ctx->step_unit == 0) {
@@ -635,7 +700,18 @@ bool tandem_gen_section_marks(TandemPattern* p, const TandemStyle* style, int fi
 
   TandemRng rng;
   tandem_rng_seed(&rng, seed, ((uint64_t)GEN_STREAM_FILL << 32) | 0xffffu);
-  if (do_fill) {
+  if (do_fill && style->n_fills > 0) {
+    /* One of the style's own fills, as the phrase ends play them. */
+    const GenCtx ctx = {
+        .style = style,
+        .out = p,
+        .n_steps = (int)(bar_ticks / step),
+        .step_unit = style->swing_grid == 8 ? 2 : 1,
+        .bar_ticks = bar_ticks,
+    };
+    add_fill(&ctx, &rng, (uint32_t)fill_bar * bar_ticks,
+             (int)((fill_to - fill_from) / step));
+  } else if (do_fill) {
     /* Walks down from the snare through the toms, getting louder into the change. */
     const uint8_t voices[] = {style->drum_notes[TANDEM_DRUM_SNARE], 50, 48, 47, 45, 43};
     const uint32_t span = fill_to - fill_from;

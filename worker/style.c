@@ -73,6 +73,7 @@ typedef enum {
   FIELD_STEPS,  /* string of n_steps weights into a float array */
   FIELD_SCALES, /* string of scale names */
   FIELD_FILLS,  /* drum fills, see parse_fills */
+  FIELD_STEADY, /* one bar in the fills' letters */
 } FieldKind;
 
 typedef struct {
@@ -134,8 +135,7 @@ static const Field fields[] = {
      27, 87, false, 38},
     {STY("hatNote"), "sty:hatNote", FIELD_INT, AT(drum_notes[TANDEM_DRUM_HAT]), 0, 27, 87,
      false, 42},
-    {STY("footSteps"), "sty:footSteps", FIELD_STEPS, AT(drum_foot_steps), 0, 0, 1, false,
-     0},
+    {STY("steadyHits"), "sty:steadyHits", FIELD_STEADY, 0, 0, 0, 0, false, 0},
     {STY("layerSteps"), "sty:layerSteps", FIELD_STEPS, AT(drum_layer_steps), 0, 0, 1,
      false, 0},
     {STY("layerNote"), "sty:layerNote", FIELD_INT, AT(drum_layer_note), 0, 27, 87, false,
@@ -358,6 +358,30 @@ static bool parse_fills(LoadCtx* ctx, const Field* f, const char* text, TandemSt
   return true;
 }
 
+/* Steady hits: one bar in the fills' notation, read as a fill is (a longer one
+ * keeps its last bar, a shorter one ends on the bar line); rolls are not kept. */
+static bool parse_steady(LoadCtx* ctx, const Field* f, const char* text, TandemStyle* s)
+{
+  TandemStyle* scratch = calloc(1, sizeof(*scratch));
+  if (!scratch) {
+    return fail(ctx, "out of memory");
+  }
+  scratch->n_steps = s->n_steps;
+  bool ok = parse_fills(ctx, f, text, scratch);
+  if (ok && scratch->n_fills != 1) {
+    ok = fail(ctx, "%s: one bar, without '|'", f->short_name);
+  }
+  if (ok) {
+    const int len = scratch->fill_len[0];
+    memset(s->steady_hits, 0, sizeof(s->steady_hits));
+    for (int k = 0; k < len; ++k) {
+      s->steady_hits[s->n_steps - len + k] = scratch->fill_hits[0][k];
+    }
+  }
+  free(scratch);
+  return ok;
+}
+
 /* Matches "harmonic-minor" against theory's "harmonic minor". */
 static int scale_from_name(const char* word, size_t len)
 {
@@ -463,6 +487,7 @@ static bool read_field(LoadCtx* ctx, SordModel* model, const SordNode* subject,
   case FIELD_STEPS:
   case FIELD_SCALES:
   case FIELD_FILLS:
+  case FIELD_STEADY:
     if (!is_string_literal(node)) {
       ok = fail(ctx, "%s: expected text in quotes, got \"%s\"", f->short_name, text);
     } else if (f->kind == FIELD_TEXT) {
@@ -477,6 +502,8 @@ static bool read_field(LoadCtx* ctx, SordModel* model, const SordNode* subject,
       ok = parse_steps(ctx, f, text, (float*)((char*)s + f->offset), s->n_steps);
     } else if (f->kind == FIELD_FILLS) {
       ok = parse_fills(ctx, f, text, s);
+    } else if (f->kind == FIELD_STEADY) {
+      ok = parse_steady(ctx, f, text, s);
     } else {
       ok = parse_scales(ctx, f, text, s);
     }

@@ -62,8 +62,8 @@ typedef struct {
   float drum_steps[TANDEM_DRUM_VOICES][TANDEM_STYLE_MAX_STEPS]; /* weights 0..1 */
   uint8_t drum_notes[TANDEM_DRUM_VOICES];                       /* GM drum notes */
   /* Drum idioms, all optional (0 when absent). */
-  float drum_foot_steps[TANDEM_STYLE_MAX_STEPS];  /* hi-hat foot (44): weight >= .5
-                                                     plays every bar */
+  uint16_t steady_hits[TANDEM_STYLE_MAX_STEPS];   /* TANDEM_FILL_LETTERS bits struck
+                                                     in every bar (sty:steadyHits) */
   float drum_layer_steps[TANDEM_STYLE_MAX_STEPS]; /* a layer energy adds from 0.7 */
   uint8_t drum_layer_note;                        /* its GM note (default 54) */
   uint8_t drum_ride_note;  /* the time keeper's note in a part's second half (8+

@@ -20,9 +20,9 @@ Signature: share of bars that keep the style's signature (below), checked on
   the steps no fill covers; target >= 95%.  Trap's signature is hat rolls in
   >= 25% of bars.
 Curves over 0, .25, .5, .75, 1 of one control, the others at their defaults:
-  complexity -> syncopation (share of main kick and snare hits off the beat;
-                the hats keep time) and variation (onsets per bar that differ
-                from the part's usual bar)
+  complexity -> syncopation (share of main kick, snare and hat hits on the
+                16th grid that fall off the beat) and variation (onsets per
+                bar that differ from the part's usual bar)
   density    -> notes per bar
   energy     -> mean velocity, notes per bar, and the share of the energy-0
                 groove still played (must stay 100%)
@@ -209,7 +209,7 @@ def curve_stats(parts):
                 if not fl & GHOST:
                     vel += v
                     vel_n += 1
-                    if t % STEP == 0 and p in {36, 37, 38, 39}:
+                    if t % STEP == 0 and p in {36, 37, 38, 39} | KEEPERS:
                         off += (t // STEP) % 4 != 0
                         on += (t // STEP) % 4 == 0
             fill_bars += fill_from(b, bar_ticks) < bar_ticks // STEP
