@@ -10,8 +10,9 @@
  * - the hats or ride are the same in every bar (the time keeper), except where a
  *   fill or a roll stands in for them, and so are the style's steady hits (jazz's
  *   feathered kick and hi-hat foot);
- * - complexity sets how many edits the A' and B bars get (moved or added kicks
- *   and snares, an open hat) and the off-beat boost;
+ * - complexity sets how many edits the A' and B bars (and from 0.75 the second
+ *   A) get (moved or added kicks and snares, added or opened hats) and how far
+ *   off the beat they go; the groove itself does not take the off-beat boost;
  * - fill sets how often fills come (every 16 bars below 0.125, every 8 up to
  *   0.25, at every 4-bar phrase end above) and how long they are (ceil(fill *
  *   beats) beats), always ending on a phrase's last bar line;
