@@ -977,6 +977,17 @@ START_TEST(test_generator_drums_keep_the_styles_fixed_steps_and_nothing_off_its_
   static DrumGrid g;
   for (uint32_t seed = 1; seed <= 4; ++seed) {
     for (size_t k = 0; k < sizeof(knobs) / sizeof(knobs[0]); ++k) {
+      drums_with(s, seed, knobs[k][0], knobs[k][1], knobs[k][2], 1.0f, &pat);
+      /* One note per pitch and tick (a ghost, a roll or a layer never doubles
+       * a stroke), with fills and everything. */
+      for (uint32_t i = 0; i < pat.n_notes; ++i) {
+        for (uint32_t j = i + 1;
+             j < pat.n_notes && pat.notes[j].tick == pat.notes[i].tick; ++j) {
+          ck_assert_msg(pat.notes[j].pitch != pat.notes[i].pitch,
+                        "%s seed %u: pitch %u twice at tick %u", s->name, seed,
+                        pat.notes[i].pitch, pat.notes[i].tick);
+        }
+      }
       drums_with(s, seed, knobs[k][0], knobs[k][1], knobs[k][2], 0.0f, &pat);
       drum_grid(s, &pat, &g);
       for (int bar = 0; bar < 16; ++bar) {

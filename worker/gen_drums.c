@@ -418,9 +418,13 @@ void tandem_gen_drum_bar(const GenCtx* ctx_in, int bar, GenDrumBar* out)
   const float on_beat = 0.15f * (1.0f - 0.8f * boost);
   const float on_eighth = 0.6f * (1.0f - 0.5f * boost);
   float ghost_w[GEN_MAX_STEPS];
+  /* A clap's ghost is a quiet closed hat (tandem_gen_drums), never on a hat. */
+  const bool ghost_on_hat =
+      s->drum_notes[TANDEM_DRUM_SNARE] == 39 && s->drum_notes[TANDEM_DRUM_HAT] == 42;
   for (int i = 0; i < n; ++i) {
     const float shape = (i % 4 == 0) ? on_beat : (i % 2 == 0) ? on_eighth : 1.0f;
-    const bool usable = i % ctx->step_unit == 0 && !out->hit[TANDEM_DRUM_SNARE][i];
+    const bool usable = i % ctx->step_unit == 0 && !out->hit[TANDEM_DRUM_SNARE][i] &&
+                        !(ghost_on_hat && out->hit[TANDEM_DRUM_HAT][i]);
     ghost_w[i] = usable ? shape * (1.05f - w[TANDEM_DRUM_SNARE][i]) : 0.0f;
   }
   TandemRng ghost_rng;
@@ -444,6 +448,19 @@ static uint8_t hit_shape(const GenCtx* ctx, int voice, int step, TandemRng* rng)
   }
   v += (step == 0 ? 6.0f : 0.0f) + 5.0f * tandem_rng_gauss(rng);
   return (uint8_t)(v < 1.0f ? 1.0f : v > 127.0f ? 127.0f : v);
+}
+
+/* Adds a 16th-long note at tick unless `used` says this pitch already sounds
+ * there; marks it. */
+static void add_once(const GenCtx* ctx, bool* used, uint32_t tick, uint8_t note,
+                     uint8_t shape_velocity, uint8_t flags)
+{
+  if (used[note & 127]) {
+    return;
+  }
+  used[note & 127] = true;
+  tandem_gen_add(ctx, tick, GEN_STEP_TICKS / 2, TANDEM_PITCH_ABSOLUTE, note, 0, 0,
+                 shape_velocity, flags);
 }
 
 /* Beats of fill at the end of `bar`: 0 for none. */
@@ -572,7 +589,6 @@ void tandem_gen_drums(const GenCtx* ctx)
   const TandemStyle* s = ctx->style;
   const TandemGenParams* prm = ctx->params;
   const int n = ctx->n_steps;
-  const uint32_t len = GEN_STEP_TICKS / 2;
   const uint8_t snare = s->drum_notes[TANDEM_DRUM_SNARE];
   /* A quiet clap is not a ghost note; use the closed hat instead. */
   const uint8_t ghost_note = snare == 39 ? 42 : snare;
@@ -616,6 +632,10 @@ void tandem_gen_drums(const GenCtx* ctx)
 
     for (int i = 0; i < fill_from; ++i) {
       const uint32_t tick = bar_tick + (uint32_t)i * GEN_STEP_TICKS;
+      /* One note per pitch and step: a ghost, a steady stroke or the energy
+       * layer never doubles a stroke already there (a roll's included). */
+      bool used[128] = {false};
+      used[keeper & 127] = i >= roll_from && i < roll_to;
       for (int v = 0; v < TANDEM_DRUM_VOICES; ++v) {
         if (!db.hit[v][i]) {
           continue;
@@ -630,25 +650,21 @@ void tandem_gen_drums(const GenCtx* ctx)
           }
           note = db.open[i] && open_note ? open_note : keeper;
         }
-        tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, note, 0, 0,
-                       hit_shape(ctx, v, i, &shape_rng), 0);
+        add_once(ctx, used, tick, note, hit_shape(ctx, v, i, &shape_rng), 0);
       }
       if (db.ghost[i]) {
-        tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, ghost_note, 0, 0, 40,
-                       TANDEM_NOTE_GHOST);
+        add_once(ctx, used, tick, ghost_note, 40, TANDEM_NOTE_GHOST);
       }
       const uint16_t extra =
           ctx->time_feel == TANDEM_FEEL_NORMAL ? steady_extra_at(ctx, i) : 0;
       for (int b = 0; extra && b < TANDEM_FILL_VOICES; ++b) {
         if (extra & (1u << b)) {
-          const uint8_t note = fill_notes[b] ? fill_notes[b] : snare;
-          tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, note, 0, 0, 80, 0);
+          add_once(ctx, used, tick, fill_notes[b] ? fill_notes[b] : snare, 80, 0);
         }
       }
       const float lw = s->drum_layer_steps[i % s->n_steps];
       if (lw > 0.0f && lw >= layer_from && i % ctx->step_unit == 0) {
-        tandem_gen_add(ctx, tick, len, TANDEM_PITCH_ABSOLUTE, s->drum_layer_note, 0, 0,
-                       (uint8_t)(i % 4 == 0 ? 84 : 74), 0);
+        add_once(ctx, used, tick, s->drum_layer_note, (uint8_t)(i % 4 == 0 ? 84 : 74), 0);
       }
     }
     if (crash_next) {

@@ -110,7 +110,7 @@ def longest_repeat(part):
 
 
 def keeper_steps(bar):
-    return {t // STEP for t, p, v, fl in bar if p in KEEPERS and not fl & FILL}
+    return {t // STEP for t, p, v, fl in bar if p in KEEPERS and not fl & (FILL | GHOST)}
 
 
 def keeper_steady(part):
