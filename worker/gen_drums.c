@@ -144,16 +144,22 @@ static uint16_t steady_at(const GenCtx* ctx, int i)
   return i % ctx->step_unit ? 0 : ctx->style->steady_hits[i % ctx->style->n_steps];
 }
 
-/* A step every bar plays in voice v: the profile's weight 1, or a steady hit. */
-static bool is_fixed(const GenCtx* ctx, int v, int i)
+/* Does this step's bit set strike voice v? */
+static bool strikes_voice(const TandemStyle* s, uint16_t hits, int v)
 {
-  const uint16_t hits = steady_at(ctx, i);
   for (int b = 0; hits && b < TANDEM_FILL_VOICES; ++b) {
-    if ((hits & (1u << b)) && steady_voice(ctx->style, b) == v) {
+    if ((hits & (1u << b)) && steady_voice(s, b) == v) {
       return true;
     }
   }
-  return is_anchor(ctx, ctx->style->drum_steps[v], i);
+  return false;
+}
+
+/* A step every bar plays in voice v: the profile's weight 1, or a steady hit. */
+static bool is_fixed(const GenCtx* ctx, int v, int i)
+{
+  return strikes_voice(ctx->style, steady_at(ctx, i), v) ||
+         is_anchor(ctx, ctx->style->drum_steps[v], i);
 }
 
 /* Steady strokes of their own (not a kit voice) at step i: their bits. */
@@ -260,7 +266,20 @@ static void edit_bar(const GenCtx* ctx, TandemRng* rng, float w[][GEN_MAX_STEPS]
     return;
   }
   const int v = u[0] < 0.75f ? TANDEM_DRUM_KICK : TANDEM_DRUM_SNARE;
-  const bool room = draw_step(ctx, 0.5f, w[v], out->hit[v]) >= 0;
+  /* Where the voice may go: the profile's weights, and the style's variation
+   * strokes (bossa's extra cross-sticks) at half the strongest weight. */
+  float vw[GEN_MAX_STEPS];
+  float strongest = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    strongest = w[v][i] > strongest ? w[v][i] : strongest;
+  }
+  for (int i = 0; i < n; ++i) {
+    const uint16_t varied =
+        i % ctx->step_unit ? 0 : ctx->style->variation_hits[i % ctx->style->n_steps];
+    vw[i] =
+        strikes_voice(ctx->style, varied, v) ? fmaxf(w[v][i], 0.5f * strongest) : w[v][i];
+  }
+  const bool room = draw_step(ctx, 0.5f, vw, out->hit[v]) >= 0;
   if (u[0] < 0.25f || !room) {
     /* A hat more on a step the style allows (also when the kick or snare has no
      * free step: four on the floor): the time keeper only ever gains. */
@@ -283,7 +302,7 @@ static void edit_bar(const GenCtx* ctx, TandemRng* rng, float w[][GEN_MAX_STEPS]
   for (int i = 0; i < n; ++i) {
     fixed[i] = !hit[i] || is_fixed(ctx, v, i);
     movable_w[i] = i % 4 ? 1.0f / off : 1.0f;
-    to_w[i] = i % 4 ? w[v][i] * off : w[v][i];
+    to_w[i] = i % 4 ? vw[i] * off : vw[i];
   }
   const int to = draw_step(ctx, u[1], to_w, hit);
   if (to < 0) {

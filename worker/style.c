@@ -135,7 +135,10 @@ static const Field fields[] = {
      27, 87, false, 38},
     {STY("hatNote"), "sty:hatNote", FIELD_INT, AT(drum_notes[TANDEM_DRUM_HAT]), 0, 27, 87,
      false, 42},
-    {STY("steadyHits"), "sty:steadyHits", FIELD_STEADY, 0, 0, 0, 0, false, 0},
+    {STY("steadyHits"), "sty:steadyHits", FIELD_STEADY, AT(steady_hits), 0, 0, 0, false,
+     0},
+    {STY("variationHits"), "sty:variationHits", FIELD_STEADY, AT(variation_hits), 0, 0, 0,
+     false, 0},
     {STY("layerSteps"), "sty:layerSteps", FIELD_STEPS, AT(drum_layer_steps), 0, 0, 1,
      false, 0},
     {STY("layerNote"), "sty:layerNote", FIELD_INT, AT(drum_layer_note), 0, 27, 87, false,
@@ -358,8 +361,9 @@ static bool parse_fills(LoadCtx* ctx, const Field* f, const char* text, TandemSt
   return true;
 }
 
-/* Steady hits: one bar in the fills' notation, read as a fill is (a longer one
- * keeps its last bar, a shorter one ends on the bar line); rolls are not kept. */
+/* Steady or variation hits: one bar in the fills' notation into the uint16_t
+ * array at f->offset, read as a fill is (a longer one keeps its last bar, a
+ * shorter one ends on the bar line); rolls are not kept. */
 static bool parse_steady(LoadCtx* ctx, const Field* f, const char* text, TandemStyle* s)
 {
   TandemStyle* scratch = calloc(1, sizeof(*scratch));
@@ -373,9 +377,10 @@ static bool parse_steady(LoadCtx* ctx, const Field* f, const char* text, TandemS
   }
   if (ok) {
     const int len = scratch->fill_len[0];
-    memset(s->steady_hits, 0, sizeof(s->steady_hits));
+    uint16_t* hits = (uint16_t*)((char*)s + f->offset);
+    memset(hits, 0, TANDEM_STYLE_MAX_STEPS * sizeof(*hits));
     for (int k = 0; k < len; ++k) {
-      s->steady_hits[s->n_steps - len + k] = scratch->fill_hits[0][k];
+      hits[s->n_steps - len + k] = scratch->fill_hits[0][k];
     }
   }
   free(scratch);

@@ -62,10 +62,12 @@ typedef struct {
   float drum_steps[TANDEM_DRUM_VOICES][TANDEM_STYLE_MAX_STEPS]; /* weights 0..1 */
   uint8_t drum_notes[TANDEM_DRUM_VOICES];                       /* GM drum notes */
   /* Drum idioms, all optional (0 when absent). */
-  uint16_t steady_hits[TANDEM_STYLE_MAX_STEPS];   /* TANDEM_FILL_LETTERS bits struck
-                                                     in every bar (sty:steadyHits) */
-  float drum_layer_steps[TANDEM_STYLE_MAX_STEPS]; /* a layer energy adds from 0.7 */
-  uint8_t drum_layer_note;                        /* its GM note (default 54) */
+  uint16_t steady_hits[TANDEM_STYLE_MAX_STEPS];    /* TANDEM_FILL_LETTERS bits struck
+                                                      in every bar (sty:steadyHits) */
+  uint16_t variation_hits[TANDEM_STYLE_MAX_STEPS]; /* strokes a variation may add
+                                                      (sty:variationHits) */
+  float drum_layer_steps[TANDEM_STYLE_MAX_STEPS];  /* a layer energy adds from 0.7 */
+  uint8_t drum_layer_note;                         /* its GM note (default 54) */
   uint8_t drum_ride_note;  /* the time keeper's note in a part's second half (8+
                               bars), 0: the hat note throughout */
   uint8_t drum_crash_note; /* on the 1 after a fill (default 49), 0: none */
