@@ -122,7 +122,10 @@ static bool sparse_syncopated(const Medians* m, const TandemPatternFeatures* f)
 
 START_TEST(test_liking_sparse_syncopated_patterns_raises_their_share_over_50_generations)
 {
-  const TandemStyle* s = style_named("funk");
+  /* Rock: its optional drum hits fall on and off the beat, so a sparser seed can
+   * be more syncopated.  (Funk's optional hits are all off the beat and its fixed
+   * ones on it, so there a sparser drum part is always less syncopated.) */
+  const TandemStyle* s = style_named("rock");
   enum { N = 50 };
   TandemPattern* p = pattern_new();
   TandemPatternFeatures base[N];

@@ -177,6 +177,9 @@ START_TEST(test_style_broken_file_fails_with_one_message_and_leaves_output)
       {"sty:drumDensity 14 ;", "sty:drumDensity 60 ;", "sty:drumDensity"},
       {"a sty:Style ;", "a sty:Thing ;", "sty:Style"},
       {"sty:velocityMean 100 ;", "sty:velocityMean <urn:x> ;", "sty:velocityMean"},
+      {"sty:drumFills \"s - s -", "sty:drumFills \"s - z -", "sty:drumFills"},
+      {"sty:drumFills \"s - s -", "sty:drumFills \"| | s - s -", "sty:drumFills"},
+      {"sty:drumFills", "sty:hatRolls 2 ; sty:drumFills", "sty:hatRolls"}, /* range */
   };
   char path[256];
   snprintf(path, sizeof(path), "/tmp/tandem-test-style-%d.ttl", (int)getpid());
@@ -202,6 +205,40 @@ START_TEST(test_style_broken_file_fails_with_one_message_and_leaves_output)
 }
 END_TEST
 
+START_TEST(test_style_drum_fills_read_letters_rolls_and_keep_a_bar)
+{
+  /* Rock's second fill ends on the floor tom with the kick; its third on snare
+   * 32nds. */
+  const TandemStyle* rock = &load_all()->styles[tandem_style_shipped_index("rock")];
+  ck_assert_uint_eq(rock->n_fills, 3);
+  ck_assert_uint_eq(rock->fill_len[0], 16);
+  const char* letters = TANDEM_FILL_LETTERS;
+  const uint16_t kick = (uint16_t)(1u << (strchr(letters, 'k') - letters));
+  const uint16_t snare = (uint16_t)(1u << (strchr(letters, 's') - letters));
+  const uint16_t floor_tom = (uint16_t)(1u << (strchr(letters, '5') - letters));
+  ck_assert_uint_eq(rock->fill_hits[1][15], kick | floor_tom);
+  ck_assert_uint_eq(rock->fill_roll[1][15], 1);
+  ck_assert_uint_eq(rock->fill_hits[2][15], snare);
+  ck_assert_uint_eq(rock->fill_roll[2][15], 2);
+  ck_assert_uint_eq(rock->fill_hits[0][1], 0); /* '-' */
+
+  /* A fill longer than a 3/4 bar keeps its last 12 16ths. */
+  char* text = rock_with("sty:drumFills \"s - s -   s - s s   1 1 2 2   3 3 5 5",
+                         "sty:drumFills \"k - - -   s - s s   1 1 2 2   3 3 5 5");
+  char path[256];
+  snprintf(path, sizeof(path), "/tmp/tandem-test-fills-%d.ttl", (int)getpid());
+  write_file(path, text);
+  free(text);
+  TandemStyle s;
+  char err[512];
+  ck_assert_msg(tandem_style_load_file(path, &s, err, sizeof(err)), "%s", err);
+  ck_assert_uint_eq(s.fill_hits[0][0], kick);
+  unlink(path);
+  ck_assert_uint_eq(rock->drum_crash_note, 49); /* the default */
+  ck_assert_uint_eq(rock->drum_layer_note, 54);
+}
+END_TEST
+
 START_TEST(test_style_missing_file_fails_naming_it)
 {
   TandemStyle out;
@@ -215,10 +252,10 @@ START_TEST(test_style_user_profile_in_three_four_has_twelve_steps)
 {
   char* text = rock_with("sty:beatsPerBar 4 ;", "sty:beatsPerBar 3 ;");
   /* Cut each 16-step string to the 12 steps of 3/4. */
-  static const char* const names[] = {"sty:kickSteps",  "sty:snareSteps",
-                                      "sty:hatSteps",   "sty:bassSteps",
-                                      "sty:chordSteps", "sty:melodySteps"};
-  for (int k = 0; k < 6; ++k) {
+  static const char* const names[] = {
+      "sty:kickSteps", "sty:snareSteps", "sty:hatSteps",   "sty:layerSteps",
+      "sty:bassSteps", "sty:chordSteps", "sty:melodySteps"};
+  for (int k = 0; k < 7; ++k) {
     char* line = strstr(text, names[k]);
     ck_assert_ptr_nonnull(line);
     char* q = strchr(line, '"') + 1;
@@ -292,6 +329,7 @@ static Suite* style_suite(void)
   tcase_add_test(tc, test_style_profiles_carry_each_genres_signature);
   tcase_add_test(tc, test_style_broken_file_fails_with_one_message_and_leaves_output);
   tcase_add_test(tc, test_style_missing_file_fails_naming_it);
+  tcase_add_test(tc, test_style_drum_fills_read_letters_rolls_and_keep_a_bar);
   tcase_add_test(tc, test_style_user_profile_in_three_four_has_twelve_steps);
   tcase_add_test(tc, test_style_similarity_is_one_for_self_symmetric_and_ranks_kin);
   suite_add_tcase(s, tc);

@@ -99,11 +99,12 @@ void tandem_gen_bass(const GenCtx* ctx);
 void tandem_gen_chords(const GenCtx* ctx);
 void tandem_gen_melody(const GenCtx* ctx);
 
-/* Drum hits of one bar before fills: what the drums role plays, and what the
- * bass locks to. */
+/* Drum hits of one bar before fills, rolls and idioms: the groove at this bar's
+ * place in its phrase (A A' A B), what the drums role plays and the bass locks to. */
 typedef struct {
   bool hit[TANDEM_DRUM_VOICES][GEN_MAX_STEPS];
   bool ghost[GEN_MAX_STEPS];
+  bool open[GEN_MAX_STEPS]; /* this hat opened (a variation) */
 } GenDrumBar;
 
 void tandem_gen_drum_bar(const GenCtx* ctx, int bar, GenDrumBar* out);

@@ -23,12 +23,18 @@
 typedef struct {
   TandemRole role;         /* drums, bass, chords or melody */
   float complexity;        /* 0..1: how often bars vary; above 0.5 shifts weight to
-                              the off-beats in proportion to the profile's syncopation */
+                              the off-beats in proportion to the profile's syncopation.
+                              Drums keep one groove and get more edits in the A', B
+                              (and from 0.75 the second A) bars of each phrase, pulled
+                              further off the beat */
   float density;           /* 0..1: 0.5 plays the profile's notes per bar, 0 half as
-                              many, 1 twice as many (exponential in between) */
-  float energy;            /* 0..1: scales the velocity mean (0.6x .. 1.4x; 1x at 0.5) */
-  float fill;              /* 0..1: chance of a drum fill at the end of each 4-bar
-                              phrase (and of the pattern); above 0.75 fills span 2 beats */
+                              many, 1 twice as many (exponential in between); drums
+                              keep the profile's weight-1 steps and only add hits */
+  float energy;            /* 0..1: scales the velocity mean (0.6x .. 1.4x; 1x at 0.5);
+                              drums add the profile's layer from 0.7 */
+  float fill;              /* 0..1: drum fills (the profile's) at phrase ends: every 16
+                              bars below 0.125, every 8 up to 0.25, every 4 above, and
+                              at the pattern's last bar; ceil(fill * beats) beats long */
   uint8_t bars;            /* 1..TANDEM_MAX_BARS */
   uint32_t seed;           /* same seed and inputs give a byte-identical pattern */
   uint8_t beats_per_bar;   /* meter numerator 1..16; 0 takes the profile's meter */
@@ -37,7 +43,8 @@ typedef struct {
                               (one value per 16th of the pattern's bar), or NULL; the
                               melody leaves space where it is high */
   bool euclidean;          /* drums: spread each voice's hits evenly over the bar
-                              (euclidean rhythm, rotated to fit the profile) */
+                              (euclidean rhythm, rotated to fit the profile), the
+                              same in every bar (no phrase variations) */
   const int8_t* chord_degrees; /* per bar (bars values): scale degree 0..6 of the chord
                                   root at the bar line, so bass approach notes step
                                   into the next chord and melody notes on beats 1 and
@@ -76,9 +83,10 @@ bool tandem_generate(const TandemStyle* style, const TandemGenParams* params,
 
 /* Marks a section change on a drum pattern (the generator's or a model's): with
  * fill > 0, the end of bar fill_bar becomes a fill leading into the next section,
- * 1 beat long at small fill up to the whole bar at 1 (ceil(fill * beats) beats),
- * walking down snare and toms with rising velocity, replacing whatever played
- * there; crash_bar gets a crash on its beat 1 in place of the hat.  A bar of -1
+ * 1 beat long at small fill up to the whole bar at 1 (ceil(fill * beats) beats):
+ * the end of one of the profile's fills (sty:drumFills), or for a profile without
+ * fills a walk down snare and toms, with rising velocity, replacing whatever
+ * played there; crash_bar gets a crash on its beat 1 in place of the hat.  A bar of -1
  * (or outside the pattern) is left alone.  Notes past TANDEM_MAX_NOTES are left
  * out.  Returns false (p untouched) for a NULL argument or a pattern that is not
  * drums.  Deterministic for a seed.  Threads: worker or tools (not realtime). */

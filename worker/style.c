@@ -72,6 +72,8 @@ typedef enum {
   FIELD_INT,    /* uint8_t */
   FIELD_STEPS,  /* string of n_steps weights into a float array */
   FIELD_SCALES, /* string of scale names */
+  FIELD_FILLS,  /* drum fills, see parse_fills */
+  FIELD_STEADY, /* one bar in the fills' letters */
 } FieldKind;
 
 typedef struct {
@@ -133,6 +135,21 @@ static const Field fields[] = {
      27, 87, false, 38},
     {STY("hatNote"), "sty:hatNote", FIELD_INT, AT(drum_notes[TANDEM_DRUM_HAT]), 0, 27, 87,
      false, 42},
+    {STY("steadyHits"), "sty:steadyHits", FIELD_STEADY, AT(steady_hits), 0, 0, 0, false,
+     0},
+    {STY("variationHits"), "sty:variationHits", FIELD_STEADY, AT(variation_hits), 0, 0, 0,
+     false, 0},
+    {STY("layerSteps"), "sty:layerSteps", FIELD_STEPS, AT(drum_layer_steps), 0, 0, 1,
+     false, 0},
+    {STY("layerNote"), "sty:layerNote", FIELD_INT, AT(drum_layer_note), 0, 27, 87, false,
+     54},
+    {STY("rideNote"), "sty:rideNote", FIELD_INT, AT(drum_ride_note), 0, 0, 87, false, 0},
+    {STY("crashNote"), "sty:crashNote", FIELD_INT, AT(drum_crash_note), 0, 0, 87, false,
+     49},
+    {STY("hatRolls"), "sty:hatRolls", FIELD_NUMBER, AT(hat_rolls), 0, 0, 1, false, 0},
+    {STY("kickFeather"), "sty:kickFeather", FIELD_NUMBER, AT(kick_feather), 0, 0, 1,
+     false, 0},
+    {STY("drumFills"), "sty:drumFills", FIELD_FILLS, 0, 0, 0, 0, false, 0},
     {STY("bassSteps"), "sty:bassSteps", FIELD_STEPS, AT(bass_steps), 0, 0, 1, true, 0},
     {STY("bassKickLock"), "sty:bassKickLock", FIELD_NUMBER, AT(bass_kick_lock), 0, 0, 1,
      true, 0},
@@ -280,6 +297,96 @@ static bool parse_steps(LoadCtx* ctx, const Field* f, const char* text, float* s
   return true;
 }
 
+/* Fills: '|' between fills, one space-separated token per 16th, each token one
+ * or more TANDEM_FILL_LETTERS struck together ('-' for none), optionally ':2' or
+ * ':3' for that many strokes in the 16th (a roll).  A fill ends on the bar line;
+ * one longer than the profile's bar keeps its last bar. */
+static bool parse_fills(LoadCtx* ctx, const Field* f, const char* text, TandemStyle* s)
+{
+  s->n_fills = 0;
+  uint16_t hits[TANDEM_STYLE_MAX_STEPS];
+  uint8_t roll[TANDEM_STYLE_MAX_STEPS];
+  int steps = 0;
+  bool open = false;
+  for (const char* p = text;; ++p) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+      continue;
+    }
+    if (*p == '|' || !*p) {
+      if (!open) {
+        return fail(ctx, "%s: fill %d is empty", f->short_name, s->n_fills + 1);
+      }
+      if (open) {
+        const int keep = steps < s->n_steps ? steps : s->n_steps;
+        for (int k = 0; k < keep; ++k) {
+          s->fill_hits[s->n_fills][k] = hits[steps - keep + k];
+          s->fill_roll[s->n_fills][k] = roll[steps - keep + k];
+        }
+        s->fill_len[s->n_fills++] = (uint8_t)keep;
+      }
+      if (!*p) {
+        break;
+      }
+      open = false;
+      continue;
+    }
+    if (!open) {
+      if (s->n_fills >= TANDEM_STYLE_MAX_FILLS) {
+        return fail(ctx, "%s: more than %d fills", f->short_name, TANDEM_STYLE_MAX_FILLS);
+      }
+      open = true;
+      steps = 0;
+    }
+    if (steps >= TANDEM_STYLE_MAX_STEPS) {
+      return fail(ctx, "%s: fill %d is longer than %d 16ths", f->short_name,
+                  s->n_fills + 1, TANDEM_STYLE_MAX_STEPS);
+    }
+    hits[steps] = 0;
+    roll[steps] = 1;
+    for (; *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '|'; ++p) {
+      const char* at = strchr(TANDEM_FILL_LETTERS, *p);
+      if (*p == ':' && (p[1] == '2' || p[1] == '3')) {
+        roll[steps] = (uint8_t)(p[1] - '0');
+        ++p;
+      } else if (*p != '-' && (!at || !*at)) {
+        return fail(ctx, "%s: fill %d, step %d: '%c' is not one of \"%s\", '-' or :2/:3",
+                    f->short_name, s->n_fills + 1, steps + 1, *p, TANDEM_FILL_LETTERS);
+      } else if (*p != '-') {
+        hits[steps] |= (uint16_t)(1u << (at - TANDEM_FILL_LETTERS));
+      }
+    }
+    ++steps;
+    --p; /* the loop's ++p moves onto the separator */
+  }
+  return true;
+}
+
+/* Steady or variation hits: one bar in the fills' notation into the uint16_t
+ * array at f->offset, read as a fill is (a longer one keeps its last bar, a
+ * shorter one ends on the bar line); rolls are not kept. */
+static bool parse_steady(LoadCtx* ctx, const Field* f, const char* text, TandemStyle* s)
+{
+  TandemStyle* scratch = calloc(1, sizeof(*scratch));
+  if (!scratch) {
+    return fail(ctx, "out of memory");
+  }
+  scratch->n_steps = s->n_steps;
+  bool ok = parse_fills(ctx, f, text, scratch);
+  if (ok && scratch->n_fills != 1) {
+    ok = fail(ctx, "%s: one bar, without '|'", f->short_name);
+  }
+  if (ok) {
+    const int len = scratch->fill_len[0];
+    uint16_t* hits = (uint16_t*)((char*)s + f->offset);
+    memset(hits, 0, TANDEM_STYLE_MAX_STEPS * sizeof(*hits));
+    for (int k = 0; k < len; ++k) {
+      hits[s->n_steps - len + k] = scratch->fill_hits[0][k];
+    }
+  }
+  free(scratch);
+  return ok;
+}
+
 /* Matches "harmonic-minor" against theory's "harmonic minor". */
 static int scale_from_name(const char* word, size_t len)
 {
@@ -384,6 +491,8 @@ static bool read_field(LoadCtx* ctx, SordModel* model, const SordNode* subject,
   case FIELD_TEXT:
   case FIELD_STEPS:
   case FIELD_SCALES:
+  case FIELD_FILLS:
+  case FIELD_STEADY:
     if (!is_string_literal(node)) {
       ok = fail(ctx, "%s: expected text in quotes, got \"%s\"", f->short_name, text);
     } else if (f->kind == FIELD_TEXT) {
@@ -396,6 +505,10 @@ static bool read_field(LoadCtx* ctx, SordModel* model, const SordNode* subject,
       }
     } else if (f->kind == FIELD_STEPS) {
       ok = parse_steps(ctx, f, text, (float*)((char*)s + f->offset), s->n_steps);
+    } else if (f->kind == FIELD_FILLS) {
+      ok = parse_fills(ctx, f, text, s);
+    } else if (f->kind == FIELD_STEADY) {
+      ok = parse_steady(ctx, f, text, s);
     } else {
       ok = parse_scales(ctx, f, text, s);
     }

@@ -19,12 +19,13 @@
 #include "messages.h" /* TANDEM_STYLE_SHIPPED_COUNT */
 #include "pattern.h"
 
-#define TANDEM_STYLE_URI        "urn:tandem:style#"
-#define TANDEM_STYLE_MAX_STEPS  64 /* 16ths in the longest bar (16 quarter beats) */
-#define TANDEM_STYLE_NAME_MAX   32
-#define TANDEM_STYLE_LABEL_MAX  64
-#define TANDEM_STYLE_DESC_MAX   512
+#define TANDEM_STYLE_URI       "urn:tandem:style#"
+#define TANDEM_STYLE_MAX_STEPS 64 /* 16ths in the longest bar (16 quarter beats) */
+#define TANDEM_STYLE_NAME_MAX  32
+#define TANDEM_STYLE_LABEL_MAX 64
+#define TANDEM_STYLE_DESC_MAX  512
 #define TANDEM_STYLE_MAX_SCALES 4
+#define TANDEM_STYLE_MAX_FILLS  4 /* sty:drumFills entries kept */
 
 /* The drum voices a profile places. */
 typedef enum {
@@ -33,6 +34,13 @@ typedef enum {
   TANDEM_DRUM_HAT = 2,
   TANDEM_DRUM_VOICES
 } TandemDrumVoice;
+
+/* What a fill may strike: bit i of TandemStyle.fill_hits is the letter at index
+ * i of TANDEM_FILL_LETTERS in sty:drumFills (see vocab.ttl): kick, snare (the
+ * profile's snare note), ghost snare, rim 37, clap 39, closed hat 42, hi-hat
+ * foot 44, open hat 46, ride 51, ride bell 53, crash 49, toms 50 48 47 45 43. */
+#define TANDEM_FILL_LETTERS "ksgrchpoybx12345"
+#define TANDEM_FILL_VOICES  16
 
 /* One style profile.  Plain data; copy by value. */
 typedef struct {
@@ -53,6 +61,24 @@ typedef struct {
   float density[TANDEM_ROLE_TRIGGER]; /* notes per bar per role (chords: stabs) */
   float drum_steps[TANDEM_DRUM_VOICES][TANDEM_STYLE_MAX_STEPS]; /* weights 0..1 */
   uint8_t drum_notes[TANDEM_DRUM_VOICES];                       /* GM drum notes */
+  /* Drum idioms, all optional (0 when absent). */
+  uint16_t steady_hits[TANDEM_STYLE_MAX_STEPS];    /* TANDEM_FILL_LETTERS bits struck
+                                                      in every bar (sty:steadyHits) */
+  uint16_t variation_hits[TANDEM_STYLE_MAX_STEPS]; /* strokes a variation may add
+                                                      (sty:variationHits) */
+  float drum_layer_steps[TANDEM_STYLE_MAX_STEPS];  /* a layer energy adds from 0.7 */
+  uint8_t drum_layer_note;                         /* its GM note (default 54) */
+  uint8_t drum_ride_note;  /* the time keeper's note in a part's second half (8+
+                              bars), 0: the hat note throughout */
+  uint8_t drum_crash_note; /* on the 1 after a fill (default 49), 0: none */
+  float hat_rolls;         /* share of bars with a hat roll at complexity 0.5 */
+  float kick_feather;      /* 0..1: how far below the other voices the kick sits */
+  /* Fills (sty:drumFills): fill_len[f] 16ths ending on the bar line, each step a
+   * TANDEM_FILL_LETTERS bit set and a roll count (1 hit, 2 or 3 in the step). */
+  uint8_t n_fills;
+  uint8_t fill_len[TANDEM_STYLE_MAX_FILLS];
+  uint16_t fill_hits[TANDEM_STYLE_MAX_FILLS][TANDEM_STYLE_MAX_STEPS];
+  uint8_t fill_roll[TANDEM_STYLE_MAX_FILLS][TANDEM_STYLE_MAX_STEPS];
   float bass_steps[TANDEM_STYLE_MAX_STEPS];
   float bass_kick_lock; /* 0..1 */
   float bass_root;      /* relative weights of the bass's note choices */
