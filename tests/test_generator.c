@@ -4,6 +4,7 @@
 #include "generator.h"
 #include "style.h"
 #include "theory.h"
+#include "voicing.h"
 
 #include <check.h>
 #include <math.h>
@@ -142,6 +143,47 @@ static TandemHarmony harmony_at(int key, TandemScale scale, int bar, int tones)
   return h;
 }
 
+/* Pitches as the player sounds them: single notes resolved one by one, a chord
+ * stab's notes voiced together (voicing.h). */
+static void resolve_as_played(const TandemPattern* pat, int key, TandemScale scale,
+                              int tones, int base, int* pitches)
+{
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(pat);
+  TandemVoiceLeader leader;
+  tandem_voicing_init(&leader, 60);
+  for (uint32_t i = 0; i < pat->n_notes;) {
+    const TandemNote* n = &pat->notes[i];
+    const TandemHarmony h = harmony_at(key, scale, (int)(n->tick / bar_ticks), tones);
+    if (pat->role != TANDEM_ROLE_CHORDS || n->kind != TANDEM_PITCH_CHORD) {
+      pitches[i++] = tandem_resolve_pitch(&h, n, base);
+      continue;
+    }
+    uint32_t end = i;
+    while (end < pat->n_notes && pat->notes[end].tick == n->tick &&
+           pat->notes[end].kind == TANDEM_PITCH_CHORD) {
+      ++end;
+    }
+    int voiced[TANDEM_VOICING_MAX_VOICES];
+    const int m = tandem_voicing_stab(&leader, &h, n, (int)(end - i), voiced);
+    for (uint32_t k = i; k < end; ++k) {
+      pitches[k] = voiced[(int)(k - i) < m ? (int)(k - i) : m - 1];
+    }
+    i = end;
+  }
+}
+
+/* The pitch of the next non-ghost note after note i, or -1. */
+static int next_main_pitch(const TandemPattern* pat, const int* pitches, uint32_t i)
+{
+  for (uint32_t k = i + 1; k < pat->n_notes; ++k) {
+    if (pat->notes[k].tick > pat->notes[i].tick &&
+        !(pat->notes[k].flags & TANDEM_NOTE_GHOST)) {
+      return pitches[k];
+    }
+  }
+  return -1;
+}
+
 START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
 {
   static const int keys[] = {0, 7, 3, 9}; /* C, G, Eb, A */
@@ -165,13 +207,20 @@ START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
         static TandemPattern pat;
         generate(s, &prm, &pat);
         const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+        int pitches[TANDEM_MAX_NOTES];
+        resolve_as_played(&pat, keys[kk], scale, s->chord_tones, base[role], pitches);
         for (uint32_t i = 0; i < pat.n_notes; ++i) {
           const TandemNote* n = &pat.notes[i];
           const int bar = (int)(n->tick / bar_ticks);
           const TandemHarmony h = harmony_at(keys[kk], scale, bar, s->chord_tones);
-          const int pitch = tandem_resolve_pitch(&h, n, base[role]);
+          const int pitch = pitches[i];
           ++notes;
-          in_key += tandem_pitch_in_scale(&h, pitch) || tandem_pitch_in_chord(&h, pitch);
+          /* A note outside the key is a chromatic approach: the bass's next note
+           * is a semitone away. */
+          const int next = next_main_pitch(&pat, pitches, i);
+          in_key += tandem_pitch_in_scale(&h, pitch) || tandem_pitch_in_chord(&h, pitch) ||
+                    (role == TANDEM_ROLE_BASS && n->chromatic != 0 && next >= 0 &&
+                     abs(next - pitch) == 1);
           if (prm.chord_degrees && n->tick % (8 * STEP_TICKS) == 0 &&
               !(n->flags & TANDEM_NOTE_GHOST)) {
             ++strong;
@@ -209,6 +258,30 @@ END_TEST
 
 /* ---- Seeds ---- */
 
+static bool has_onset(const TandemPattern* p, uint32_t tick, int pitch);
+
+/* Share of main notes of a not matched in b by tick, tone, octave and
+ * chromatic step. */
+static float line_distance(const TandemPattern* a, const TandemPattern* b)
+{
+  int n = 0, unmatched = 0;
+  for (uint32_t i = 0; i < a->n_notes; ++i) {
+    const TandemNote* x = &a->notes[i];
+    if (x->flags & TANDEM_NOTE_GHOST) {
+      continue;
+    }
+    bool found = false;
+    for (uint32_t k = 0; k < b->n_notes && !found; ++k) {
+      const TandemNote* y = &b->notes[k];
+      found = y->tick == x->tick && y->kind == x->kind && y->degree == x->degree &&
+              y->octave == x->octave && y->chromatic == x->chromatic;
+    }
+    ++n;
+    unmatched += !found;
+  }
+  return n ? (float)unmatched / (float)n : 0.0f;
+}
+
 START_TEST(test_generator_eight_seeds_give_pairwise_different_rhythms)
 {
   /* Threshold: in the densest 8-bar pattern (4/4, at most 128 onset steps), a
@@ -226,14 +299,48 @@ START_TEST(test_generator_eight_seeds_give_pairwise_different_rhythms)
       generate(s, &prm, &pats[seed]);
     }
     float closest = 1.0f;
+    /* A part whose rhythm the style fixes keeps it in every seed: a walking bass
+     * (a note a beat), or steps weighed 1 that carry the profile's density (the
+     * reggae skank, gabber's off-beat bass).  A fixed bass differs in its line,
+     * so compare the notes' (step, tone) pairs; fixed comping must play its
+     * fixed steps in every bar. */
+    const float* steps = role == TANDEM_ROLE_BASS     ? s->bass_steps
+                         : role == TANDEM_ROLE_CHORDS ? s->chord_steps
+                                                      : NULL;
+    int ones = 0;
+    for (int i = 0; steps && i < s->n_steps; ++i) {
+      ones += steps[i] >= 1.0f;
+    }
+    const bool fixed =
+        (role == TANDEM_ROLE_BASS && !strcmp(s->bass_idiom, "walk")) ||
+        (steps && (role != TANDEM_ROLE_BASS || s->bass_kick_lock == 0.0f) &&
+         (float)ones >= s->density[role] * (1.0f - s->ghost_prob));
+    if (fixed && role == TANDEM_ROLE_CHORDS) {
+      for (int seed = 0; seed < 8; ++seed) {
+        for (int bar = 0; bar < 8; ++bar) {
+          for (int i = 0; i < s->n_steps; ++i) {
+            if (steps[i] >= 1.0f) {
+              const uint32_t tick = (uint32_t)(bar * s->n_steps + i) * STEP_TICKS;
+              ck_assert_msg(has_onset(&pats[seed], tick, -1),
+                            "%s seed %d bar %d: no stab on fixed step %d", s->name,
+                            seed + 1, bar, i);
+            }
+          }
+        }
+      }
+      printf("%-9s %-6s fixed comping: every fixed step in every bar of 8 seeds\n",
+             s->name, role_names[role]);
+      continue;
+    }
     for (int a = 0; a < 8; ++a) {
       for (int b = a + 1; b < 8; ++b) {
-        const float d = tandem_rhythm_distance(&pats[a], &pats[b]);
+        const float d = fixed ? line_distance(&pats[a], &pats[b])
+                              : tandem_rhythm_distance(&pats[a], &pats[b]);
         closest = d < closest ? d : closest;
       }
     }
-    printf("%-9s %-6s closest pair of 8 seeds: rhythm distance %.3f\n", s->name,
-           role_names[role], closest);
+    printf("%-9s %-6s closest pair of 8 seeds: %s distance %.3f\n", s->name,
+           role_names[role], fixed ? "line" : "rhythm", closest);
     ck_assert_msg(closest > threshold, "%s %s: two seeds only %.3f apart", s->name,
                   role_names[role], closest);
   }
