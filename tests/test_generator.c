@@ -218,7 +218,8 @@ START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
           /* A note outside the key is a chromatic approach: the bass's next note
            * is a semitone away. */
           const int next = next_main_pitch(&pat, pitches, i);
-          in_key += tandem_pitch_in_scale(&h, pitch) || tandem_pitch_in_chord(&h, pitch) ||
+          in_key += tandem_pitch_in_scale(&h, pitch) ||
+                    tandem_pitch_in_chord(&h, pitch) ||
                     (role == TANDEM_ROLE_BASS && n->chromatic != 0 && next >= 0 &&
                      abs(next - pitch) == 1);
           if (prm.chord_degrees && n->tick % (8 * STEP_TICKS) == 0 &&
