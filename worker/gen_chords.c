@@ -118,12 +118,15 @@ void tandem_gen_chords(const GenCtx* ctx)
   bool layer[TANDEM_MAX_BARS][GEN_MAX_STEPS];
   bool varied[TANDEM_MAX_BARS];
   bool onsets[TANDEM_MAX_BARS * GEN_MAX_STEPS];
+  int last[TANDEM_MAX_BARS];
   for (int bar = 0; bar < bars; ++bar) {
     varied[bar] = tandem_gen_form_varies(ctx, GEN_STREAM_CHORDS, bar);
     chord_bar(ctx, bar, varied[bar], hit[bar], ghost[bar]);
     layer_bar(ctx, hit[bar], ghost[bar], layer[bar]);
+    last[bar] = -1;
     for (int i = 0; i < n; ++i) {
       onsets[bar * n + i] = hit[bar][i] || ghost[bar][i] || layer[bar][i];
+      last[bar] = hit[bar][i] ? i : last[bar];
     }
   }
   StabTone tones[4];
@@ -138,9 +141,14 @@ void tandem_gen_chords(const GenCtx* ctx)
       }
       const uint32_t tick = (uint32_t)bar * ctx->bar_ticks + (uint32_t)i * GEN_STEP_TICKS;
       const bool is_ghost = ghost[bar][i];
+      /* A phrase end (A', B) lets its last stab ring: the comping's answer,
+       * heard even where the style fixes every chop. */
+      const float sustain =
+          i == last[bar] && tandem_gen_form_phrase_end(ctx, bar)
+              ? (s->chord_sustain < 0.5f ? 2.0f * s->chord_sustain : 1.0f)
+              : s->chord_sustain;
       const uint32_t length =
-          is_ghost ? GEN_STEP_TICKS / 2
-                   : tandem_gen_hold(ctx, onsets, bar, i, s->chord_sustain);
+          is_ghost ? GEN_STEP_TICKS / 2 : tandem_gen_hold(ctx, onsets, bar, i, sustain);
       const float shape = (i == 0       ? 106.0f
                            : i % 4 == 0 ? 100.0f
                                         : 92.0f) -
