@@ -22,11 +22,16 @@
 
 typedef struct {
   TandemRole role;         /* drums, bass, chords or melody */
-  float complexity;        /* 0..1: how often bars vary; above 0.5 shifts weight to
-                              the off-beats in proportion to the profile's syncopation */
+  float complexity;        /* 0..1: how often bars vary; drums: above 0.5 shifts weight
+                              to the off-beats in proportion to the profile's
+                              syncopation; pitched roles: more bars vary (a note moved
+                              off the beat) and more notes are pushed an eighth early,
+                              both nested (gen_form.c) */
   float density;           /* 0..1: 0.5 plays the profile's notes per bar, 0 half as
-                              many, 1 twice as many (exponential in between) */
-  float energy;            /* 0..1: scales the velocity mean (0.6x .. 1.4x; 1x at 0.5) */
+                              many, 1 twice as many (exponential in between); pitched
+                              roles only add notes as it rises */
+  float energy;            /* 0..1: scales the velocity mean (0.6x .. 1.4x; 1x at 0.5);
+                              pitched roles add a layer from 0.7, keeping the line */
   float fill;              /* 0..1: chance of a drum fill at the end of each 4-bar
                               phrase (and of the pattern); above 0.75 fills span 2 beats */
   uint8_t bars;            /* 1..TANDEM_MAX_BARS */
@@ -39,10 +44,11 @@ typedef struct {
   bool euclidean;          /* drums: spread each voice's hits evenly over the bar
                               (euclidean rhythm, rotated to fit the profile) */
   const int8_t* chord_degrees; /* per bar (bars values): scale degree 0..6 of the chord
-                                  root at the bar line, so bass approach notes step
-                                  into the next chord and melody notes on beats 1 and
-                                  3 land on chord tones; NULL when unknown (approach
-                                  notes then use the key's fifth degree) */
+                                  root at the bar line, so the kick-idiom bass's
+                                  approach notes step into the next chord; NULL when
+                                  unknown (approach notes then use the key's fifth
+                                  degree).  Melody notes on beats 1 and 3 land on
+                                  the chord heard either way (SCALE_IN_CHORD). */
   uint8_t time_feel; /* TandemTimeFeel.  HALF: the first half of each bar's kick,
                         bass, chord and melody rhythm stretched over the whole bar,
                         the drums' backbeat only on the middle beat (beat 3 in 4/4),
