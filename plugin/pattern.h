@@ -33,9 +33,9 @@ typedef enum {
 
 /* How a note's pitch is given. */
 typedef enum {
-  TANDEM_PITCH_ABSOLUTE = 0, /* pitch is a MIDI note (drums: GM map) */
-  TANDEM_PITCH_SCALE = 1,    /* degree is a scale degree of the current key */
-  TANDEM_PITCH_CHORD = 2,    /* degree is a chord tone index (0 root, 1 third, ...) */
+  TANDEM_PITCH_ABSOLUTE = 0,   /* pitch is a MIDI note (drums: GM map) */
+  TANDEM_PITCH_SCALE = 1,      /* degree is a scale degree of the current key */
+  TANDEM_PITCH_CHORD = 2,      /* degree is a chord tone index (0 root, 1 third, ...) */
   TANDEM_PITCH_SCALE_IN_CHORD = 3, /* a scale degree moved to the nearest tone of the
                                       chord heard (a melody's strong beats) */
 } TandemPitchKind;
@@ -46,29 +46,29 @@ typedef enum {
 #define TANDEM_NOTE_FILL   0x04u
 
 typedef struct {
-  uint32_t tick;    /* start, from the pattern start, < bars * ticks_per_bar */
-  uint32_t length;  /* ticks, > 0 */
-  uint8_t kind;     /* TandemPitchKind */
-  uint8_t pitch;    /* MIDI note for TANDEM_PITCH_ABSOLUTE */
-  int8_t degree;    /* scale degree or chord tone, 0-based, may exceed one octave */
-  int8_t octave;    /* octave offset from the role's base octave */
-  int8_t chromatic; /* semitones added after resolving (approach notes), -2..2 */
-  uint8_t velocity; /* 1..127 */
-  uint8_t flags;    /* TANDEM_NOTE_* */
+  uint32_t tick;     /* start, from the pattern start, < bars * ticks_per_bar */
+  uint32_t length;   /* ticks, > 0 */
+  uint8_t kind;      /* TandemPitchKind */
+  uint8_t pitch;     /* MIDI note for TANDEM_PITCH_ABSOLUTE */
+  int8_t degree;     /* scale degree or chord tone, 0-based, may exceed one octave */
+  int8_t octave;     /* octave offset from the role's base octave */
+  int8_t chromatic;  /* semitones added after resolving (approach notes), -2..2 */
+  uint8_t velocity;  /* 1..127 */
+  uint8_t flags;     /* TANDEM_NOTE_* */
   uint8_t reserved;
 } TandemNote;
 
 typedef struct {
-  uint32_t magic;        /* TANDEM_PATTERN_MAGIC */
-  uint32_t serial;       /* increases with each new pattern of an instance */
-  uint8_t role;          /* TandemRole */
-  uint8_t bars;          /* 1..TANDEM_MAX_BARS */
-  uint8_t beats_per_bar; /* meter numerator, 1..16 */
-  uint8_t beat_unit;     /* meter denominator: 4 or 8 (a beat is one beat_unit note) */
-  uint32_t n_notes;      /* <= TANDEM_MAX_NOTES, sorted by tick */
-  uint32_t seed;         /* the seed it was generated from */
-  float confidence;      /* model-given confidence, 1 for the built-in generator */
-  float swing_pct;       /* the style's swing (tandem_swing_tick), 0 or 50 = straight */
+  uint32_t magic;         /* TANDEM_PATTERN_MAGIC */
+  uint32_t serial;        /* increases with each new pattern of an instance */
+  uint8_t role;           /* TandemRole */
+  uint8_t bars;           /* 1..TANDEM_MAX_BARS */
+  uint8_t beats_per_bar;  /* meter numerator, 1..16 */
+  uint8_t beat_unit;      /* meter denominator: 4 or 8 (a beat is one beat_unit note) */
+  uint32_t n_notes;       /* <= TANDEM_MAX_NOTES, sorted by tick */
+  uint32_t seed;          /* the seed it was generated from */
+  float confidence;       /* model-given confidence, 1 for the built-in generator */
+  float swing_pct;        /* the style's swing (tandem_swing_tick), 0 or 50 = straight */
   uint32_t swing_grid_ticks; /* the step that swings: TANDEM_PPQ/4 or /2; 0 = none */
   TandemNote notes[TANDEM_MAX_NOTES];
 } TandemPattern;
@@ -76,8 +76,7 @@ typedef struct {
 /* Ticks in one beat of the pattern's meter (a quarter is TANDEM_PPQ, an eighth half). */
 static inline uint32_t tandem_pattern_ticks_per_beat(const TandemPattern* p)
 {
-  return p->beat_unit == 8 ? TANDEM_PPQ / 2
-                           : TANDEM_PPQ * 4 / (p->beat_unit ? p->beat_unit : 4);
+  return p->beat_unit == 8 ? TANDEM_PPQ / 2 : TANDEM_PPQ * 4 / (p->beat_unit ? p->beat_unit : 4);
 }
 
 static inline uint32_t tandem_pattern_ticks_per_bar(const TandemPattern* p)
@@ -94,8 +93,7 @@ static inline uint32_t tandem_pattern_length_ticks(const TandemPattern* p)
  * share of the pair taken by its first step: 50 is straight, 66.7 is triplet feel,
  * 75 is hard swing.  grid_ticks is the step (TANDEM_PPQ/2 for 8ths, /4 for 16ths).
  * The player applies it at play time; the generator stores straight ticks. */
-static inline uint32_t tandem_swing_tick(uint32_t tick, float swing_pct,
-                                         uint32_t grid_ticks)
+static inline uint32_t tandem_swing_tick(uint32_t tick, float swing_pct, uint32_t grid_ticks)
 {
   if (grid_ticks == 0 || !(swing_pct > 50.0f)) {
     return tick;

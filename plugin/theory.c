@@ -28,9 +28,9 @@ typedef struct {
 } ChordDef;
 
 static const ChordDef chords[TANDEM_CHORD_COUNT] = {
-    {"", 3, {0, 4, 7}},         {"m", 3, {0, 3, 7}},      {"7", 4, {0, 4, 7, 10}},
-    {"maj7", 4, {0, 4, 7, 11}}, {"m7", 4, {0, 3, 7, 10}}, {"sus2", 3, {0, 2, 7}},
-    {"sus4", 3, {0, 5, 7}},     {"dim", 3, {0, 3, 6}},    {"aug", 3, {0, 4, 8}},
+    {"", 3, {0, 4, 7}},         {"m", 3, {0, 3, 7}},        {"7", 4, {0, 4, 7, 10}},
+    {"maj7", 4, {0, 4, 7, 11}}, {"m7", 4, {0, 3, 7, 10}},   {"sus2", 3, {0, 2, 7}},
+    {"sus4", 3, {0, 5, 7}},     {"dim", 3, {0, 3, 6}},      {"aug", 3, {0, 4, 8}},
 };
 
 static const char* const pitch_names[12] = {"C",  "C#", "D",  "D#", "E",  "F",
@@ -130,15 +130,13 @@ char* tandem_chord_name(int root, TandemChordQuality quality, char* buf, size_t 
 int tandem_scale_degree_semitones(const TandemHarmony* h, int degree)
 {
   const ScaleDef* s = scale_def(h->scale);
-  return h->key_root % 12 + 12 * floor_div(degree, s->size) +
-         s->steps[mod(degree, s->size)];
+  return h->key_root % 12 + 12 * floor_div(degree, s->size) + s->steps[mod(degree, s->size)];
 }
 
 int tandem_chord_tone_semitones(const TandemHarmony* h, int index)
 {
   const ChordDef* c = chord_def(h->chord_quality);
-  return h->chord_root % 12 + 12 * floor_div(index, c->size) +
-         c->steps[mod(index, c->size)];
+  return h->chord_root % 12 + 12 * floor_div(index, c->size) + c->steps[mod(index, c->size)];
 }
 
 int tandem_resolve_pitch(const TandemHarmony* h, const TandemNote* note, int base_pitch)
@@ -146,16 +144,16 @@ int tandem_resolve_pitch(const TandemHarmony* h, const TandemNote* note, int bas
   int pitch;
   switch (note->kind) {
   case TANDEM_PITCH_SCALE:
-    pitch = base_pitch + 12 * note->octave +
-            tandem_scale_degree_semitones(h, note->degree) + note->chromatic;
+    pitch = base_pitch + 12 * note->octave + tandem_scale_degree_semitones(h, note->degree) +
+            note->chromatic;
     break;
   case TANDEM_PITCH_CHORD:
-    pitch = base_pitch + 12 * note->octave +
-            tandem_chord_tone_semitones(h, note->degree) + note->chromatic;
+    pitch = base_pitch + 12 * note->octave + tandem_chord_tone_semitones(h, note->degree) +
+            note->chromatic;
     break;
   case TANDEM_PITCH_SCALE_IN_CHORD: {
-    pitch = base_pitch + 12 * note->octave +
-            tandem_scale_degree_semitones(h, note->degree) + note->chromatic;
+    pitch = base_pitch + 12 * note->octave + tandem_scale_degree_semitones(h, note->degree) +
+            note->chromatic;
     /* The nearest chord tone, below first (a suspension resolves down); chord
      * tones are at most 5 semitones apart, so one is within 3. */
     static const int8_t moves[] = {0, -1, 1, -2, 2, -3, 3};

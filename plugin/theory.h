@@ -14,7 +14,7 @@
 
 typedef enum {
   TANDEM_SCALE_MAJOR = 0,
-  TANDEM_SCALE_MINOR, /* natural minor (aeolian) */
+  TANDEM_SCALE_MINOR,           /* natural minor (aeolian) */
   TANDEM_SCALE_DORIAN,
   TANDEM_SCALE_MIXOLYDIAN,
   TANDEM_SCALE_PHRYGIAN,
