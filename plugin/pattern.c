@@ -29,7 +29,7 @@ bool tandem_pattern_valid(const TandemPattern* p)
   for (uint32_t i = 0; i < p->n_notes; ++i) {
     const TandemNote* n = &p->notes[i];
     if (n->tick >= total || n->length == 0 || n->velocity < 1 || n->velocity > 127 ||
-        n->kind > TANDEM_PITCH_CHORD || n->tick < last ||
+        n->kind > TANDEM_PITCH_SCALE_IN_CHORD || n->tick < last ||
         (n->kind == TANDEM_PITCH_ABSOLUTE && n->pitch > 127)) {
       return false;
     }

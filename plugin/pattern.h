@@ -36,6 +36,8 @@ typedef enum {
   TANDEM_PITCH_ABSOLUTE = 0,   /* pitch is a MIDI note (drums: GM map) */
   TANDEM_PITCH_SCALE = 1,      /* degree is a scale degree of the current key */
   TANDEM_PITCH_CHORD = 2,      /* degree is a chord tone index (0 root, 1 third, ...) */
+  TANDEM_PITCH_SCALE_IN_CHORD = 3, /* a scale degree moved to the nearest tone of the
+                                      chord heard (a melody's strong beats) */
 } TandemPitchKind;
 
 /* Note flags. */

@@ -752,7 +752,20 @@ static int resolve_pitch(TandemPlayer* p, const Window* w, const TandemPlayerCan
     /* The stab's notes are adjacent and in voice order: the first voices the lot
      * (the octave shift is in the voicing centre). */
     if (c->stab_index == 0) {
-      tandem_voicing_next(&p->voicing, w->harmony, c->stab_size, p->stab_pitch);
+      /* The stab's tones as written (shell, rootless, added sixths and ninths). */
+      TandemNote tones[TANDEM_VOICING_MAX_VOICES];
+      const uint32_t at = (uint32_t)(c - p->cand);
+      int n = 0;
+      for (uint32_t k = at; k < p->n_cand && n < c->stab_size &&
+                            n < TANDEM_VOICING_MAX_VOICES && p->cand[k].stab_index == n;
+           ++k) {
+        tones[n++] = p->cand[k].note;
+      }
+      if (n == c->stab_size) {
+        tandem_voicing_stab(&p->voicing, w->harmony, tones, n, p->stab_pitch);
+      } else {
+        tandem_voicing_next(&p->voicing, w->harmony, c->stab_size, p->stab_pitch);
+      }
     }
     return p->stab_pitch[c->stab_index < TANDEM_VOICING_MAX_VOICES ? c->stab_index : 0];
   }

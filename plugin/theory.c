@@ -151,6 +151,20 @@ int tandem_resolve_pitch(const TandemHarmony* h, const TandemNote* note, int bas
     pitch = base_pitch + 12 * note->octave + tandem_chord_tone_semitones(h, note->degree) +
             note->chromatic;
     break;
+  case TANDEM_PITCH_SCALE_IN_CHORD: {
+    pitch = base_pitch + 12 * note->octave + tandem_scale_degree_semitones(h, note->degree) +
+            note->chromatic;
+    /* The nearest chord tone, below first (a suspension resolves down); chord
+     * tones are at most 5 semitones apart, so one is within 3. */
+    static const int8_t moves[] = {0, -1, 1, -2, 2, -3, 3};
+    for (size_t k = 0; k < sizeof(moves); ++k) {
+      if (tandem_pitch_in_chord(h, pitch + moves[k])) {
+        pitch += moves[k];
+        break;
+      }
+    }
+    break;
+  }
   default:
     pitch = note->pitch;
     break;

@@ -71,7 +71,9 @@ int tandem_scale_degree_semitones(const TandemHarmony* h, int degree);
 int tandem_chord_tone_semitones(const TandemHarmony* h, int index);
 
 /* Resolves a note to a MIDI pitch against h, with base_pitch the MIDI note of
- * octave 0's C for the role (e.g. 36 for bass).  Clamped to 0..127. */
+ * octave 0's C for the role (e.g. 36 for bass).  TANDEM_PITCH_SCALE_IN_CHORD
+ * resolves as a scale degree, then moves to the nearest chord tone (down first
+ * on a tie).  Clamped to 0..127. */
 int tandem_resolve_pitch(const TandemHarmony* h, const TandemNote* note, int base_pitch);
 
 bool tandem_pitch_in_scale(const TandemHarmony* h, int pitch);

@@ -1,6 +1,7 @@
 /* Tandem — voice leading for chord stabs.  See voicing.h. */
 #include "voicing.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 /* Voicings wider than this sound like two parts, not one stab. */
@@ -88,6 +89,9 @@ static int nearest_distance(const int* cand, int n, const int* prev, int n_prev)
   return d;
 }
 
+static int place(TandemVoiceLeader* v, const int* pcs, int n,
+                 int out[TANDEM_VOICING_MAX_VOICES]);
+
 int tandem_voicing_next(TandemVoiceLeader* v, const TandemHarmony* h, int n_voices,
                         int out[TANDEM_VOICING_MAX_VOICES])
 {
@@ -96,7 +100,72 @@ int tandem_voicing_next(TandemVoiceLeader* v, const TandemHarmony* h, int n_voic
                                                        : n_voices;
   int pcs[TANDEM_VOICING_MAX_VOICES];
   choose_tones(h, n, pcs);
+  return place(v, pcs, n, out);
+}
 
+int tandem_voicing_stab(TandemVoiceLeader* v, const TandemHarmony* h,
+                        const TandemNote* tones, int n_tones,
+                        int out[TANDEM_VOICING_MAX_VOICES])
+{
+  const int n = n_tones < 1                           ? 0
+                : n_tones > TANDEM_VOICING_MAX_VOICES ? TANDEM_VOICING_MAX_VOICES
+                                                      : n_tones;
+  if (n == 0) {
+    return 0;
+  }
+  bool plain = true;
+  for (int i = 0; i < n; ++i) {
+    plain = plain && tones[i].degree == i && tones[i].chromatic == 0;
+  }
+  if (plain) {
+    return tandem_voicing_next(v, h, n, out);
+  }
+  const int size = tandem_chord_size((TandemChordQuality)h->chord_quality);
+  int pcs[TANDEM_VOICING_MAX_VOICES];
+  int m = 0;
+  const int root = tandem_chord_tone_semitones(h, 0);
+  for (int i = 0; i < n; ++i) {
+    int pc;
+    if (tones[i].degree == 3 && size < 4) {
+      /* A seventh asked of a triad: the sixth, as players voice a plain chord, or
+       * the key's seventh where the sixth is not in the key. */
+      static const int colours[] = {9, 10, 11};
+      pc = -1;
+      for (int k = 0; k < 3 && pc < 0; ++k) {
+        pc = tandem_pitch_in_scale(h, root + colours[k]) ? root + colours[k] : -1;
+      }
+    } else {
+      pc = tandem_chord_tone_semitones(h, tones[i].degree) + tones[i].chromatic;
+      /* An added tone (a ninth) outside the key is left out, as over a iii chord. */
+      pc = tones[i].chromatic != 0 && !tandem_pitch_in_scale(h, pc) ? -1 : pc;
+    }
+    if (pc < 0) {
+      continue;
+    }
+    pc = (pc % 12 + 12) % 12;
+    bool seen = false;
+    for (int j = 0; j < m; ++j) {
+      seen = seen || pcs[j] == pc;
+    }
+    if (!seen) {
+      pcs[m++] = pc;
+    }
+  }
+  if (m == 0) {
+    pcs[m++] = (root % 12 + 12) % 12;
+  }
+  return place(v, pcs, m, out);
+}
+
+/* Places pitch classes pcs[0..n) in the octaves that move least from the
+ * previous stab, near the centre. */
+static int place(TandemVoiceLeader* v, const int* pcs, int n_pcs,
+                 int out[TANDEM_VOICING_MAX_VOICES])
+{
+  /* Callers pass 1..TANDEM_VOICING_MAX_VOICES tones. */
+  const int n = n_pcs < 1                           ? 1
+                : n_pcs > TANDEM_VOICING_MAX_VOICES ? TANDEM_VOICING_MAX_VOICES
+                                                    : n_pcs;
   /* Each tone has two places in [center - 12, center + 12): bit i of `combo` picks
    * the upper one for tone i.  At most 64 candidates. */
   const int low = v->center - 12;

@@ -37,6 +37,17 @@ void tandem_voicing_reset(TandemVoiceLeader* v);
 int tandem_voicing_next(TandemVoiceLeader* v, const TandemHarmony* h, int n_voices,
                         int out[TANDEM_VOICING_MAX_VOICES]);
 
+/* Voices a stab whose notes name their tones (TANDEM_PITCH_CHORD: degree is the
+ * chord tone, chromatic adds semitones, so a ninth is degree 0 + 2): the tones
+ * as written, a seventh (degree 3) on a triad sounding as the sixth (or the
+ * key's seventh where the sixth is out of the key), an added tone outside the
+ * key left out, unisons merged, placed as tandem_voicing_next places them.  A plain stab
+ * (degrees 0, 1, 2, ... in order, nothing added) is voiced as tandem_voicing_next voices
+ * it.  Returns the number of pitches written (0 for no tones).  Realtime-safe. */
+int tandem_voicing_stab(TandemVoiceLeader* v, const TandemHarmony* h,
+                        const TandemNote* tones, int n_tones,
+                        int out[TANDEM_VOICING_MAX_VOICES]);
+
 /* Total semitones moved from voicing a to voicing b (both ascending, same count n),
  * voices matched in order.  For tests and reports. */
 int tandem_voicing_distance(const int* a, const int* b, int n);

@@ -4,6 +4,7 @@
 #include "generator.h"
 #include "style.h"
 #include "theory.h"
+#include "voicing.h"
 
 #include <check.h>
 #include <math.h>
@@ -142,6 +143,47 @@ static TandemHarmony harmony_at(int key, TandemScale scale, int bar, int tones)
   return h;
 }
 
+/* Pitches as the player sounds them: single notes resolved one by one, a chord
+ * stab's notes voiced together (voicing.h). */
+static void resolve_as_played(const TandemPattern* pat, int key, TandemScale scale,
+                              int tones, int base, int* pitches)
+{
+  const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(pat);
+  TandemVoiceLeader leader;
+  tandem_voicing_init(&leader, 60);
+  for (uint32_t i = 0; i < pat->n_notes;) {
+    const TandemNote* n = &pat->notes[i];
+    const TandemHarmony h = harmony_at(key, scale, (int)(n->tick / bar_ticks), tones);
+    if (pat->role != TANDEM_ROLE_CHORDS || n->kind != TANDEM_PITCH_CHORD) {
+      pitches[i++] = tandem_resolve_pitch(&h, n, base);
+      continue;
+    }
+    uint32_t end = i;
+    while (end < pat->n_notes && pat->notes[end].tick == n->tick &&
+           pat->notes[end].kind == TANDEM_PITCH_CHORD) {
+      ++end;
+    }
+    int voiced[TANDEM_VOICING_MAX_VOICES];
+    const int m = tandem_voicing_stab(&leader, &h, n, (int)(end - i), voiced);
+    for (uint32_t k = i; k < end; ++k) {
+      pitches[k] = voiced[(int)(k - i) < m ? (int)(k - i) : m - 1];
+    }
+    i = end;
+  }
+}
+
+/* The pitch of the next non-ghost note after note i, or -1. */
+static int next_main_pitch(const TandemPattern* pat, const int* pitches, uint32_t i)
+{
+  for (uint32_t k = i + 1; k < pat->n_notes; ++k) {
+    if (pat->notes[k].tick > pat->notes[i].tick &&
+        !(pat->notes[k].flags & TANDEM_NOTE_GHOST)) {
+      return pitches[k];
+    }
+  }
+  return -1;
+}
+
 START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
 {
   static const int keys[] = {0, 7, 3, 9}; /* C, G, Eb, A */
@@ -165,13 +207,21 @@ START_TEST(test_generator_pitched_notes_stay_in_key_and_bass_downbeats_on_root)
         static TandemPattern pat;
         generate(s, &prm, &pat);
         const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+        int pitches[TANDEM_MAX_NOTES];
+        resolve_as_played(&pat, keys[kk], scale, s->chord_tones, base[role], pitches);
         for (uint32_t i = 0; i < pat.n_notes; ++i) {
           const TandemNote* n = &pat.notes[i];
           const int bar = (int)(n->tick / bar_ticks);
           const TandemHarmony h = harmony_at(keys[kk], scale, bar, s->chord_tones);
-          const int pitch = tandem_resolve_pitch(&h, n, base[role]);
+          const int pitch = pitches[i];
           ++notes;
-          in_key += tandem_pitch_in_scale(&h, pitch) || tandem_pitch_in_chord(&h, pitch);
+          /* A note outside the key is a chromatic approach: the bass's next note
+           * is a semitone away. */
+          const int next = next_main_pitch(&pat, pitches, i);
+          in_key += tandem_pitch_in_scale(&h, pitch) ||
+                    tandem_pitch_in_chord(&h, pitch) ||
+                    (role == TANDEM_ROLE_BASS && n->chromatic != 0 && next >= 0 &&
+                     abs(next - pitch) == 1);
           if (prm.chord_degrees && n->tick % (8 * STEP_TICKS) == 0 &&
               !(n->flags & TANDEM_NOTE_GHOST)) {
             ++strong;
@@ -209,6 +259,30 @@ END_TEST
 
 /* ---- Seeds ---- */
 
+static bool has_onset(const TandemPattern* p, uint32_t tick, int pitch);
+
+/* Share of main notes of a not matched in b by tick, tone, octave and
+ * chromatic step. */
+static float line_distance(const TandemPattern* a, const TandemPattern* b)
+{
+  int n = 0, unmatched = 0;
+  for (uint32_t i = 0; i < a->n_notes; ++i) {
+    const TandemNote* x = &a->notes[i];
+    if (x->flags & TANDEM_NOTE_GHOST) {
+      continue;
+    }
+    bool found = false;
+    for (uint32_t k = 0; k < b->n_notes && !found; ++k) {
+      const TandemNote* y = &b->notes[k];
+      found = y->tick == x->tick && y->kind == x->kind && y->degree == x->degree &&
+              y->octave == x->octave && y->chromatic == x->chromatic;
+    }
+    ++n;
+    unmatched += !found;
+  }
+  return n ? (float)unmatched / (float)n : 0.0f;
+}
+
 START_TEST(test_generator_eight_seeds_give_pairwise_different_rhythms)
 {
   /* Threshold: in the densest 8-bar pattern (4/4, at most 128 onset steps), a
@@ -226,14 +300,48 @@ START_TEST(test_generator_eight_seeds_give_pairwise_different_rhythms)
       generate(s, &prm, &pats[seed]);
     }
     float closest = 1.0f;
+    /* A part whose rhythm the style fixes keeps it in every seed: a walking bass
+     * (a note a beat), or steps weighed 1 that carry the profile's density (the
+     * reggae skank, gabber's off-beat bass).  A fixed bass differs in its line,
+     * so compare the notes' (step, tone) pairs; fixed comping must play its
+     * fixed steps in every bar. */
+    const float* steps = role == TANDEM_ROLE_BASS     ? s->bass_steps
+                         : role == TANDEM_ROLE_CHORDS ? s->chord_steps
+                                                      : NULL;
+    int ones = 0;
+    for (int i = 0; steps && i < s->n_steps; ++i) {
+      ones += steps[i] >= 1.0f;
+    }
+    const bool fixed =
+        (role == TANDEM_ROLE_BASS && !strcmp(s->bass_idiom, "walk")) ||
+        (steps && (role != TANDEM_ROLE_BASS || s->bass_kick_lock == 0.0f) &&
+         (float)ones >= s->density[role] * (1.0f - s->ghost_prob));
+    if (fixed && role == TANDEM_ROLE_CHORDS) {
+      for (int seed = 0; seed < 8; ++seed) {
+        for (int bar = 0; bar < 8; ++bar) {
+          for (int i = 0; i < s->n_steps; ++i) {
+            if (steps[i] >= 1.0f) {
+              const uint32_t tick = (uint32_t)(bar * s->n_steps + i) * STEP_TICKS;
+              ck_assert_msg(has_onset(&pats[seed], tick, -1),
+                            "%s seed %d bar %d: no stab on fixed step %d", s->name,
+                            seed + 1, bar, i);
+            }
+          }
+        }
+      }
+      printf("%-9s %-6s fixed comping: every fixed step in every bar of 8 seeds\n",
+             s->name, role_names[role]);
+      continue;
+    }
     for (int a = 0; a < 8; ++a) {
       for (int b = a + 1; b < 8; ++b) {
-        const float d = tandem_rhythm_distance(&pats[a], &pats[b]);
+        const float d = fixed ? line_distance(&pats[a], &pats[b])
+                              : tandem_rhythm_distance(&pats[a], &pats[b]);
         closest = d < closest ? d : closest;
       }
     }
-    printf("%-9s %-6s closest pair of 8 seeds: rhythm distance %.3f\n", s->name,
-           role_names[role], closest);
+    printf("%-9s %-6s closest pair of 8 seeds: %s distance %.3f\n", s->name,
+           role_names[role], fixed ? "line" : "rhythm", closest);
     ck_assert_msg(closest > threshold, "%s %s: two seeds only %.3f apart", s->name,
                   role_names[role], closest);
   }
@@ -1231,6 +1339,285 @@ START_TEST(test_generator_drum_idioms_trap_rolls_jazz_foot_bossa_clave_one_drop)
 }
 END_TEST
 
+/* ---- Vocabulary, form and parameters of the pitched parts ---- */
+
+static const char* const sub_styles[] = {"dnb", "reggae", "trap"};
+
+START_TEST(test_generator_jazz_bass_walks_a_note_a_beat_with_chromatic_approaches)
+{
+  const TandemStyle* s = style_named("jazz");
+  long bars = 0, walking = 0, notes = 0, chromatic = 0;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_BASS, seed);
+    prm.bars = 16;
+    static TandemPattern pat;
+    generate(s, &prm, &pat);
+    int pitches[TANDEM_MAX_NOTES];
+    resolve_as_played(&pat, 0, TANDEM_SCALE_MAJOR, s->chord_tones, 36, pitches);
+    const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+    for (int bar = 0; bar < prm.bars; ++bar) {
+      uint32_t steps = 0; /* bit per 16th with a main note */
+      int count = 0;
+      for (uint32_t i = 0; i < pat.n_notes; ++i) {
+        const TandemNote* n = &pat.notes[i];
+        if (n->tick / bar_ticks == (uint32_t)bar && !(n->flags & TANDEM_NOTE_GHOST)) {
+          steps |= 1u << ((n->tick % bar_ticks) / STEP_TICKS);
+          ++count;
+        }
+      }
+      ++bars;
+      walking += steps == 0x1111u && count == 4;
+    }
+    for (uint32_t i = 0; i < pat.n_notes; ++i) {
+      const TandemNote* n = &pat.notes[i];
+      if (n->flags & TANDEM_NOTE_GHOST) {
+        continue;
+      }
+      const TandemHarmony h =
+          harmony_at(0, TANDEM_SCALE_MAJOR, (int)(n->tick / bar_ticks), s->chord_tones);
+      const int next = next_main_pitch(&pat, pitches, i);
+      ++notes;
+      chromatic += !tandem_pitch_in_chord(&h, pitches[i]) && next >= 0 &&
+                   abs(next - pitches[i]) == 1;
+    }
+  }
+  printf("jazz bass: %ld of %ld bars walk a note a beat; %ld of %ld notes chromatic "
+         "approaches\n",
+         walking, bars, chromatic, notes);
+  ck_assert_int_eq(walking, bars);
+  ck_assert_msg(chromatic * 10 >= notes, "%ld of %ld chromatic", chromatic, notes);
+}
+END_TEST
+
+START_TEST(test_generator_sub_bass_sits_below_e2_in_dnb_reggae_and_trap)
+{
+  const TandemStyle* s = style_named(sub_styles[_i]);
+  int below = 0, total = 0, highest = 0;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    for (int key = 0; key < 12; key += 5) {
+      TandemGenParams prm;
+      tandem_gen_params_default(&prm, TANDEM_ROLE_BASS, seed);
+      prm.bars = 8;
+      static TandemPattern pat;
+      generate(s, &prm, &pat);
+      int pitches[TANDEM_MAX_NOTES];
+      resolve_as_played(&pat, key, TANDEM_SCALE_MINOR, s->chord_tones, 36, pitches);
+      for (uint32_t i = 0; i < pat.n_notes; ++i) {
+        ++total;
+        below += pitches[i] < 40;
+        highest = pitches[i] > highest ? pitches[i] : highest;
+      }
+    }
+  }
+  printf("%s bass: %d of %d notes below E2, highest %d\n", s->name, below, total,
+         highest);
+  /* Roots sit in C1..B1; fifths and octaves reach up to B2 at most. */
+  ck_assert_int_le(highest, 47);
+  ck_assert_int_ge(below * 4, total * 3);
+}
+END_TEST
+
+START_TEST(test_generator_melody_strong_beats_and_long_notes_are_chord_tones)
+{
+  /* Without the progression (the plugin never gives it), against any chord. */
+  const TandemStyle* s = &styles()->styles[_i + 1];
+  static const int keys[] = {0, 7, 3, 9};
+  long strong = 0;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_MELODY, seed);
+    prm.bars = 16;
+    static TandemPattern pat;
+    generate(s, &prm, &pat);
+    const uint32_t bar_ticks = tandem_pattern_ticks_per_bar(&pat);
+    const uint32_t beat = tandem_pattern_ticks_per_beat(&pat);
+    const uint32_t every = (bar_ticks / beat) % 2 == 0 ? 2 * beat : beat;
+    for (uint32_t i = 0; i < pat.n_notes; ++i) {
+      const TandemNote* n = &pat.notes[i];
+      if ((n->flags & TANDEM_NOTE_GHOST) ||
+          ((n->tick % bar_ticks) % every != 0 && n->length < beat)) {
+        continue;
+      }
+      for (int k = 0; k < 4; ++k) {
+        for (int sc = 0; sc < 2; ++sc) {
+          const TandemScale scale = sc ? TANDEM_SCALE_MINOR : TANDEM_SCALE_MAJOR;
+          const TandemHarmony h =
+              harmony_at(keys[k], scale, (int)(n->tick / bar_ticks) + k, s->chord_tones);
+          const int pitch = tandem_resolve_pitch(&h, n, 72);
+          ck_assert_msg(tandem_pitch_in_chord(&h, pitch),
+                        "%s seed %u tick %u: %d not in the chord", s->name, seed, n->tick,
+                        pitch);
+          ++strong;
+        }
+      }
+    }
+  }
+  ck_assert_int_gt(strong, 0);
+}
+END_TEST
+
+/* Main notes of a pattern (stabs count once). */
+static int main_count(const TandemPattern* p)
+{
+  int n = 0;
+  uint32_t last = UINT32_MAX;
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    if (p->notes[i].flags & TANDEM_NOTE_GHOST) {
+      continue;
+    }
+    if (p->role == TANDEM_ROLE_CHORDS && p->notes[i].tick == last) {
+      continue;
+    }
+    last = p->notes[i].tick;
+    ++n;
+  }
+  return n;
+}
+
+START_TEST(test_generator_density_never_removes_notes_as_it_rises)
+{
+  const int role = _i;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      int last = -1, first = 0;
+      for (int v = 0; v <= 4; ++v) {
+        TandemGenParams prm;
+        tandem_gen_params_default(&prm, (TandemRole)role, seed);
+        prm.bars = 16;
+        prm.density = 0.25f * (float)v;
+        static TandemPattern pat;
+        generate(s, &prm, &pat);
+        const int count = main_count(&pat);
+        ck_assert_msg(count >= last, "%s %s seed %u: %d notes at density %.2f, %d before",
+                      s->name, role_names[role], seed, count, prm.density, last);
+        first = v == 0 ? count : first;
+        last = count;
+      }
+      ck_assert_msg(last > first, "%s %s seed %u: density 0 and 1 both play %d notes",
+                    s->name, role_names[role], seed, last);
+    }
+  }
+}
+END_TEST
+
+/* Every note (onset and pitch) of energy 0.5 still plays at energy 1; an added
+ * push may shorten the stab before it. */
+START_TEST(test_generator_energy_adds_layers_and_keeps_the_line)
+{
+  const int role = _i;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    static TandemPattern mid, high;
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, (TandemRole)role, 3);
+    prm.bars = 8;
+    generate(s, &prm, &mid);
+    prm.energy = 1.0f;
+    generate(s, &prm, &high);
+    for (uint32_t i = 0; i < mid.n_notes; ++i) {
+      const TandemNote* x = &mid.notes[i];
+      bool kept = false;
+      for (uint32_t j = 0; j < high.n_notes && !kept; ++j) {
+        const TandemNote* y = &high.notes[j];
+        kept = y->tick == x->tick && y->kind == x->kind && y->degree == x->degree &&
+               y->octave == x->octave && y->chromatic == x->chromatic &&
+               (y->flags & TANDEM_NOTE_GHOST) == (x->flags & TANDEM_NOTE_GHOST);
+      }
+      ck_assert_msg(kept, "%s %s: energy 1 drops the note at tick %u", s->name,
+                    role_names[role], x->tick);
+    }
+    ck_assert_msg(main_count(&high) > main_count(&mid), "%s %s: no layer at energy 1",
+                  s->name, role_names[role]);
+    ck_assert_msg(mean_velocity(&high) > mean_velocity(&mid), "%s %s: no louder", s->name,
+                  role_names[role]);
+  }
+}
+END_TEST
+
+/* Whether 4-bar blocks a and b (of a pattern looped) hold the same notes. */
+static bool same_block(const TandemPattern* p, int a, int b)
+{
+  const uint32_t block = 4 * tandem_pattern_ticks_per_bar(p);
+  const uint32_t len = tandem_pattern_length_ticks(p);
+  const uint32_t at[2] = {(uint32_t)a * block % len, (uint32_t)b * block % len};
+  uint32_t in[2] = {0, 0};
+  for (int side = 0; side < 2; ++side) {
+    for (uint32_t i = 0; i < p->n_notes; ++i) {
+      in[side] += p->notes[i].tick >= at[side] && p->notes[i].tick < at[side] + block;
+    }
+  }
+  if (in[0] != in[1]) {
+    return false;
+  }
+  for (uint32_t i = 0; i < p->n_notes; ++i) {
+    const TandemNote* x = &p->notes[i];
+    if (x->tick < at[0] || x->tick >= at[0] + block) {
+      continue;
+    }
+    bool found = false;
+    for (uint32_t j = 0; j < p->n_notes && !found; ++j) {
+      const TandemNote* y = &p->notes[j];
+      found = y->tick - at[1] == x->tick - at[0] && y->tick >= at[1] &&
+              y->kind == x->kind && y->degree == x->degree && y->octave == x->octave &&
+              y->chromatic == x->chromatic && y->length == x->length;
+    }
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+START_TEST(test_generator_no_4_bar_block_repeats_verbatim_more_than_twice)
+{
+  const int role = _i;
+  for (int k = 1; k <= TANDEM_STYLE_SHIPPED_COUNT; ++k) {
+    const TandemStyle* s = &styles()->styles[k];
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      for (int bars = 8; bars <= 16; bars += 8) {
+        TandemGenParams prm;
+        tandem_gen_params_default(&prm, (TandemRole)role, seed);
+        prm.bars = (uint8_t)bars;
+        static TandemPattern pat;
+        generate(s, &prm, &pat);
+        /* The pattern loops: blocks 0..n-1, 0..n-1, ... */
+        const int blocks = bars / 4;
+        for (int b = 0; b < 2 * blocks; ++b) {
+          ck_assert_msg(!(same_block(&pat, b, b + 1) && same_block(&pat, b + 1, b + 2)),
+                        "%s %s seed %u, %d bars: block %d sounds three times in a row",
+                        s->name, role_names[role], seed, bars, b % blocks);
+        }
+      }
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_generator_reggae_skank_plays_every_chop_at_any_setting)
+{
+  const TandemStyle* s = style_named("reggae");
+  for (int v = 0; v <= 4; ++v) {
+    TandemGenParams prm;
+    tandem_gen_params_default(&prm, TANDEM_ROLE_CHORDS, (uint32_t)v + 1);
+    prm.bars = 16;
+    prm.density = 0.25f * (float)v;
+    prm.complexity = 1.0f - 0.25f * (float)v;
+    static TandemPattern pat;
+    generate(s, &prm, &pat);
+    for (int bar = 0; bar < prm.bars; ++bar) {
+      for (int beat = 1; beat < 4; beat += 2) {
+        const uint32_t tick = (uint32_t)(bar * 16 + beat * 4) * STEP_TICKS;
+        ck_assert_msg(has_onset(&pat, tick, -1),
+                      "density %.2f bar %d: no chop on beat %d", prm.density, bar,
+                      beat + 1);
+      }
+    }
+  }
+}
+END_TEST
+
 static Suite* generator_suite(void)
 {
   Suite* s = suite_create("generator");
@@ -1256,6 +1643,24 @@ static Suite* generator_suite(void)
   tcase_add_test(tc, test_generator_caps_dense_requests_at_max_notes);
   tcase_add_test(tc, test_generator_rejects_bad_params_and_leaves_output);
   suite_add_tcase(s, tc);
+  TCase* vocab = tcase_create("vocabulary");
+  tcase_set_timeout(vocab, 120);
+  tcase_add_test(vocab,
+                 test_generator_jazz_bass_walks_a_note_a_beat_with_chromatic_approaches);
+  tcase_add_loop_test(vocab, test_generator_sub_bass_sits_below_e2_in_dnb_reggae_and_trap,
+                      0, 3);
+  tcase_add_loop_test(vocab,
+                      test_generator_melody_strong_beats_and_long_notes_are_chord_tones,
+                      0, TANDEM_STYLE_SHIPPED_COUNT);
+  tcase_add_loop_test(vocab, test_generator_density_never_removes_notes_as_it_rises,
+                      TANDEM_ROLE_BASS, TANDEM_ROLE_TRIGGER);
+  tcase_add_loop_test(vocab, test_generator_energy_adds_layers_and_keeps_the_line,
+                      TANDEM_ROLE_BASS, TANDEM_ROLE_TRIGGER);
+  tcase_add_loop_test(vocab,
+                      test_generator_no_4_bar_block_repeats_verbatim_more_than_twice,
+                      TANDEM_ROLE_BASS, TANDEM_ROLE_TRIGGER);
+  tcase_add_test(vocab, test_generator_reggae_skank_plays_every_chop_at_any_setting);
+  suite_add_tcase(s, vocab);
   TCase* feel = tcase_create("feel");
   tcase_set_timeout(feel, 120);
   tcase_add_loop_test(

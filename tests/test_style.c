@@ -180,6 +180,12 @@ START_TEST(test_style_broken_file_fails_with_one_message_and_leaves_output)
       {"sty:drumFills \"s - s -", "sty:drumFills \"s - z -", "sty:drumFills"},
       {"sty:drumFills \"s - s -", "sty:drumFills \"| | s - s -", "sty:drumFills"},
       {"sty:drumFills", "sty:hatRolls 2 ; sty:drumFills", "sty:hatRolls"}, /* range */
+      {"sty:bassRoot 0.6 ;", "sty:bassRoot 0.6 ; sty:bassIdiom \"run\" ;",
+       "sty:bassIdiom"}, /* not an idiom */
+      {"sty:bassRoot 0.6 ;", "sty:bassRoot 0.6 ; sty:bassRegister -3 ;",
+       "sty:bassRegister"}, /* range */
+      {"sty:chordTones 3 ;", "sty:chordTones 3 ; sty:chordVoicing \"drop2\" ;",
+       "sty:chordVoicing"}, /* not a voicing */
   };
   char path[256];
   snprintf(path, sizeof(path), "/tmp/tandem-test-style-%d.ttl", (int)getpid());

@@ -142,6 +142,52 @@ START_TEST(test_voicing_seventh_chord_with_three_voices_drops_the_fifth)
 }
 END_TEST
 
+/* Pitch classes of a voicing, as a bit set. */
+static unsigned pc_set(const int* pitch, int n)
+{
+  unsigned set = 0;
+  for (int i = 0; i < n; ++i) {
+    set |= 1u << (pitch[i] % 12);
+  }
+  return set;
+}
+
+START_TEST(test_voicing_stab_sounds_the_tones_it_names)
+{
+  TandemVoiceLeader v;
+  tandem_voicing_init(&v, 60);
+  int out[TANDEM_VOICING_MAX_VOICES];
+  /* Rootless 3-5-7-9 on Dm7 in C: F A C E. */
+  const TandemNote rootless[4] = {
+      {.kind = TANDEM_PITCH_CHORD, .degree = 0, .chromatic = 2},
+      {.kind = TANDEM_PITCH_CHORD, .degree = 1},
+      {.kind = TANDEM_PITCH_CHORD, .degree = 2},
+      {.kind = TANDEM_PITCH_CHORD, .degree = 3}};
+  const TandemHarmony dm7 = {0, TANDEM_SCALE_MAJOR, 2, TANDEM_CHORD_MIN7};
+  ck_assert_int_eq(tandem_voicing_stab(&v, &dm7, rootless, 4, out), 4);
+  ck_assert_uint_eq(pc_set(out, 4), (1u << 5) | (1u << 9) | (1u << 0) | (1u << 4));
+  for (int i = 1; i < 4; ++i) {
+    ck_assert_int_gt(out[i], out[i - 1]);
+  }
+  /* On a plain C triad the seventh sounds as the sixth: E G A D, a 6/9 without root. */
+  const TandemHarmony c = {0, TANDEM_SCALE_MAJOR, 0, TANDEM_CHORD_MAJ};
+  ck_assert_int_eq(tandem_voicing_stab(&v, &c, rootless, 4, out), 4);
+  ck_assert_uint_eq(pc_set(out, 4), (1u << 4) | (1u << 7) | (1u << 9) | (1u << 2));
+  /* Over Em in C the ninth (F#) is out of the key and left out: G B D. */
+  const TandemHarmony em = {0, TANDEM_SCALE_MAJOR, 4, TANDEM_CHORD_MIN};
+  ck_assert_int_eq(tandem_voicing_stab(&v, &em, rootless, 4, out), 3);
+  ck_assert_uint_eq(pc_set(out, 3), (1u << 7) | (1u << 11) | (1u << 2));
+  /* A plain stab (0, 1, 2, 3 on a triad) voices as before: the root doubled. */
+  const TandemNote plain[4] = {{.kind = TANDEM_PITCH_CHORD, .degree = 0},
+                               {.kind = TANDEM_PITCH_CHORD, .degree = 1},
+                               {.kind = TANDEM_PITCH_CHORD, .degree = 2},
+                               {.kind = TANDEM_PITCH_CHORD, .degree = 3}};
+  ck_assert_int_eq(tandem_voicing_stab(&v, &c, plain, 4, out), 4);
+  ck_assert_uint_eq(pc_set(out, 4), (1u << 0) | (1u << 4) | (1u << 7));
+  ck_assert_int_eq(tandem_voicing_stab(&v, &c, plain, 0, out), 0);
+}
+END_TEST
+
 static Suite* voicing_suite(void)
 {
   Suite* s = suite_create("voicing");
@@ -152,6 +198,7 @@ static Suite* voicing_suite(void)
   tcase_add_test(tc, test_voicing_repeated_chord_does_not_move);
   tcase_add_test(tc, test_voicing_triad_with_four_voices_doubles_the_root);
   tcase_add_test(tc, test_voicing_seventh_chord_with_three_voices_drops_the_fifth);
+  tcase_add_test(tc, test_voicing_stab_sounds_the_tones_it_names);
   suite_add_tcase(s, tc);
   return s;
 }

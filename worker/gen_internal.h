@@ -93,6 +93,46 @@ uint32_t tandem_gen_hold(const GenCtx* ctx, const bool* onsets, int bar, int ste
  * dropped).  Normal time leaves hit alone.  Returns the number of onsets. */
 int tandem_gen_feel_steps(const GenCtx* ctx, bool* hit);
 
+/* Form (gen_form.c).  The bar whose material bar `bar` restates: in patterns
+ * of 12 bars or more the third 4-bar block restates the first (A A' A B). */
+int tandem_gen_form_source(const GenCtx* ctx, int bar);
+
+/* Whether bar `bar` (after tandem_gen_form_source) departs from the main bar:
+ * never bar 0; always the last bar of A' and of B; otherwise with the chance
+ * ctx->variation (1.5x in B), from a fixed draw per bar so that a bar that
+ * varies at some complexity varies at every higher one. */
+bool tandem_gen_form_varies(const GenCtx* ctx, GenStream stream, int bar);
+
+/* Picks about `target` steps (rounded up or down by an offset drawn per pair of
+ * bars, the pair's second bar rounding the other way) among those with weight
+ * w > 0, likelier the heavier, from one fixed draw per step (stream, key): the
+ * steps picked at some target are a subset of those picked at any higher one,
+ * so raising density only adds notes.  Returns the count. */
+int tandem_gen_pick_nested(const GenCtx* ctx, GenStream stream, int key, const float* w,
+                           int n, float target, int bar, bool* hit);
+
+/* tandem_gen_weight for the pitched roles: the profile's weights with a fixed
+ * per-seed flavour and no off-beat boost, so that complexity acts through
+ * variation and anticipation instead of reshuffling the steps. */
+float tandem_gen_pitched_weight(const GenCtx* ctx, const float* steps, int layer, int i);
+
+/* Pushes notes on beats 2, 3, ... an eighth early (not the downbeat, nor a step
+ * of weight w 1 or more), each from a fixed draw with the chance 0.6 *
+ * complexity * the profile's syncopation, so that syncopation rises with
+ * complexity.  Returns how many moved. */
+int tandem_gen_anticipate(const GenCtx* ctx, GenStream stream, int key, const float* w,
+                          bool* hit);
+
+/* Whether bar ends A' or B (patterns of 8 bars or more): it always varies. */
+bool tandem_gen_form_phrase_end(const GenCtx* ctx, int bar);
+
+/* A varied bar: the main bar's lightest note after the downbeat (never a step
+ * of weight 1 or more) moves off the beat, to a free step drawn by the weights
+ * w (a fixed draw per key); with nothing to move and `add`, the off-beat note
+ * is added.  Returns the number of notes added (0 or 1). */
+int tandem_gen_vary_bar(const GenCtx* ctx, GenStream stream, int key, const float* w,
+                        bool add, bool* hit);
+
 /* The role modules.  Each appends its notes to ctx->out. */
 void tandem_gen_drums(const GenCtx* ctx);
 void tandem_gen_bass(const GenCtx* ctx);

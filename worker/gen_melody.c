@@ -1,11 +1,17 @@
-/* Tandem — generator, melody: a one-bar motif developed over 4-bar phrases
- * (statement, repetition or sequence, rhythmic variation, cadence), placed
- * where the input leaves room.  Notes are scale degrees of the key.
- * See gen_internal.h. */
+/* Tandem — generator, melody: 4-bar phrases of a call (a motif and its
+ * sequence, rising) and a response (an answer that falls to a cadence and a
+ * rest), developed over the pattern as A A' A B, placed where the input leaves
+ * room.  Notes are scale degrees of the key; notes on the strong beats and long
+ * notes are pulled onto the chord heard (TANDEM_PITCH_SCALE_IN_CHORD), so the
+ * tune never rubs a semitone against the chords there.  See gen_internal.h. */
 #include "gen_internal.h"
 
-#define LOWEST_DEGREE  (-3)
-#define HIGHEST_DEGREE 9
+/* The range, in scale degrees of the key from the melody's base (C5): about a
+ * tenth around the key note, above the chords' register (around C4). */
+#define LOWEST_DEGREE  (-4)
+#define HIGHEST_DEGREE 6
+/* From this energy on, strong-beat notes gain an octave below (a layer). */
+#define LAYER_ENERGY 0.7f
 
 typedef struct {
   bool hit[GEN_MAX_STEPS];
@@ -17,96 +23,104 @@ static int clamp_degree(int d)
   return d < LOWEST_DEGREE ? LOWEST_DEGREE : d > HIGHEST_DEGREE ? HIGHEST_DEGREE : d;
 }
 
-/* Melodic steps by likelihood: mostly stepwise, some repeats and thirds, few leaps. */
-static int draw_interval(TandemRng* rng)
+/* A step of the line going `dir` (+1 up, -1 down): mostly a second, sometimes
+ * a third, now and then a repeat. */
+static int step_toward(TandemRng* rng, int dir)
 {
-  static const int8_t intervals[] = {-1, 1, -1, 1, -2, 2, 0, -1, 1, 3, -3, 4};
-  return intervals[tandem_rng_below(rng, sizeof(intervals))];
+  const float u = tandem_rng_float(rng);
+  return u < 0.6f ? dir : u < 0.85f ? 2 * dir : u < 0.95f ? 0 : -dir;
 }
 
-static void make_motif(const GenCtx* ctx, int id, const float* w, float target, Motif* m)
+/* A motif's rhythm: about `target` steps of the weights w, nested in density,
+ * with anticipations growing with complexity. */
+static void motif_rhythm(const GenCtx* ctx, int key, const float* w, float target,
+                         bool* hit)
 {
-  const int n = ctx->n_steps;
-  float p[GEN_MAX_STEPS];
-  TandemRng rng;
-  tandem_gen_rng(ctx, &rng, GEN_STREAM_MELODY, 1000 + id);
-  tandem_gen_inclusion(w, n, target, p);
-  tandem_gen_pick(&rng, p, n, false, m->hit);
-  /* Start on a tone of the tonic triad, then walk. */
-  static const int8_t starts[] = {0, 2, 4, 7};
-  int d = starts[tandem_rng_below(&rng, sizeof(starts))];
+  tandem_gen_pick_nested(ctx, GEN_STREAM_MELODY, 1000 + key, w, ctx->n_steps, target, 0,
+                         hit);
+  tandem_gen_anticipate(ctx, GEN_STREAM_MELODY, 1000 + key, w, hit);
+}
+
+/* Pitches along a contour: from `start`, stepping `dir` until the middle of the
+ * bar's notes when `arch` (then back), else all the way. */
+static void contour(TandemRng* rng, Motif* m, int n, int start, int dir, bool arch)
+{
+  int count = 0;
   for (int i = 0; i < n; ++i) {
-    if (m->hit[i]) {
-      m->degree[i] = (int8_t)d;
-      d = clamp_degree(d + draw_interval(&rng));
-    } else {
-      m->degree[i] = 0;
+    count += m->hit[i];
+  }
+  int d = start, k = 0;
+  for (int i = 0; i < n; ++i) {
+    m->degree[i] = 0;
+    if (!m->hit[i]) {
+      continue;
     }
+    m->degree[i] = (int8_t)clamp_degree(d);
+    const int way = (arch && 2 * (k + 1) > count) ? -dir : dir;
+    d = clamp_degree(d + step_toward(rng, way));
+    ++k;
   }
 }
 
-/* Moves a scale degree by at most one step onto the triad built on chord_root
- * (a scale degree): every degree is within one step of a triad tone. */
-static int snap_to_triad(int degree, int chord_root)
+/* Shifts every note of m by `shift` degrees if the whole motif stays in range. */
+static void sequence(Motif* m, int n, int shift)
 {
-  static const int8_t order[] = {0, -1, 1};
-  for (int k = 0; k < 3; ++k) {
-    const int rel = ((degree + order[k] - chord_root) % 7 + 7) % 7;
-    if (rel == 0 || rel == 2 || rel == 4) {
-      return degree + order[k];
+  for (int i = 0; i < n; ++i) {
+    if (m->hit[i] &&
+        (m->degree[i] + shift < LOWEST_DEGREE || m->degree[i] + shift > HIGHEST_DEGREE)) {
+      return;
     }
   }
-  return degree;
+  for (int i = 0; i < n; ++i) {
+    m->degree[i] = (int8_t)(m->hit[i] ? m->degree[i] + shift : 0);
+  }
 }
 
-/* Develops the motif for bar `j` (0..3) of a phrase into `bar_out`. */
-static void develop(const GenCtx* ctx, const Motif* motif, int phrase, int j, Motif* out)
+/* One 4-bar phrase from theme `theme` into line[0..3]: call (motif, then its
+ * sequence a step or two higher) and response (an answer that falls, then the
+ * cadence: fewer notes, home on the tonic or, for an open phrase, the fifth,
+ * and a rest after it).  Themes differ by key, so a restated theme is the same
+ * phrase note for note. */
+static void make_phrase(const GenCtx* ctx, int theme, bool open, const float* w,
+                        float target, Motif* line)
 {
   const int n = ctx->n_steps;
-  const int unit = ctx->step_unit;
   TandemRng rng;
-  tandem_gen_rng(ctx, &rng, GEN_STREAM_MELODY, 2000 + phrase * GEN_PHRASE_BARS + j);
-  *out = *motif;
-  if (j == 1 && tandem_rng_float(&rng) < 0.65f) {
-    /* Sequence: the same shape a step or a third away, if it fits the range. */
-    static const int8_t shifts[] = {1, 2, -1, 3, -2};
-    int lowest = HIGHEST_DEGREE, highest = LOWEST_DEGREE;
-    for (int i = 0; i < n; ++i) {
-      if (motif->hit[i]) {
-        lowest = motif->degree[i] < lowest ? motif->degree[i] : lowest;
-        highest = motif->degree[i] > highest ? motif->degree[i] : highest;
-      }
-    }
-    const int shift = shifts[tandem_rng_below(&rng, sizeof(shifts))];
-    if (lowest + shift >= LOWEST_DEGREE && highest + shift <= HIGHEST_DEGREE) {
-      for (int i = 0; i < n; ++i) {
-        out->degree[i] = (int8_t)(out->degree[i] + shift);
-      }
-    }
-  } else if (j == 2) {
-    /* Rhythmic variation: notes slip to a free neighbouring step. */
-    const float move = 0.2f + 0.4f * ctx->params->complexity;
-    for (int i = 0; i < n; ++i) {
-      if (!motif->hit[i] || tandem_rng_float(&rng) >= move) {
-        continue;
-      }
-      const int to = tandem_rng_float(&rng) < 0.5f ? i - unit : i + unit;
-      if (to >= 0 && to < n && !out->hit[to] && !motif->hit[to]) {
-        out->hit[to] = true;
-        out->degree[to] = out->degree[i];
-        out->hit[i] = false;
-      }
-    }
-  } else if (j == GEN_PHRASE_BARS - 1) {
-    /* Cadence: the phrase ends home on the tonic, or open on the fifth. */
-    int last = -1;
-    for (int i = 0; i < n; ++i) {
-      last = out->hit[i] ? i : last;
-    }
-    if (last >= 0) {
-      out->degree[last] = (int8_t)((phrase % 2) ? 4 : 0);
-    }
+  tandem_gen_rng(ctx, &rng, GEN_STREAM_MELODY, 3000 + theme);
+  static const int8_t starts[] = {-2, 0, -1, 2};
+  const int start = starts[tandem_rng_below(&rng, sizeof(starts))];
+
+  /* The call rises (or arches); its second bar is the same shape higher. */
+  motif_rhythm(ctx, theme * 4, w, target, line[0].hit);
+  contour(&rng, &line[0], n, start, +1, tandem_rng_float(&rng) < 0.4f);
+  line[1] = line[0];
+  static const int8_t shifts[] = {1, 2, 1, -1};
+  sequence(&line[1], n, shifts[tandem_rng_below(&rng, sizeof(shifts))]);
+
+  /* The answer starts where the call peaked and falls. */
+  int peak = LOWEST_DEGREE;
+  for (int i = 0; i < n; ++i) {
+    peak = line[1].hit[i] && line[1].degree[i] > peak ? line[1].degree[i] : peak;
   }
+  motif_rhythm(ctx, theme * 4 + 1, w, target, line[2].hit);
+  contour(&rng, &line[2], n, peak, -1, false);
+
+  /* The cadence: a sparser bar that lands home and leaves a rest. */
+  motif_rhythm(ctx, theme * 4 + 2, w, 0.6f * target, line[3].hit);
+  int last = -1;
+  for (int i = 0; i < n; ++i) {
+    last = line[3].hit[i] ? i : last;
+  }
+  if (last < 0) {
+    line[3].hit[0] = true;
+    last = 0;
+  }
+  int low = LOWEST_DEGREE;
+  for (int i = 0; i < n; ++i) {
+    low = line[2].hit[i] ? line[2].degree[i] : low;
+  }
+  contour(&rng, &line[3], n, low, -1, false);
+  line[3].degree[last] = (int8_t)(open ? 4 : 0);
 }
 
 /* The time feel on one developed bar: its notes move as the other roles' onsets
@@ -158,30 +172,46 @@ void tandem_gen_melody(const GenCtx* ctx)
                                              : busy[i])
                          : 0.0f;
     /* Leave space where the input is busy: answer it rather than talk over it. */
-    w[i] =
-        tandem_gen_weight(ctx, s->melody_steps, GEN_LAYER_MELODY, i) * (1.0f - 0.97f * b);
+    w[i] = tandem_gen_pitched_weight(ctx, s->melody_steps, GEN_LAYER_MELODY, i) *
+           (1.0f - 0.97f * b);
     mean_busy += b / (float)n;
   }
+  /* The cadence bar plays 0.6 of the others: they carry a little more. */
   const float target = s->density[TANDEM_ROLE_MELODY] * ctx->density_scale *
-                       (1.0f - s->ghost_prob) * (1.0f - 0.5f * mean_busy);
+                       (1.0f - s->ghost_prob) * (1.0f - 0.5f * mean_busy) * 1.1f;
 
+  /* Phrases: A, A' (the same call, an open ending, and at higher complexity a
+   * new answer), A again, then B (a new theme).  A 4-bar pattern is one phrase. */
   Motif line[TANDEM_MAX_BARS];
   bool onsets[TANDEM_MAX_BARS * GEN_MAX_STEPS];
   bool ghost[TANDEM_MAX_BARS][GEN_MAX_STEPS];
-  Motif motif;
-  int motif_id = -1;
-  TandemRng rng;
-  tandem_gen_rng(ctx, &rng, GEN_STREAM_MELODY, 0);
-  for (int bar = 0; bar < prm->bars; ++bar) {
-    const int phrase = bar / GEN_PHRASE_BARS;
-    const int j = bar % GEN_PHRASE_BARS;
-    if (j == 0 && (motif_id < 0 || tandem_rng_float(&rng) < 0.5f)) {
-      /* A new phrase keeps the old motif half the time: that is what makes it a tune. */
-      motif_id = phrase;
-      make_motif(ctx, motif_id, w, target, &motif);
+  for (int phrase = 0; phrase * GEN_PHRASE_BARS < prm->bars; ++phrase) {
+    Motif bars[GEN_PHRASE_BARS];
+    const int source = tandem_gen_form_source(ctx, phrase * GEN_PHRASE_BARS);
+    const int form = source / GEN_PHRASE_BARS;
+    make_phrase(ctx, form == 3 ? 1 : 0, form == 1, w, target, bars);
+    if (form == 1 &&
+        tandem_gen_form_varies(ctx, GEN_STREAM_MELODY, 2 * GEN_PHRASE_BARS - 2)) {
+      /* A' answers its call a step or a third lower, same rhythm, still open. */
+      TandemRng rng;
+      tandem_gen_rng(ctx, &rng, GEN_STREAM_MELODY, 4000 + phrase);
+      const int shift = tandem_rng_float(&rng) < 0.5f ? -1 : -2;
+      int last = -1;
+      for (int i = 0; i < n; ++i) {
+        last = bars[3].hit[i] ? i : last;
+      }
+      const int8_t ending = last >= 0 ? bars[3].degree[last] : 0;
+      sequence(&bars[2], n, shift);
+      sequence(&bars[3], n, shift);
+      if (last >= 0) {
+        bars[3].degree[last] = ending;
+      }
     }
-    develop(ctx, &motif, phrase, j, &line[bar]);
-    feel_bar(ctx, &line[bar]);
+    for (int j = 0; j < GEN_PHRASE_BARS && phrase * GEN_PHRASE_BARS + j < prm->bars;
+         ++j) {
+      line[phrase * GEN_PHRASE_BARS + j] = bars[j];
+      feel_bar(ctx, &line[phrase * GEN_PHRASE_BARS + j]);
+    }
   }
 
   /* Ghosts: quiet upper neighbours just before a main note. */
@@ -205,10 +235,18 @@ void tandem_gen_melody(const GenCtx* ctx)
     }
   }
 
+  const int beat = 16 / ctx->out->beat_unit;
+  const int strong = ctx->n_steps % (2 * beat) == 0 ? 2 * beat : beat;
+  const float e = prm->energy;
   TandemRng vel_rng;
   tandem_gen_rng(ctx, &vel_rng, GEN_STREAM_MELODY, 100000);
   for (int bar = 0; bar < prm->bars; ++bar) {
     const uint32_t bar_tick = (uint32_t)bar * ctx->bar_ticks;
+    const bool cadence = bar % GEN_PHRASE_BARS == GEN_PHRASE_BARS - 1;
+    int last = -1;
+    for (int i = 0; i < n; ++i) {
+      last = line[bar].hit[i] ? i : last;
+    }
     for (int i = 0; i < n; ++i) {
       const uint32_t tick = bar_tick + (uint32_t)i * GEN_STEP_TICKS;
       if (ghost[bar][i]) {
@@ -219,19 +257,26 @@ void tandem_gen_melody(const GenCtx* ctx)
       if (!line[bar].hit[i]) {
         continue;
       }
-      const uint32_t length = tandem_gen_hold(ctx, onsets, bar, i, 0.9f);
-      int degree = line[bar].degree[i];
-      if (prm->chord_degrees && i % 8 == 0) {
-        /* With the progression known, strong beats land on a chord tone. */
-        degree = snap_to_triad(degree, prm->chord_degrees[bar] % 7);
+      uint32_t length = tandem_gen_hold(ctx, onsets, bar, i, 0.9f);
+      if (cadence && i == last && length > 2 * (uint32_t)beat * GEN_STEP_TICKS) {
+        /* The phrase breathes: its last note stops after two beats. */
+        length = 2 * (uint32_t)beat * GEN_STEP_TICKS;
       }
+      const int degree = line[bar].degree[i];
+      /* Strong beats and long notes sound a tone of the chord heard. */
+      const bool on_chord = i % strong == 0 || length >= (uint32_t)beat * GEN_STEP_TICKS;
+      const uint8_t kind = on_chord ? TANDEM_PITCH_SCALE_IN_CHORD : TANDEM_PITCH_SCALE;
       /* Louder on the beat and as the line climbs, as singers and soloists play. */
-      const float shape = (i % 4 == 0 ? 100.0f : 90.0f) + 1.5f * line[bar].degree[i] +
+      const float shape = (i % 4 == 0 ? 100.0f : 90.0f) + 1.5f * degree +
                           5.0f * tandem_rng_gauss(&vel_rng);
       const uint8_t vel = (uint8_t)(shape < 1.0f     ? 1.0f
                                     : shape > 127.0f ? 127.0f
                                                      : shape);
-      tandem_gen_add(ctx, tick, length, TANDEM_PITCH_SCALE, 0, (int8_t)degree, 0, vel, 0);
+      tandem_gen_add(ctx, tick, length, kind, 0, (int8_t)degree, 0, vel, 0);
+      if (e >= LAYER_ENERGY && (i % strong == 0 || e >= 0.85f)) {
+        /* The energy layer: the same note an octave below. */
+        tandem_gen_add(ctx, tick, length, kind, 0, (int8_t)degree, -1, vel, 0);
+      }
     }
   }
 }

@@ -22,16 +22,19 @@
 
 typedef struct {
   TandemRole role;         /* drums, bass, chords or melody */
-  float complexity;        /* 0..1: how often bars vary; above 0.5 shifts weight to
-                              the off-beats in proportion to the profile's syncopation.
-                              Drums keep one groove and get more edits in the A', B
-                              (and from 0.75 the second A) bars of each phrase, pulled
-                              further off the beat */
+  float complexity;        /* 0..1: how often bars vary.  Drums keep one groove and
+                              get more edits in the A', B (and from 0.75 the second A)
+                              bars of each phrase, pulled further off the beat;
+                              pitched roles: more bars vary (a note moved off the
+                              beat) and more notes are pushed an eighth early, both
+                              nested (gen_form.c) */
   float density;           /* 0..1: 0.5 plays the profile's notes per bar, 0 half as
-                              many, 1 twice as many (exponential in between); drums
-                              keep the profile's weight-1 steps and only add hits */
+                              many, 1 twice as many (exponential in between); every
+                              role only adds notes as it rises (drums keep the
+                              profile's weight-1 steps) */
   float energy;            /* 0..1: scales the velocity mean (0.6x .. 1.4x; 1x at 0.5);
-                              drums add the profile's layer from 0.7 */
+                              from 0.7 drums add the profile's layer and pitched roles
+                              a layer that keeps the line */
   float fill;              /* 0..1: drum fills (the profile's) at phrase ends: every 16
                               bars below 0.125, every 8 up to 0.25, every 4 above, and
                               at the pattern's last bar; ceil(fill * beats) beats long */
@@ -46,10 +49,11 @@ typedef struct {
                               (euclidean rhythm, rotated to fit the profile), the
                               same in every bar (no phrase variations) */
   const int8_t* chord_degrees; /* per bar (bars values): scale degree 0..6 of the chord
-                                  root at the bar line, so bass approach notes step
-                                  into the next chord and melody notes on beats 1 and
-                                  3 land on chord tones; NULL when unknown (approach
-                                  notes then use the key's fifth degree) */
+                                  root at the bar line, so the kick-idiom bass's
+                                  approach notes step into the next chord; NULL when
+                                  unknown (approach notes then use the key's fifth
+                                  degree).  Melody notes on beats 1 and 3 land on
+                                  the chord heard either way (SCALE_IN_CHORD). */
   uint8_t time_feel; /* TandemTimeFeel.  HALF: the first half of each bar's kick,
                         bass, chord and melody rhythm stretched over the whole bar,
                         the drums' backbeat only on the middle beat (beat 3 in 4/4),

@@ -161,10 +161,16 @@ static const Field fields[] = {
      true, 0},
     {STY("bassSustain"), "sty:bassSustain", FIELD_NUMBER, AT(bass_sustain), 0, 0.05f, 1,
      true, 0},
+    {STY("bassIdiom"), "sty:bassIdiom", FIELD_TEXT, AT(bass_idiom), TANDEM_STYLE_NAME_MAX,
+     0, 0, false, 0},
+    {STY("bassRegister"), "sty:bassRegister", FIELD_NUMBER, AT(bass_register), 0, -2, 1,
+     false, 0},
     {STY("chordSteps"), "sty:chordSteps", FIELD_STEPS, AT(chord_steps), 0, 0, 1, true, 0},
     {STY("chordTones"), "sty:chordTones", FIELD_INT, AT(chord_tones), 0, 3, 4, true, 0},
     {STY("chordSustain"), "sty:chordSustain", FIELD_NUMBER, AT(chord_sustain), 0, 0.05f,
      1, true, 0},
+    {STY("chordVoicing"), "sty:chordVoicing", FIELD_TEXT, AT(chord_voicing),
+     TANDEM_STYLE_NAME_MAX, 0, 0, false, 0},
     {STY("melodySteps"), "sty:melodySteps", FIELD_STEPS, AT(melody_steps), 0, 0, 1, true,
      0},
     {STY("scales"), "sty:scales", FIELD_SCALES, 0, 0, 0, 0, true, 0},
@@ -563,6 +569,23 @@ static bool check_profile(LoadCtx* ctx, const TandemStyle* s)
     if (sum_steps(step_sets[v], s->n_steps) <= 0.0f) {
       return fail(ctx, "%s: all weights are 0", set_names[v]);
     }
+  }
+  static const char* const idioms[] = {"", "kick", "walk", "pedal", "octave"};
+  static const char* const voicings[] = {"", "close", "shell", "ninth", "rootless"};
+  bool known_idiom = false, known_voicing = false;
+  for (size_t i = 0; i < sizeof(idioms) / sizeof(idioms[0]); ++i) {
+    known_idiom = known_idiom || !strcmp(s->bass_idiom, idioms[i]);
+  }
+  for (size_t i = 0; i < sizeof(voicings) / sizeof(voicings[0]); ++i) {
+    known_voicing = known_voicing || !strcmp(s->chord_voicing, voicings[i]);
+  }
+  if (!known_idiom) {
+    return fail(ctx, "sty:bassIdiom: \"%s\" must be kick, walk, pedal or octave",
+                s->bass_idiom);
+  }
+  if (!known_voicing) {
+    return fail(ctx, "sty:chordVoicing: \"%s\" must be close, shell, ninth or rootless",
+                s->chord_voicing);
   }
   if (s->bass_root + s->bass_fifth + s->bass_octave <= 0.0f) {
     return fail(ctx, "sty:bassRoot: root, fifth and octave weights are all 0");

@@ -86,9 +86,14 @@ typedef struct {
   float bass_octave;
   float bass_approach;
   float bass_sustain; /* share of the gap to the next note that is held */
+  char bass_idiom[TANDEM_STYLE_NAME_MAX]; /* "" or "kick": on the kick's rhythm;
+                                             "walk", "pedal" or "octave" */
+  float bass_register;                    /* octaves from the bass's base: -1 sub */
   float chord_steps[TANDEM_STYLE_MAX_STEPS];
   uint8_t chord_tones; /* 3 or 4 */
   float chord_sustain;
+  char chord_voicing[TANDEM_STYLE_NAME_MAX]; /* "" or "close", "shell", "ninth",
+                                                "rootless" */
   float melody_steps[TANDEM_STYLE_MAX_STEPS];
   uint8_t scales[TANDEM_STYLE_MAX_SCALES]; /* TandemScale, most typical first */
   uint8_t n_scales;                        /* 1..TANDEM_STYLE_MAX_SCALES */
