@@ -469,7 +469,7 @@ static void add_note(TandemPlayer* p, const Window* w, double t, const TandemNot
     c->resolve = 0;
     c->pitch = note->pitch;
   } else {
-    c->resolve = 1; /* against the harmony heard when the note-on is played */
+    c->resolve = 1; /* against the harmony planned when the note-on is played */
     c->pitch = 0;
   }
   c->kind = role == TANDEM_ROLE_BASS    ? KIND_KICK

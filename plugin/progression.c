@@ -1,0 +1,277 @@
+/* Tandem — the progression learner.  See progression.h. */
+#include "progression.h"
+
+#include <string.h>
+
+#include "theory.h"
+
+/* A loop length fits while at least this share of the beats it pairs up (each
+ * beat of the recent bars with the same beat one loop earlier, both with a chord)
+ * have the same root.  Roots only: the heard quality of a chord wavers between
+ * beats (a triad heard as sus2 on one of them) more than its root does.  Low,
+ * because a third or more of single beats are misheard in a mix (two cycles then
+ * agree on about half their beats); the best-agreeing length wins anyway.  Chosen
+ * on the tuning grooves of tests/bench/harmony_bench.py. */
+#define FIT_MIN_AGREEMENT 0.4
+/* A longer loop is preferred to a shorter one that fits only if it agrees on this
+ * much more of its beats (a multiple of the true length predicts the same). */
+#define FIT_MARGIN 0.05
+/* Bars of the recent past that the fit compares. */
+#define FIT_WINDOW_BARS 16
+
+static const int loop_lengths[] = {1, 2, 4, TANDEM_PROGRESSION_MAX_LOOP};
+#define N_LOOP_LENGTHS ((int)(sizeof(loop_lengths) / sizeof(loop_lengths[0])))
+
+void tandem_progression_init(TandemProgression* p)
+{
+  memset(p, 0, sizeof(*p));
+}
+
+/* The internal number (0-based) of the bar the last beat ended in. */
+static int64_t current_bar(const TandemProgression* p)
+{
+  return p->bars_seen - 1;
+}
+
+/* The history of internal bar i, or NULL when it is not (or no longer) held. */
+static const TandemProgressionBeat* bar_row(const TandemProgression* p, int64_t i)
+{
+  const int64_t cur = current_bar(p);
+  if (i < 0 || i > cur || i <= cur - TANDEM_PROGRESSION_BARS) {
+    return NULL;
+  }
+  return p->history[i % TANDEM_PROGRESSION_BARS];
+}
+
+static int recorded_beats(const TandemProgression* p)
+{
+  return p->beats_per_bar < TANDEM_PROGRESSION_BEATS ? p->beats_per_bar
+                                                     : TANDEM_PROGRESSION_BEATS;
+}
+
+/* Pairs the beats of the recent bars with the same beats `length` bars earlier. */
+static void compare_loop(const TandemProgression* p, int length, int* compared,
+                         int* agreed)
+{
+  const int64_t cur = current_bar(p);
+  const int beats = recorded_beats(p);
+  *compared = 0;
+  *agreed = 0;
+  for (int64_t i = cur; i > cur - FIT_WINDOW_BARS && i >= length; --i) {
+    const TandemProgressionBeat* now = bar_row(p, i);
+    const TandemProgressionBeat* then = bar_row(p, i - length);
+    if (!now || !then) {
+      break;
+    }
+    const int last = i == cur ? p->last_beat : beats - 1;
+    for (int j = 0; j <= last && j < beats; ++j) {
+      if (now[j].heard && then[j].heard) {
+        ++*compared;
+        *agreed += now[j].root == then[j].root;
+      }
+    }
+  }
+}
+
+/* The loop length that best explains the recent bars; 0 when every length is
+ * contradicted.  A length no bar could be checked against yet (the first cycle)
+ * is a guess taken only when nothing checked fits. */
+static int fit_loop(const TandemProgression* p)
+{
+  const int64_t bars = p->bars_seen;
+  int best = 0;
+  double best_agreement = -1.0;
+  int guess = 0;
+  for (int k = 0; k < N_LOOP_LENGTHS; ++k) {
+    const int length = loop_lengths[k];
+    if (bars < length) {
+      break;
+    }
+    int compared, agreed;
+    compare_loop(p, length, &compared, &agreed);
+    if (compared == 0) {
+      guess = guess ? guess : length;
+      continue;
+    }
+    const double agreement = (double)agreed / compared;
+    if (agreement >= FIT_MIN_AGREEMENT && agreement > best_agreement + FIT_MARGIN) {
+      best = length;
+      best_agreement = agreement;
+    }
+  }
+  return best ? best : guess;
+}
+
+/* The chord most often heard around beat `beat` of the bars whole loops before
+ * internal bar `bar`: each of their beats votes, the same beat with twice the
+ * weight of the others (one beat's chord is often misheard; two chords to a bar
+ * still each win their own half).  Ties go to the latest.  False when none of
+ * those beats had a chord. */
+static bool vote(const TandemProgression* p, int64_t bar, int beat, int length,
+                 uint8_t* root, uint8_t* quality)
+{
+  const int beats = recorded_beats(p);
+  if (length <= 0 || beat >= beats) {
+    return false;
+  }
+  int root_votes[12] = {0};
+  int pair_votes[12][TANDEM_CHORD_COUNT] = {{0}};
+  int best_root = -1;
+  int best_q = -1;
+  for (int64_t i = bar - length; i >= 0; i -= length) {
+    const TandemProgressionBeat* row = bar_row(p, i);
+    if (!row) {
+      break;
+    }
+    for (int j = 0; j < beats; ++j) {
+      const TandemProgressionBeat* b = &row[j];
+      if (!b->heard || b->quality >= TANDEM_CHORD_COUNT) {
+        continue;
+      }
+      const int w = j == beat ? 2 : 1;
+      const int r = b->root % 12;
+      root_votes[r] += w;
+      pair_votes[r][b->quality] += w;
+      /* The latest bars are counted first, so only a larger count wins. */
+      if (best_root < 0 || root_votes[r] > root_votes[best_root]) {
+        best_root = r;
+      }
+    }
+  }
+  if (best_root < 0) {
+    return false;
+  }
+  for (int q = 0; q < TANDEM_CHORD_COUNT; ++q) {
+    if (best_q < 0 || pair_votes[best_root][q] > pair_votes[best_root][best_q]) {
+      best_q = q;
+    }
+  }
+  *root = (uint8_t)best_root;
+  *quality = (uint8_t)best_q;
+  return true;
+}
+
+/* Tones two chords share (pitch classes). */
+static int shared_tones(uint8_t root_a, uint8_t quality_a, uint8_t root_b,
+                        uint8_t quality_b)
+{
+  const TandemHarmony a = {0, 0, root_a, quality_a};
+  const TandemHarmony b = {0, 0, root_b, quality_b};
+  const int n = tandem_chord_size((TandemChordQuality)quality_a);
+  int shared = 0;
+  for (int i = 0; i < n; ++i) {
+    shared += tandem_pitch_in_chord(&b, tandem_chord_tone_semitones(&a, i));
+  }
+  return shared;
+}
+
+/* Starts a bar in the history (the row it reuses is cleared). */
+static void begin_bar(TandemProgression* p)
+{
+  ++p->bars_seen;
+  memset(p->history[current_bar(p) % TANDEM_PROGRESSION_BARS], 0, sizeof(p->history[0]));
+}
+
+/* Whether the heard chord breaks the predicted plan of the beat that ended.  A
+ * chord sharing two tones or more with the plan is taken for the plan misheard
+ * (a triad heard as its relative or as a sus chord), since one beat's chord is
+ * often misheard.  A chord that was planned for the beat before is believed only
+ * when heard twice: the analysis window of a beat reaches back into the beat
+ * before it, so a change on the beat can sound like the old chord at first. */
+static bool breaks_plan(TandemProgression* p, bool has_chord, uint8_t root,
+                        uint8_t quality)
+{
+  if (!p->plan_predicted || !has_chord || root == p->plan_root ||
+      shared_tones(root, quality, p->plan_root, p->plan_quality) >= 2) {
+    p->has_doubt = false;
+    return false;
+  }
+  if (p->has_held_over && root == p->held_over_root &&
+      !(p->has_doubt && p->doubt_root == root)) {
+    p->has_doubt = true;
+    p->doubt_root = root;
+    return false;
+  }
+  p->has_doubt = false;
+  return true;
+}
+
+void tandem_progression_beat(TandemProgression* p, int64_t bar, int beat,
+                             int beats_per_bar, bool has_chord, uint8_t root,
+                             uint8_t quality)
+{
+  if (beats_per_bar < 1 || beat < 0 || beat >= beats_per_bar) {
+    return;
+  }
+  root %= 12;
+  if (quality >= TANDEM_CHORD_COUNT) {
+    has_chord = false;
+  }
+  if (beats_per_bar != p->beats_per_bar) {
+    /* Bars of another length cannot be compared: learn afresh. */
+    p->bars_seen = 0;
+    p->loop_bars = 0;
+    p->beats_per_bar = beats_per_bar;
+  }
+  if (p->bars_seen == 0 || bar != p->last_bar || beat <= p->last_beat) {
+    begin_bar(p);
+  }
+  p->last_bar = bar;
+  p->last_beat = beat;
+  if (has_chord && beat < TANDEM_PROGRESSION_BEATS) {
+    TandemProgressionBeat* b =
+        &p->history[current_bar(p) % TANDEM_PROGRESSION_BARS][beat];
+    b->heard = 1;
+    b->root = root;
+    b->quality = quality;
+  }
+  if (has_chord) {
+    p->has_confident = true;
+    p->confident_root = root;
+    p->confident_quality = quality;
+  }
+  if (breaks_plan(p, has_chord, root, quality)) {
+    p->broken = true;
+  }
+  p->loop_bars = fit_loop(p);
+
+  /* The plan for the beat starting now. */
+  p->has_held_over = p->has_plan;
+  p->held_over_root = p->plan_root;
+  int64_t next_bar = current_bar(p);
+  int next_beat = beat + 1;
+  if (next_beat >= beats_per_bar) {
+    next_bar++;
+    next_beat = 0;
+    p->broken = false;
+  }
+  uint8_t r, q;
+  if (!p->broken && vote(p, next_bar, next_beat, p->loop_bars, &r, &q)) {
+    p->has_plan = true;
+    p->plan_predicted = true;
+    p->plan_root = r;
+    p->plan_quality = q;
+  } else if (!p->broken && p->plan_predicted && p->loop_bars > 0) {
+    /* No earlier cycle heard a chord on this beat: the predicted chord holds. */
+  } else if (p->has_confident) {
+    p->has_plan = true;
+    p->plan_predicted = false;
+    p->plan_root = p->confident_root;
+    p->plan_quality = p->confident_quality;
+  }
+}
+
+bool tandem_progression_chord(const TandemProgression* p, uint8_t* root, uint8_t* quality)
+{
+  if (!p->has_plan) {
+    return false;
+  }
+  *root = p->plan_root;
+  *quality = p->plan_quality;
+  return true;
+}
+
+int tandem_progression_loop_bars(const TandemProgression* p)
+{
+  return p->loop_bars;
+}
