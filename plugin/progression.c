@@ -18,6 +18,16 @@
 #define FIT_MARGIN 0.05
 /* Bars of the recent past that the fit compares. */
 #define FIT_WINDOW_BARS 16
+/* How much each beat of an earlier cycle's bar votes for the chord of one beat:
+ * the beat itself a little more than the others.  Every beat of the bar votes
+ * because the first beat after a change often still sounds like the chord
+ * before it (the analysis window reaches back, and many grooves strum after
+ * the downbeat); the beat itself weighs more so that a bar of two chords still
+ * gives each its own half.  Chosen on the tuning grooves of
+ * tests/bench/harmony_bench.py (same 2 / others 1: bass 87.0%, chords 73.2% on
+ * beat 1; 1 / 1: 96.7%, 76.4%; 3 / 2 the same as 1 / 1). */
+#define VOTE_WEIGHT_SAME_BEAT  3
+#define VOTE_WEIGHT_OTHER_BEAT 2
 
 static const int loop_lengths[] = {1, 2, 4, TANDEM_PROGRESSION_MAX_LOOP};
 #define N_LOOP_LENGTHS ((int)(sizeof(loop_lengths) / sizeof(loop_lengths[0])))
@@ -102,11 +112,9 @@ static int fit_loop(const TandemProgression* p)
   return best ? best : guess;
 }
 
-/* The chord most often heard around beat `beat` of the bars whole loops before
- * internal bar `bar`: each of their beats votes, the same beat with twice the
- * weight of the others (one beat's chord is often misheard; two chords to a bar
- * still each win their own half).  Ties go to the latest.  False when none of
- * those beats had a chord. */
+/* The chord most often heard in the bars whole loops before internal bar `bar`:
+ * all their beats vote, beat `beat` the most (VOTE_WEIGHT_*).  Ties go to the
+ * latest.  False when none of those beats had a chord. */
 static bool vote(const TandemProgression* p, int64_t bar, int beat, int length,
                  uint8_t* root, uint8_t* quality)
 {
@@ -128,7 +136,7 @@ static bool vote(const TandemProgression* p, int64_t bar, int beat, int length,
       if (!b->heard || b->quality >= TANDEM_CHORD_COUNT) {
         continue;
       }
-      const int w = j == beat ? 2 : 1;
+      const int w = j == beat ? VOTE_WEIGHT_SAME_BEAT : VOTE_WEIGHT_OTHER_BEAT;
       const int r = b->root % 12;
       root_votes[r] += w;
       pair_votes[r][b->quality] += w;
@@ -165,6 +173,27 @@ static int shared_tones(uint8_t root_a, uint8_t quality_a, uint8_t root_b,
   return shared;
 }
 
+/* Whether this root was heard on the beat that just ended in an earlier cycle of
+ * the loop: the beat sounds as it did then (a beat that always sounds like the
+ * chord before it, say), which is the loop, not a break. */
+static bool heard_in_earlier_cycles(const TandemProgression* p, uint8_t root)
+{
+  const int length = p->loop_bars;
+  if (length <= 0 || p->last_beat >= recorded_beats(p)) {
+    return false;
+  }
+  for (int64_t i = current_bar(p) - length; i >= 0; i -= length) {
+    const TandemProgressionBeat* row = bar_row(p, i);
+    if (!row) {
+      break;
+    }
+    if (row[p->last_beat].heard && row[p->last_beat].root == root) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Starts a bar in the history (the row it reuses is cleared). */
 static void begin_bar(TandemProgression* p)
 {
@@ -182,7 +211,8 @@ static bool breaks_plan(TandemProgression* p, bool has_chord, uint8_t root,
                         uint8_t quality)
 {
   if (!p->plan_predicted || !has_chord || root == p->plan_root ||
-      shared_tones(root, quality, p->plan_root, p->plan_quality) >= 2) {
+      shared_tones(root, quality, p->plan_root, p->plan_quality) >= 2 ||
+      heard_in_earlier_cycles(p, root)) {
     p->has_doubt = false;
     return false;
   }

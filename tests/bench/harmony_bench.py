@@ -22,6 +22,7 @@ Measured per bar from the second cycle of the progression on:
 - bass = chords: the bars where both parts play beat 1 and their roots agree.
 
     tests/bench/harmony_bench.py BUILD [--out DIR] [--record FILE] [--label TEXT]
+                                       [--tuning-only]
 """
 import argparse
 import os
@@ -264,7 +265,8 @@ def pct(a, b):
 
 
 def run_set(build, work, items, label, lines):
-    total = {"bass": {}, "chords": {}}
+    keys = ("hit", "bars", "silent", "chg_ok", "chg", "brk_ok", "brk")
+    total = {role: dict.fromkeys(keys, 0) for role in ("bass", "chords")}
     agree = [0, 0]
     for groove, meter, bpm, prog, key, brk in items:
         bars, breaks = chart(prog, key, brk)
@@ -277,7 +279,7 @@ def run_set(build, work, items, label, lines):
         agree[1] += ag[1]
         for role in res:
             for k, v in res[role].items():
-                total[role][k] = total[role].get(k, 0) + v
+                total[role][k] += v
         lines.append(f"  {label:7s} {name:36s} {meter}/4 bass {pct(res['bass']['hit'], res['bass']['bars'])}"
                      f"  chords {pct(res['chords']['hit'], res['chords']['bars'])}")
     return total, agree
@@ -289,13 +291,16 @@ def main():
     ap.add_argument("--out", help="work folder (default BUILD/harmony-bench)")
     ap.add_argument("--record", help="append the figures to this results file")
     ap.add_argument("--label", default="", help="what is measured, for the record")
+    ap.add_argument("--tuning-only", action="store_true",
+                    help="render the tuning set alone (while choosing constants)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     work = os.path.abspath(args.out or os.path.join(build, "harmony-bench"))
     os.makedirs(work, exist_ok=True)
     detail = []
     sets = {"tuning": run_set(build, work, TUNING, "tuning", detail),
-            "scored": run_set(build, work, SCORED, "scored", detail)}
+            "scored": run_set(build, work, [] if args.tuning_only else SCORED, "scored",
+                              detail)}
     rows = [
         ("bass root on beat 1", "bass", "hit", "bars"),
         ("chords root+family on beat 1", "chords", "hit", "bars"),
