@@ -821,11 +821,13 @@ static void feed_beat(Tandem* self, double time_s, bool downbeat, double beats_p
   }
 }
 
-/* A beat ends in the segment about to play: its chord is heard (the analysis has
- * the whole block already) and the plan for the new beat is made before the
- * segment's notes are resolved, so that a note on the beat gets that beat's chord. */
-static void plan_beat(Tandem* self, const TandemClockPos* pos)
+/* A beat ends in the segment about to play, beat_frame frames into it: its chord
+ * is heard (the analysis has the whole block already) and the plan for the new
+ * beat is made before the segment's notes are resolved, so that a note on the beat
+ * gets that beat's chord; notes held into a changed chord are struck again. */
+static void plan_beat(Tandem* self, const TandemClockPos* pos, uint32_t beat_frame)
 {
+  const TandemHarmony before = self->harmony;
   tandem_analysis_beat(self->analysis);
   TandemHarmonyEstimate h;
   tandem_analysis_get_harmony(self->analysis, &h);
@@ -833,6 +835,10 @@ static void plan_beat(Tandem* self, const TandemClockPos* pos)
                           (int)ceil(pos->beats_per_bar - 1e-9), h.has_chord, h.chord_root,
                           h.chord_quality);
   update_harmony(self);
+  if (self->harmony.chord_root != before.chord_root ||
+      self->harmony.chord_quality != before.chord_quality) {
+    tandem_player_revoice(&self->player, beat_frame);
+  }
 }
 
 static void play_segment(Tandem* self, uint32_t start, uint32_t end)
@@ -851,8 +857,10 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
   const double beats =
       rolling ? frames * pos.bpm * pos.speed / (60.0 * self->sample_rate) : 0.0;
   const bool beat_ends = rolling && floor(pos.bar_beat + beats) > floor(pos.bar_beat);
+  const double to_beat =
+      beat_ends ? (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames : 0.0;
   if (beat_ends) {
-    plan_beat(self, &pos);
+    plan_beat(self, &pos, (uint32_t)ceil(to_beat));
   }
 
   self->n_midi += tandem_player_process(
@@ -870,7 +878,6 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
     }
     if (beat_ends) {
       /* The beat's time on the analysis clock, for the bar features. */
-      const double to_beat = (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames;
       const bool downbeat = floor(pos.bar_beat) + 1.0 >= pos.beats_per_bar - 1e-9;
       feed_beat(self, block_start_s + (start + to_beat) / self->sample_rate, downbeat,
                 pos.beats_per_bar);
