@@ -5,14 +5,17 @@
  * every change late.  The learner records the chord heard on each beat of each bar
  * (root and quality as heard), finds the length of the loop the progression
  * repeats in (1, 2, 4 or 8 bars, any meter), and predicts the chord of each coming
- * beat from the same beat of earlier cycles, so that a change is played from its
- * first beat.
+ * beat from the same bar of earlier cycles (all its beats vote, that beat the
+ * most), so that a change is played from its first beat.  In the first cycle the
+ * shortest length not yet contradicted is taken as a guess.
  *
  * The plan for a beat, chosen when the previous beat ends:
  *  - the predicted chord, while a loop length fits the recent bars;
- *  - else, or for the rest of a bar in which the song broke the pattern, the last
- *    chord heard with confidence (so a break is re-voiced on the beat after the
- *    one it was first heard on);
+ *  - else, or for the rest of a bar in which the song broke the pattern (a chord
+ *    sharing fewer than two tones with the prediction, not heard on that beat in
+ *    earlier cycles; the chord of the beat before counts only when heard twice),
+ *    the last chord heard with confidence (so a break is re-voiced on the beat
+ *    after the one it was first heard on);
  *  - none (tandem_progression_chord() returns false) until a chord is heard.
  * A beat without a confident chord (drums alone, noise, silence) changes nothing:
  * the plan keeps the last confident chord and never makes up a quality.
