@@ -71,6 +71,12 @@ TUNING = [
     ("waltz", 3, 140, "minor", 1, True),
     ("countrywaltz", 3, 120, "rock", 3, False),
     ("countrywaltz", 3, 126, "blues", 8, False),
+    ("jazzcombo", 4, 132, "two-five", 3, False),
+    ("jazzcombo", 4, 120, "blues", 10, True),
+    ("swing", 4, 140, "axis", 6, False),
+    ("pianoballad", 4, 72, "minor", 11, True),
+    ("frenchwaltz", 3, 150, "pop", 4, False),
+    ("modernjazzwaltz", 3, 132, "two-five", 9, True),
 ]
 SCORED = [
     ("60srock", 4, 116, "pop", 7, False),
