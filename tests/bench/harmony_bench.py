@@ -121,7 +121,8 @@ def make_input(work, name, groove, meter, bpm, bars):
         return wav
     mma = os.path.join(work, name + ".mma")
     with open(mma, "w") as f:
-        f.write(f"Tempo {bpm}\nGroove {groove}\n")
+        # MMA varies timing and velocity at random: seeded, the same input each run.
+        f.write(f"RndSeed 1\nTempo {bpm}\nGroove {groove}\n")
         for i, (root, q) in enumerate(bars):
             f.write(f"{i + 1} {NAMES[root]}{MMA_QUALITY[q]}\n")
     subprocess.run(["mma", "-f", mid, mma], check=True, capture_output=True)
