@@ -290,6 +290,11 @@ void tandem_analysis_beat(TandemAnalysis* a)
   tandem_harmony_tracker_beat(a->harmony);
 }
 
+void tandem_analysis_get_harmony(const TandemAnalysis* a, TandemHarmonyEstimate* out)
+{
+  tandem_harmony_tracker_get(a->harmony, out);
+}
+
 void tandem_analysis_get(const TandemAnalysis* a, TandemAnalysisReadout* out)
 {
   TandemLevels lv;

@@ -74,6 +74,9 @@ uint32_t tandem_analysis_process(TandemAnalysis* a, const float* in, uint32_t n,
 void tandem_analysis_beat(TandemAnalysis* a);
 
 void tandem_analysis_get(const TandemAnalysis* a, TandemAnalysisReadout* out);
+/* The harmony part of the readout alone (after tandem_analysis_beat, the chord of
+ * the beat that ended).  Audio thread. */
+void tandem_analysis_get_harmony(const TandemAnalysis* a, TandemHarmonyEstimate* out);
 void tandem_analysis_totals(const TandemAnalysis* a, TandemAnalysisTotals* out);
 
 /* For tools: the onset detection function stream that feeds the tempo

@@ -469,7 +469,7 @@ static void add_note(TandemPlayer* p, const Window* w, double t, const TandemNot
     c->resolve = 0;
     c->pitch = note->pitch;
   } else {
-    c->resolve = 1; /* against the harmony heard when the note-on is played */
+    c->resolve = 1; /* against the harmony planned when the note-on is played */
     c->pitch = 0;
   }
   c->kind = role == TANDEM_ROLE_BASS    ? KIND_KICK
@@ -862,6 +862,11 @@ static void play_candidate(TandemPlayer* p, const Window* w,
   free_voice->pitch = (uint8_t)pitch;
   free_voice->on_call = p->call;
   free_voice->on_frame = frame;
+  free_voice->note = c->note;
+  free_voice->velocity = c->velocity;
+  free_voice->resolve = c->resolve;
+  free_voice->stab_size = c->stab_size;
+  free_voice->stab_index = c->stab_index;
   /* At least one frame long, so a note's off never precedes its on. */
   free_voice->off_time = c->time + (c->length > w->tpf ? c->length : w->tpf);
 
@@ -918,6 +923,66 @@ static void run_window(TandemPlayer* p, Window* w)
   emit_offs_upto(p, w, UINT32_MAX);
 }
 
+/* Ends voice v at cursor time t and waits to strike it again then, for the rest
+ * of its length.  With no room to wait, it sounds on as it is. */
+static void push_revoice(TandemPlayer* p, TandemPlayerVoice* v, double t)
+{
+  if (p->n_pending >= TANDEM_PLAYER_MAX_PENDING) {
+    return;
+  }
+  TandemPlayerCandidate* c = &p->pending[p->n_pending++];
+  memset(c, 0, sizeof(*c));
+  c->time = t;
+  c->onset_time = t;
+  c->length = v->off_time - t;
+  c->velocity = v->velocity;
+  c->note = v->note;
+  c->resolve = 1;
+  c->stab_size = v->stab_size;
+  c->stab_index = v->stab_index;
+  v->off_time = t;
+}
+
+/* Strikes again, at cursor time t, the pitched notes that sound on past it by more
+ * than a 16th; a stab's voices go in voice order, as its lowest voices the lot. */
+static void revoice_at(TandemPlayer* p, double t)
+{
+  const TandemRole role = (TandemRole)p->pattern.role;
+  if (role == TANDEM_ROLE_DRUMS || role == TANDEM_ROLE_TRIGGER) {
+    return;
+  }
+  const double min_left = TANDEM_PPQ / 4.0;
+  for (int i = 0; i < TANDEM_PLAYER_MAX_SOUNDING; ++i) {
+    TandemPlayerVoice* v = &p->voices[i];
+    if (!v->active || !v->resolve || v->off_time <= t + min_left ||
+        (v->stab_size > 0 && v->stab_index != 0)) {
+      continue;
+    }
+    if (v->stab_size == 0) {
+      push_revoice(p, v, t);
+      continue;
+    }
+    const uint32_t call = v->on_call, frame = v->on_frame;
+    const uint8_t size = v->stab_size;
+    for (uint8_t k = 0; k < size; ++k) {
+      for (int j = 0; j < TANDEM_PLAYER_MAX_SOUNDING; ++j) {
+        TandemPlayerVoice* u = &p->voices[j];
+        if (u->active && u->resolve && u->stab_size == size && u->stab_index == k &&
+            u->on_call == call && u->on_frame == frame && u->off_time > t) {
+          push_revoice(p, u, t);
+          break;
+        }
+      }
+    }
+  }
+}
+
+void tandem_player_revoice(TandemPlayer* p, uint32_t revoice_frame)
+{
+  p->revoice_pending = true;
+  p->revoice_frame = revoice_frame;
+}
+
 static void restart_at(TandemPlayer* p, int64_t bar, double tick)
 {
   forget_phase(p);
@@ -961,6 +1026,8 @@ uint32_t tandem_player_process(TandemPlayer* p, const TandemClockPos* pos,
       forward ? pos->bpm * pos->speed * tpb / (60.0 * p->sample_rate) : 0.0;
   /* More than a bar per frame is no tempo anyone plays; it would only cost time. */
   forward = forward && bar_ticks >= 1.0 && isfinite(tpf) && tpf <= bar_ticks;
+  const bool revoice = p->revoice_pending;
+  p->revoice_pending = false;
   if (!forward) {
     /* Stopped, or playing backwards: silence at once; changes apply now. */
     if (p->rolling) {
@@ -999,6 +1066,11 @@ uint32_t tandem_player_process(TandemPlayer* p, const TandemClockPos* pos,
     if (fabs(diff) > TANDEM_PLAYER_JUMP_MS * w.ticks_per_ms) {
       restart_at(p, bar0, t0); /* locate or loop */
     }
+  }
+
+  if (revoice) {
+    const uint32_t at = p->revoice_frame < n_frames ? p->revoice_frame : 0;
+    revoice_at(p, p->cursor + (double)at * w.tpf);
   }
 
   uint32_t f = 0;

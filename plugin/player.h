@@ -154,6 +154,12 @@ typedef struct {
   uint8_t channel;   /* 0..15 */
   uint8_t pitch;
   bool active;
+  /* What it was resolved from, to strike it again on a chord change. */
+  TandemNote note;
+  float velocity;
+  uint8_t resolve;
+  uint8_t stab_size;
+  uint8_t stab_index;
 } TandemPlayerVoice;
 
 typedef struct {
@@ -205,6 +211,8 @@ typedef struct {
   uint32_t max_out;
   uint32_t n_out;
   bool drop_note_ons; /* out is full: only note-offs from here on */
+  bool revoice_pending; /* tandem_player_revoice: at revoice_frame of the next call */
+  uint32_t revoice_frame;
   uint32_t call;      /* counts process calls */
 } TandemPlayer;
 
@@ -241,6 +249,14 @@ uint32_t tandem_player_process(TandemPlayer* p, const TandemClockPos* pos,
                                const TandemOnsetEvent* onsets, uint32_t n_onsets,
                                float input_level_db, TandemMidiEvent* out,
                                uint32_t max_out);
+
+/* The harmony changes revoice_frame frames into the segment of the next
+ * tandem_player_process call: pitched notes that would still sound for more than
+ * a 16th note then end there and are struck again, resolved against that call's
+ * harmony (a stab voiced anew), for the rest of their length, so that a held
+ * chord or bass note follows the change instead of clashing with it.  Audio
+ * thread. */
+void tandem_player_revoice(TandemPlayer* p, uint32_t revoice_frame);
 
 /* Ends every sounding note now: writes the note-offs at `frame` (at most max_out,
  * the rest are sent at the start of the next process call), forgets waiting

@@ -35,6 +35,7 @@
 #include "messages.h"
 #include "pattern.h"
 #include "player.h"
+#include "progression.h"
 #include "ring.h"
 #include "theory.h"
 #include "transport.h"
@@ -122,6 +123,7 @@ typedef struct {
   TandemClock clock;
   TandemPlayer player;
   TandemPlayerParams player_params;
+  TandemProgression progression; /* the chord plan that pitched parts share */
   TandemHarmony harmony;
   TandemPattern incoming; /* scratch for a pattern read from the ring */
   TandemPattern trigger_pattern;
@@ -406,6 +408,7 @@ static void activate(LV2_Handle instance)
   tandem_bar_accum_init(&self->bar_acc);
   self->bars_on_downbeats = false;
   self->beats_fed = 0;
+  tandem_progression_init(&self->progression);
   reset_position(self);
   self->notes_off_pending = true;
   self->status_dirty = true;
@@ -744,8 +747,9 @@ static void record_llm_onsets(Tandem* self, const TandemClockPos* pos, uint32_t 
   }
 }
 
-/* The key and chord pitched parts resolve against: the controls if fixed, else
- * what the analysis hears (or last heard), else C major. */
+/* The key and chord pitched parts resolve against: the key of the controls if
+ * fixed, else the one heard (or last heard), else C major; the chord of the
+ * progression's plan (progression.h), else the key's tonic triad. */
 static void update_harmony(Tandem* self)
 {
   const TandemHarmonyEstimate* h = &self->readout.harmony;
@@ -758,11 +762,13 @@ static void update_harmony(Tandem* self)
   out->scale = (uint8_t)(self->ctl.scale >= 0             ? self->ctl.scale
                          : heard_key && self->ctl.key < 0 ? h->key_scale
                                                           : TANDEM_SCALE_MAJOR);
-  if (h->has_chord && (self->ctl.key < 0 || tandem_pitch_in_scale(out, h->chord_root))) {
-    out->chord_root = h->chord_root % 12;
-    out->chord_quality = h->chord_quality % TANDEM_CHORD_COUNT;
+  uint8_t root, quality;
+  if (tandem_progression_chord(&self->progression, &root, &quality) &&
+      (self->ctl.key < 0 || tandem_pitch_in_scale(out, root))) {
+    out->chord_root = root % 12;
+    out->chord_quality = quality % TANDEM_CHORD_COUNT;
   } else {
-    /* No chord heard (or one outside the fixed key): the key's tonic triad. */
+    /* No chord heard yet (or one outside the fixed key): the key's tonic triad. */
     const uint8_t* steps = tandem_scale_steps((TandemScale)out->scale);
     const int size = tandem_scale_size((TandemScale)out->scale);
     const bool minor_third = size >= 3 && steps[2] == 3;
@@ -813,6 +819,26 @@ static void feed_beat(Tandem* self, double time_s, bool downbeat, double beats_p
   }
 }
 
+/* A beat ends in the segment about to play, beat_frame frames into it: its chord
+ * is heard (the analysis has the whole block already) and the plan for the new
+ * beat is made before the segment's notes are resolved, so that a note on the beat
+ * gets that beat's chord; notes held into a changed chord are struck again. */
+static void plan_beat(Tandem* self, const TandemClockPos* pos, uint32_t beat_frame)
+{
+  const TandemHarmony before = self->harmony;
+  tandem_analysis_beat(self->analysis);
+  TandemHarmonyEstimate h;
+  tandem_analysis_get_harmony(self->analysis, &h);
+  tandem_progression_beat(&self->progression, pos->bar, (int)floor(pos->bar_beat),
+                          (int)ceil(pos->beats_per_bar - 1e-9), h.has_chord, h.chord_root,
+                          h.chord_quality);
+  update_harmony(self);
+  if (self->harmony.chord_root != before.chord_root ||
+      self->harmony.chord_quality != before.chord_quality) {
+    tandem_player_revoice(&self->player, beat_frame);
+  }
+}
+
 static void play_segment(Tandem* self, uint32_t start, uint32_t end)
 {
   if (end <= start) {
@@ -827,6 +853,15 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
   record_llm_onsets(self, &pos, start, end);
   tandem_ui_feed_segment(&self->ui_feed, &pos, start, end, &self->player, self->onsets,
                          self->n_onsets);
+  const bool rolling = pos.speed > 0.0 && pos.bpm > 0.0 && self->analysis;
+  const double beats =
+      rolling ? frames * pos.bpm * pos.speed / (60.0 * self->sample_rate) : 0.0;
+  const bool beat_ends = rolling && floor(pos.bar_beat + beats) > floor(pos.bar_beat);
+  const double to_beat =
+      beat_ends ? (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames : 0.0;
+  if (beat_ends) {
+    plan_beat(self, &pos, (uint32_t)ceil(to_beat));
+  }
 
   self->n_midi += tandem_player_process(
       &self->player, &pos, start, frames, &self->harmony, self->onsets, self->n_onsets,
@@ -834,19 +869,15 @@ static void play_segment(Tandem* self, uint32_t start, uint32_t end)
       self->midi_budget > self->n_midi ? self->midi_budget - self->n_midi : 0);
   keep_pattern_phase(self);
 
-  /* Tell the chord tracker where beats fall, so it can give a chord per beat. */
-  if (pos.speed > 0.0 && pos.bpm > 0.0 && self->analysis) {
-    const double beats = frames * pos.bpm * pos.speed / (60.0 * self->sample_rate);
+  if (rolling) {
     const double block_start_s =
         (double)(self->readout.frames - self->block_frames) / self->sample_rate;
     if (!self->bars_on_downbeats && pos.bar_beat == 0.0) {
       /* Rolling from a bar line: that is the first downbeat. */
       feed_beat(self, block_start_s + start / self->sample_rate, true, pos.beats_per_bar);
     }
-    if (floor(pos.bar_beat + beats) > floor(pos.bar_beat)) {
-      tandem_analysis_beat(self->analysis);
+    if (beat_ends) {
       /* The beat's time on the analysis clock, for the bar features. */
-      const double to_beat = (floor(pos.bar_beat) + 1.0 - pos.bar_beat) / beats * frames;
       const bool downbeat = floor(pos.bar_beat) + 1.0 >= pos.beats_per_bar - 1e-9;
       feed_beat(self, block_start_s + (start + to_beat) / self->sample_rate, downbeat,
                 pos.beats_per_bar);

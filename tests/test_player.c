@@ -729,6 +729,70 @@ START_TEST(test_player_chord_stabs_move_at_most_4_semitones_per_voice)
 }
 END_TEST
 
+START_TEST(test_player_revoice_strikes_a_held_stab_again_in_the_new_chord)
+{
+  TandemPattern* pat = malloc(sizeof(TandemPattern));
+  tandem_pattern_init(pat, TANDEM_ROLE_CHORDS, 1, 4, 4);
+  for (int8_t d = 0; d < 3; ++d) {
+    const TandemNote n = {0, 4 * TANDEM_PPQ - 1, TANDEM_PITCH_CHORD, 0, d, 0, 0, 90, 0,
+                          0};
+    tandem_pattern_add(pat, &n);
+  }
+  Sim* s = sim_new(120.0, 4.0, 4); /* a beat is 24000 frames */
+  tandem_player_queue_pattern(s->player, pat);
+  sim_run(s, 24000 + 12000, 1000); /* the C stab sounds into beat 2 */
+  ck_assert_int_eq(sim_sounding(s), 3);
+  const size_t before = s->n_log;
+  /* F major from 500 frames into the next block. */
+  s->harmony.chord_root = 5;
+  tandem_player_revoice(s->player, 500);
+  sim_block(s, 1000);
+  int offs = 0, ons = 0;
+  for (size_t e = before; e < s->n_log; ++e) {
+    ck_assert_int_eq(s->log[e].frame, 36000 + 500);
+    if (is_off(&s->log[e])) {
+      ck_assert(offs < 3 && ons == 0); /* the old stab ends before the new one */
+      ++offs;
+    } else {
+      ck_assert(tandem_pitch_in_chord(&s->harmony, s->log[e].pitch));
+      ++ons;
+    }
+  }
+  ck_assert_int_eq(offs, 3);
+  ck_assert_int_eq(ons, 3);
+  /* Without a revoice, a change of harmony leaves held notes alone. */
+  s->harmony.chord_root = 7;
+  const size_t held = s->n_log;
+  sim_run(s, 24000, 1000);
+  ck_assert_uint_eq(s->n_log, held);
+  /* The stab still ends with its note. */
+  sim_run(s, 96000 - 37000 - 24000 + 100, 1000);
+  ck_assert_int_eq(sim_sounding(s), 3); /* the next bar's stab */
+  sim_free(s);
+  free(pat);
+}
+END_TEST
+
+START_TEST(test_player_revoice_leaves_notes_ending_within_a_16th_alone)
+{
+  TandemPattern* pat = malloc(sizeof(TandemPattern));
+  tandem_pattern_init(pat, TANDEM_ROLE_BASS, 1, 4, 4);
+  /* A bass note a beat long: a 16th or less of it is left at the change. */
+  const TandemNote n = {0, TANDEM_PPQ, TANDEM_PITCH_CHORD, 0, 0, 0, 0, 100, 0, 0};
+  tandem_pattern_add(pat, &n);
+  Sim* s = sim_new(120.0, 4.0, 4);
+  tandem_player_queue_pattern(s->player, pat);
+  sim_run(s, 24000 - 5000, 1000);
+  const size_t before = s->n_log;
+  s->harmony.chord_root = 9;
+  tandem_player_revoice(s->player, 0);
+  sim_block(s, 1000);
+  ck_assert_uint_eq(s->n_log, before);
+  sim_free(s);
+  free(pat);
+}
+END_TEST
+
 /* ---- feel ---- */
 
 START_TEST(test_player_humanize_is_bounded_seeded_and_not_zero)
@@ -1401,6 +1465,8 @@ static Suite* player_suite(void)
   tcase_add_test(tc, test_player_hold_keeps_current_pattern_and_drops_new_ones);
   tcase_add_test(tc, test_player_resolves_pitch_at_note_on_and_ends_the_pitch_sent);
   tcase_add_test(tc, test_player_chord_stabs_move_at_most_4_semitones_per_voice);
+  tcase_add_test(tc, test_player_revoice_strikes_a_held_stab_again_in_the_new_chord);
+  tcase_add_test(tc, test_player_revoice_leaves_notes_ending_within_a_16th_alone);
   tcase_add_test(tc, test_player_humanize_is_bounded_seeded_and_not_zero);
   tcase_add_test(tc, test_player_dynamics_follow_tracks_input_level);
   tcase_add_test(tc,
