@@ -15,55 +15,19 @@ model's drums together with the coarse class), and the model is written as a
 C header.  The test split
 is never read.  Train and dev figures are printed side by side.
 """
-import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+import unseen_fit as uf
+
+TOOL = "fit-drums"
 DRUMS = ("kick", "snare", "hat")
 TOL_S = 0.030
 HIDDEN = 32  # units in the hidden layer (16 read kicks worse on dev: onset-level F 0.818 vs 0.833)
 
 
 def fail(msg):
-    print(f"fit-drums: {msg}", file=sys.stderr)
-    sys.exit(1)
-
-
-def load_clips(corpus):
-    """(split, wav, drums truth) of every train and dev clip with drums: each
-    clip's truth JSON (beside its WAV) names its split."""
-    out = []
-    for name in sorted(os.listdir(corpus)):
-        if not name.endswith(".json") or name in ("corpus.json", "calibration.json"):
-            continue
-        try:
-            with open(os.path.join(corpus, name)) as f:
-                truth = json.load(f)
-        except (OSError, ValueError) as e:
-            fail(f"cannot read {name}: {e}")
-        if not isinstance(truth, dict) or truth.get("split") not in ("train", "dev"):
-            continue
-        if not truth.get("has_drums") or not truth.get("drums") or truth.get("ladder_of"):
-            continue  # (the level ladder's copies repeat a clip at other gains)
-        wav = os.path.join(corpus, truth.get("file") or name[:-5] + ".wav")
-        out.append((truth["split"], wav, truth["drums"]))
-    return out
-
-
-def features_of(analyze, wav):
-    with tempfile.NamedTemporaryFile(suffix=".tsv") as tmp:
-        r = subprocess.run([analyze, "--drum-features", tmp.name, wav],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            fail(f"tandem-analyze failed on {wav}: {r.stderr.strip()}")
-        rows = np.loadtxt(tmp.name, ndmin=2) if os.path.getsize(tmp.name) else np.zeros((0, 4))
-    return rows
+    uf.fail(TOOL, msg)
 
 
 def labels_for(times, hits):
@@ -134,35 +98,17 @@ def f_measure(pred, y):
     return 2 * tp / (2 * tp + fp + fn) if tp > 0 else 0.0
 
 
-def git_head(repo):
-    try:
-        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return head + (" plus uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("corpus")
-    ap.add_argument("--analyze", required=True)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "plugin",
-                                                  "drum_model.h"))
-    ap.add_argument("--jobs", type=int, default=2)
-    a = ap.parse_args()
-    if not os.access(a.analyze, os.X_OK):
-        fail(f"{a.analyze} is not an executable")
-    clips = load_clips(a.corpus)
+    a = uf.parse_args(TOOL, __doc__, "drum_model.h")
+    clips = [(split, wav, truth["drums"])
+             for split, wav, truth in uf.train_dev_truths(TOOL, a.corpus)
+             if truth.get("has_drums") and truth.get("drums")]
     if not any(s == "train" for s, _, _ in clips) or not any(s == "dev" for s, _, _ in clips):
         fail(f"{a.corpus} has no train or no dev clips with drums")
-    with ThreadPoolExecutor(a.jobs) as pool:
-        rows = list(pool.map(lambda c: features_of(a.analyze, c[1]), clips))
+    rows = uf.feature_rows(TOOL, a.analyze, "--drum-features", [c[1] for c in clips], a.jobs)
     data = {}
     for (split, _, drums), r in zip(clips, rows):
-        if r.shape[0] == 0:
+        if r is None:
             continue
         y = np.stack([labels_for(r[:, 0], drums.get(d, [])) for d in DRUMS], axis=1)
         xs, ys, cs = data.setdefault(split, ([], [], []))
@@ -211,9 +157,8 @@ def main():
         print(f"| {name} | {c_tr:.3f} | {c_dev:.3f} | {f_tr:.3f} | {f_dev:.3f} | {t:.3f} | "
               f"{'yes' if u else 'no'} |")
 
-    repo = os.path.dirname(os.path.abspath(os.path.join(os.path.dirname(__file__))))
     n_feat = x["train"].shape[1]
-    provenance = git_head(repo)  # before the header is rewritten
+    provenance = uf.git_head()  # before the header is rewritten
     with open(a.out, "w") as f:
         f.write("/* Tandem — the drum model of drums.c.  Written by tools/fit-drums.py; do not\n"
                 " * edit.  Fitted on the train split of tests/bench/unseen "

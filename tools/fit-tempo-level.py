@@ -19,16 +19,12 @@ weighs the same, however many updates it has.  The test split is never read.
 Train and dev figures are printed side by side with the comb's own choice
 (always keep) for comparison.
 """
-import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+import unseen_fit as uf
+
+TOOL = "fit-tempo-level"
 TOL = 0.04          # tempo tolerance of a label, as the benchmark's Acc1
 SETTLE_S = 4.0      # updates this soon after a tempo change are not labelled
 CHOICES = ("slower", "keep", "faster")
@@ -36,40 +32,13 @@ FACTORS = (0.5, 1.0, 2.0)  # truth / candidate tempo for each choice
 
 
 def fail(msg):
-    print(f"fit-tempo-level: {msg}", file=sys.stderr)
-    sys.exit(1)
+    uf.fail(TOOL, msg)
 
 
-def load_clips(corpus):
-    out = []
-    for name in sorted(os.listdir(corpus)):
-        if not name.endswith(".json") or name in ("corpus.json", "calibration.json"):
-            continue
-        try:
-            with open(os.path.join(corpus, name)) as f:
-                truth = json.load(f)
-        except (OSError, ValueError) as e:
-            fail(f"cannot read {name}: {e}")
-        if not isinstance(truth, dict) or truth.get("split") not in ("train", "dev"):
-            continue
-        if truth.get("ladder_of"):
-            continue  # (the level ladder's copies repeat a clip at other gains)
-        segments = truth.get("tempo_segments") or (
-            [{"start_s": 0.0, "bpm": truth["tempo_bpm"]}] if truth.get("tempo_bpm") else [])
-        if not segments:
-            continue
-        wav = os.path.join(corpus, truth.get("file") or name[:-5] + ".wav")
-        out.append((truth["split"], wav, segments))
-    return out
-
-
-def features_of(analyze, wav):
-    with tempfile.NamedTemporaryFile(suffix=".tsv") as tmp:
-        r = subprocess.run([analyze, "--tempo-features", tmp.name, wav],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            fail(f"tandem-analyze failed on {wav}: {r.stderr.strip()}")
-        return np.loadtxt(tmp.name, ndmin=2) if os.path.getsize(tmp.name) else np.zeros((0, 2))
+def segments_of(truth):
+    """The clip's tempo segments, or one for its whole length, or none."""
+    return truth.get("tempo_segments") or (
+        [{"start_s": 0.0, "bpm": truth["tempo_bpm"]}] if truth.get("tempo_bpm") else [])
 
 
 def label(time_s, bpm, segments):
@@ -115,35 +84,16 @@ def accuracy(pred, y, w):
     return float(np.sum(w * (pred == y)) / np.sum(w))
 
 
-def git_head(repo):
-    try:
-        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return head + (" plus uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("corpus")
-    ap.add_argument("--analyze", required=True)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "plugin",
-                                                  "tempo_level_model.h"))
-    ap.add_argument("--jobs", type=int, default=2)
-    a = ap.parse_args()
-    if not os.access(a.analyze, os.X_OK):
-        fail(f"{a.analyze} is not an executable")
-    clips = load_clips(a.corpus)
+    a = uf.parse_args(TOOL, __doc__, "tempo_level_model.h")
+    clips = [(split, wav, segments_of(truth))
+             for split, wav, truth in uf.train_dev_truths(TOOL, a.corpus) if segments_of(truth)]
     if not any(s == "train" for s, _, _ in clips) or not any(s == "dev" for s, _, _ in clips):
         fail(f"{a.corpus} has no train or no dev clips with a tempo")
-    with ThreadPoolExecutor(a.jobs) as pool:
-        rows = list(pool.map(lambda c: features_of(a.analyze, c[1]), clips))
+    rows = uf.feature_rows(TOOL, a.analyze, "--tempo-features", [c[1] for c in clips], a.jobs)
     data = {}
     for (split, _, segments), r in zip(clips, rows):
-        if r.shape[0] == 0:
+        if r is None:
             continue
         ys = np.array([label(t, bpm, segments) for t, bpm in r[:, :2]])
         keep = ys >= 0
@@ -181,8 +131,7 @@ def main():
     # fold the standardisation in: ((x - mean) / std) @ W + b = x @ Wf + bf
     Wf = W / std[:, None]
     bf = b - (mean / std) @ W
-    repo = os.path.dirname(os.path.abspath(os.path.join(os.path.dirname(__file__))))
-    provenance = git_head(repo)
+    provenance = uf.git_head()
     n_feat = x["train"].shape[1]
     with open(a.out, "w") as f:
         f.write("/* Tandem — the metrical-level model of tempo.c.  Written by\n"
