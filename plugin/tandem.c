@@ -30,6 +30,7 @@
 #include <lv2/worker/worker.h>
 
 #include "analysis.h"
+#include "atom_check.h"
 #include "clock.h"
 #include "controls.h"
 #include "messages.h"
@@ -633,26 +634,6 @@ static bool event_fits(const LV2_Atom_Event* ev, const uint8_t* end)
     return false;
   }
   return ev->body.size <= (size_t)(end - p) - sizeof(LV2_Atom_Event);
-}
-
-/* lv2_atom_object_get trusts every size inside an object, so a truncated object
- * from a broken host or UI would make run() read past it.  True if every
- * property header and value lies within the object's own size. */
-static bool object_is_well_formed(const LV2_Atom_Object* obj)
-{
-  const uint8_t* p = (const uint8_t*)(&obj->body + 1);
-  const uint8_t* end = (const uint8_t*)&obj->body + obj->atom.size;
-  while (p < end) {
-    if ((size_t)(end - p) < sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    const LV2_Atom_Property_Body* prop = (const LV2_Atom_Property_Body*)p;
-    if (prop->value.size > (size_t)(end - p) - sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    p += sizeof(LV2_Atom_Property_Body) + (((size_t)prop->value.size + 7u) & ~(size_t)7u);
-  }
-  return true;
 }
 
 /* Counts an onset into the 16th step of the bar it fell in, for the melody's sense
@@ -1473,7 +1454,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
         continue; /* MIDI input is accepted; nothing uses it yet */
       }
       const LV2_Atom_Object* obj = (const LV2_Atom_Object*)body;
-      if (!object_is_well_formed(obj)) {
+      if (!tandem_atom_object_fits(obj)) {
         continue;
       }
       if (obj->body.otype == u->time_Position) {

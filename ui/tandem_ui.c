@@ -27,6 +27,7 @@
 #include <lv2/ui/ui.h>
 #include <lv2/urid/urid.h>
 
+#include "atom_check.h"
 #include "pattern.h"
 #include "ui_feed.h"
 #include "ui_labels.h"
@@ -285,25 +286,33 @@ static void send_get(TandemUi* ui, LV2_URID property)
   send_atom(ui, (const LV2_Atom*)buf);
 }
 
-/* Sends the request once, as the prompt property, and keeps it in the history. */
-static void send_request(TandemUi* ui)
+/* patch:Set of property to len bytes of text, as an atom of type (the forge's String
+ * or Path).  False if the message could not be made. */
+static bool send_set_text(TandemUi* ui, LV2_URID property, LV2_URID type,
+                          const char* text, size_t len)
 {
-  if (ui->text_len == 0) {
-    return;
-  }
   uint8_t buf[UI_TEXT_MAX + 256];
   lv2_atom_forge_set_buffer(&ui->forge, buf, sizeof(buf));
   LV2_Atom_Forge_Frame frame;
-  if (!lv2_atom_forge_object(&ui->forge, &frame, 0, ui->uris.patch_Set)) {
-    return;
+  if (!lv2_atom_forge_object(&ui->forge, &frame, 0, ui->uris.patch_Set) ||
+      !lv2_atom_forge_key(&ui->forge, ui->uris.patch_property) ||
+      !lv2_atom_forge_urid(&ui->forge, property) ||
+      !lv2_atom_forge_key(&ui->forge, ui->uris.patch_value) ||
+      !lv2_atom_forge_typed_string(&ui->forge, type, text, (uint32_t)len)) {
+    return false;
   }
-  lv2_atom_forge_key(&ui->forge, ui->uris.patch_property);
-  lv2_atom_forge_urid(&ui->forge, ui->uris.tandem_prompt);
-  lv2_atom_forge_key(&ui->forge, ui->uris.patch_value);
-  lv2_atom_forge_string(&ui->forge, ui->text, (uint32_t)ui->text_len);
   lv2_atom_forge_pop(&ui->forge, &frame);
   send_atom(ui, (const LV2_Atom*)buf);
+  return true;
+}
 
+/* Sends the request once, as the prompt property, and keeps it in the history. */
+static void send_request(TandemUi* ui)
+{
+  if (ui->text_len == 0 || !send_set_text(ui, ui->uris.tandem_prompt, ui->forge.String,
+                                          ui->text, ui->text_len)) {
+    return;
+  }
   memcpy(ui->last_sent, ui->text, ui->text_len + 1);
   memmove(ui->history[1], ui->history[0], sizeof(ui->history[0]) * (UI_HISTORY - 1));
   memcpy(ui->history[0], ui->text, ui->text_len + 1);
@@ -319,18 +328,7 @@ static void send_request(TandemUi* ui)
 /* patch:Set of a path property to the file field's text. */
 static void send_path(TandemUi* ui, LV2_URID property)
 {
-  uint8_t buf[UI_TEXT_MAX + 256];
-  lv2_atom_forge_set_buffer(&ui->forge, buf, sizeof(buf));
-  LV2_Atom_Forge_Frame frame;
-  if (!lv2_atom_forge_object(&ui->forge, &frame, 0, ui->uris.patch_Set)) {
-    return;
-  }
-  lv2_atom_forge_key(&ui->forge, ui->uris.patch_property);
-  lv2_atom_forge_urid(&ui->forge, property);
-  lv2_atom_forge_key(&ui->forge, ui->uris.patch_value);
-  lv2_atom_forge_path(&ui->forge, ui->file, (uint32_t)ui->file_len);
-  lv2_atom_forge_pop(&ui->forge, &frame);
-  send_atom(ui, (const LV2_Atom*)buf);
+  send_set_text(ui, property, ui->forge.Path, ui->file, ui->file_len);
 }
 
 /* Sets the path, then presses the trigger a little later, so that the plugin has
@@ -475,24 +473,6 @@ static void on_set(TandemUi* ui, const LV2_Atom_Object* obj)
   }
 }
 
-/* True if every property of obj lies inside it (a broken host could send less). */
-static bool object_fits(const LV2_Atom_Object* obj)
-{
-  const uint8_t* p = (const uint8_t*)(&obj->body + 1);
-  const uint8_t* end = (const uint8_t*)&obj->body + obj->atom.size;
-  while (p < end) {
-    if ((size_t)(end - p) < sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    const LV2_Atom_Property_Body* prop = (const LV2_Atom_Property_Body*)p;
-    if (prop->value.size > (size_t)(end - p) - sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    p += sizeof(LV2_Atom_Property_Body) + (((size_t)prop->value.size + 7u) & ~(size_t)7u);
-  }
-  return true;
-}
-
 static void port_event(LV2UI_Handle handle, uint32_t port, uint32_t size, uint32_t format,
                        const void* buffer)
 {
@@ -516,7 +496,7 @@ static void port_event(LV2UI_Handle handle, uint32_t port, uint32_t size, uint32
     return;
   }
   const LV2_Atom_Object* obj = (const LV2_Atom_Object*)atom;
-  if (!object_fits(obj)) {
+  if (!tandem_atom_object_fits(obj)) {
     return;
   }
   if (obj->body.otype == ui->uris.feed.tandem_UiNotes) {
@@ -583,35 +563,57 @@ static const char* status_name(float v)
   return i >= 0 && i < TANDEM_UI_N_STATUS ? tandem_ui_status_names[i] : "?";
 }
 
+/* How a text field draws its text: the size, where the baseline and the caret sit
+ * in its box, and a hint shown while it is empty and without the focus. */
+typedef struct {
+  double font_size;
+  double baseline;    /* below the box's top */
+  double caret_inset; /* the caret's gap to the box's top and to its bottom */
+  const char* hint;   /* NULL: none */
+} FieldLook;
+
+static const FieldLook request_look = {14.0, 20.0, 6.0, NULL};
+static const FieldLook file_look = {
+    12.0, 17.0, 5.0, "a file name for Export MIDI, Save profile or Load style"};
+
+/* A text field in box r: brighter with the focus, the text clipped to the box with
+ * its end kept in view, and a caret after it while it has the focus. */
+static void text_field(cairo_t* cr, Rect r, const FieldLook* look, const char* text,
+                       bool focus)
+{
+  set_rgb(cr, focus ? 0x1b1e25 : 0x16181d);
+  cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+  cairo_fill(cr);
+  set_rgb(cr, focus ? 0x3d7bd9 : 0x4a4f5c);
+  cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+  cairo_stroke(cr);
+  cairo_save(cr);
+  cairo_rectangle(cr, r.x + 2, r.y, r.w - 4, r.h);
+  cairo_clip(cr);
+  cairo_set_font_size(cr, look->font_size);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, text, &ext);
+  const double shift = ext.x_advance > r.w - 20 ? ext.x_advance - (r.w - 20) : 0.0;
+  if (look->hint && !text[0] && !focus) {
+    text_at(cr, r.x + 8, r.y + look->baseline, 11.0, 0x5a6070, look->hint);
+  }
+  text_at(cr, r.x + 8 - shift, r.y + look->baseline, look->font_size, 0xf0f0f0, text);
+  if (focus) {
+    set_rgb(cr, 0x3d7bd9);
+    cairo_rectangle(cr, r.x + 9 - shift + ext.x_advance, r.y + look->caret_inset, 2,
+                    r.h - 2 * look->caret_inset);
+    cairo_fill(cr);
+  }
+  cairo_restore(cr);
+}
+
 static void draw_request(TandemUi* ui, cairo_t* cr)
 {
   text_at(cr, 12, 24, 16.0, 0xffffff, "Tandem");
   text_at(cr, 90, 24, 11.0, 0x8a90a0,
           ui->text_focus ? "type a request, Enter sends it (Up/Down: history)"
                          : "click the box and type a request");
-  set_rgb(cr, ui->text_focus ? 0x1b1e25 : 0x16181d);
-  cairo_rectangle(cr, r_text.x, r_text.y, r_text.w, r_text.h);
-  cairo_fill(cr);
-  set_rgb(cr, ui->text_focus ? 0x3d7bd9 : 0x4a4f5c);
-  cairo_rectangle(cr, r_text.x + 0.5, r_text.y + 0.5, r_text.w - 1, r_text.h - 1);
-  cairo_stroke(cr);
-  cairo_save(cr);
-  cairo_rectangle(cr, r_text.x + 2, r_text.y, r_text.w - 4, r_text.h);
-  cairo_clip(cr);
-  cairo_set_font_size(cr, 14.0);
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, ui->text, &ext);
-  /* The end of a long request stays in view. */
-  const double shift =
-      ext.x_advance > r_text.w - 20 ? ext.x_advance - (r_text.w - 20) : 0.0;
-  text_at(cr, r_text.x + 8 - shift, r_text.y + 20, 14.0, 0xf0f0f0, ui->text);
-  if (ui->text_focus) {
-    set_rgb(cr, 0x3d7bd9);
-    cairo_rectangle(cr, r_text.x + 9 - shift + ext.x_advance, r_text.y + 6, 2,
-                    r_text.h - 12);
-    cairo_fill(cr);
-  }
-  cairo_restore(cr);
+  text_field(cr, r_text, &request_look, ui->text, ui->text_focus);
   button(cr, r_send, "Send", false);
 
   char line[UI_TEXT_MAX + 64];
@@ -635,32 +637,7 @@ static void draw_request(TandemUi* ui, cairo_t* cr)
   button(cr, like_rect(0), "Like", ui->trigger_off_ms[P_LIKE] > 0.0);
   button(cr, like_rect(1), "Dislike", ui->trigger_off_ms[P_DISLIKE] > 0.0);
   text_at(cr, 12, 124, 12.0, 0x8a90a0, "File");
-  set_rgb(cr, ui->file_focus ? 0x1b1e25 : 0x16181d);
-  cairo_rectangle(cr, r_file.x, r_file.y, r_file.w, r_file.h);
-  cairo_fill(cr);
-  set_rgb(cr, ui->file_focus ? 0x3d7bd9 : 0x4a4f5c);
-  cairo_rectangle(cr, r_file.x + 0.5, r_file.y + 0.5, r_file.w - 1, r_file.h - 1);
-  cairo_stroke(cr);
-  cairo_save(cr);
-  cairo_rectangle(cr, r_file.x + 2, r_file.y, r_file.w - 4, r_file.h);
-  cairo_clip(cr);
-  cairo_set_font_size(cr, 12.0);
-  cairo_text_extents_t fext;
-  cairo_text_extents(cr, ui->file, &fext);
-  const double fshift =
-      fext.x_advance > r_file.w - 20 ? fext.x_advance - (r_file.w - 20) : 0.0;
-  if (ui->file_len == 0 && !ui->file_focus) {
-    text_at(cr, r_file.x + 8, r_file.y + 17, 11.0, 0x5a6070,
-            "a file name for Export MIDI, Save profile or Load style");
-  }
-  text_at(cr, r_file.x + 8 - fshift, r_file.y + 17, 12.0, 0xf0f0f0, ui->file);
-  if (ui->file_focus) {
-    set_rgb(cr, 0x3d7bd9);
-    cairo_rectangle(cr, r_file.x + 9 - fshift + fext.x_advance, r_file.y + 5, 2,
-                    r_file.h - 10);
-    cairo_fill(cr);
-  }
-  cairo_restore(cr);
+  text_field(cr, r_file, &file_look, ui->file, ui->file_focus);
   button(cr, file_button_rect(0), "Export MIDI", ui->trigger_off_ms[P_EXPORT] > 0.0);
   button(cr, file_button_rect(1), "Save profile",
          ui->trigger_off_ms[P_SAVE_PROFILE] > 0.0);
@@ -773,62 +750,52 @@ static void draw_readouts(TandemUi* ui, cairo_t* cr)
   set_rgb(cr, 0x14161b);
   cairo_rectangle(cr, r.x, r.y, r.w, r.h);
   cairo_fill(cr);
-  char v[96];
-  double y = r.y + 22;
+  /* One row per reading, its value "-" until the plugin reports one. */
+  enum { ROW_TEMPO, ROW_KEY, ROW_CHORD, ROW_SECTION, ROW_GENRE, ROW_INPUT, N_ROWS };
+  static const char* const labels[N_ROWS] = {"Tempo",   "Key",   "Chord",
+                                             "Section", "Genre", "Input"};
+  char v[N_ROWS][96];
+  for (int i = 0; i < N_ROWS; ++i) {
+    snprintf(v[i], sizeof(v[i]), "-");
+  }
   const float bpm = ui->port[P_BPM];
   if (bpm > 0.0f) {
-    snprintf(v, sizeof(v), "%.1f bpm  (%.0f%%)", bpm,
+    snprintf(v[ROW_TEMPO], sizeof(v[ROW_TEMPO]), "%.1f bpm  (%.0f%%)", bpm,
              100.0f * ui->port[P_BPM_CONFIDENCE]);
-  } else {
-    snprintf(v, sizeof(v), "-");
   }
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Tempo");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v);
-  y += 24;
   const int key = (int)lrintf(ui->port[P_KEY]);
   if (key >= 0 && key < 24) {
-    snprintf(v, sizeof(v), "%s %s  (%.0f%%)", pitch[key % 12],
+    snprintf(v[ROW_KEY], sizeof(v[ROW_KEY]), "%s %s  (%.0f%%)", pitch[key % 12],
              key < 12 ? "major" : "minor", 100.0f * ui->port[P_KEY_CONFIDENCE]);
-  } else {
-    snprintf(v, sizeof(v), "-");
   }
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Key");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v);
-  y += 24;
   const int chord = (int)lrintf(ui->port[P_CHORD]);
   if (chord >= 0 && chord < 108) {
-    snprintf(v, sizeof(v), "%s%s", pitch[chord / 9], quality[chord % 9]);
-  } else {
-    snprintf(v, sizeof(v), "-");
+    snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s", pitch[chord / 9],
+             quality[chord % 9]);
   }
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Chord");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v);
-  y += 24;
   const int section = (int)lrintf(ui->port[P_SECTION]);
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Section");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0,
-          section >= 0 && section < TANDEM_UI_N_SECTIONS
-              ? tandem_ui_section_names[section]
-              : "-");
-  y += 24;
+  if (section >= 0 && section < TANDEM_UI_N_SECTIONS) {
+    snprintf(v[ROW_SECTION], sizeof(v[ROW_SECTION]), "%s",
+             tandem_ui_section_names[section]);
+  }
   const int genre = (int)lrintf(ui->port[P_GENRE]);
   if (genre > 0 && genre < TANDEM_UI_N_STYLES) {
-    snprintf(v, sizeof(v), "%s  (%.0f%%)", tandem_ui_style_names[genre],
-             100.0f * ui->port[P_GENRE_CONFIDENCE]);
+    snprintf(v[ROW_GENRE], sizeof(v[ROW_GENRE]), "%s  (%.0f%%)",
+             tandem_ui_style_names[genre], 100.0f * ui->port[P_GENRE_CONFIDENCE]);
   } else {
-    snprintf(v, sizeof(v), "listening");
+    snprintf(v[ROW_GENRE], sizeof(v[ROW_GENRE]), "listening");
   }
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Genre");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v);
-  y += 24;
-  snprintf(v, sizeof(v), "%.0f dB rms, %.0f dB peak", ui->port[P_RMS_DB],
-           ui->port[P_PEAK_DB]);
-  text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, "Input");
-  text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v);
+  snprintf(v[ROW_INPUT], sizeof(v[ROW_INPUT]), "%.0f dB rms, %.0f dB peak",
+           ui->port[P_RMS_DB], ui->port[P_PEAK_DB]);
+  for (int i = 0; i < N_ROWS; ++i) {
+    const double y = r.y + 22 + 24.0 * i;
+    text_at(cr, r.x + 10, y, 11.0, 0x8a90a0, labels[i]);
+    text_at(cr, r.x + 90, y, 13.0, 0xf0f0f0, v[i]);
+  }
   /* The 7 bands, -80 to 0 dBFS. */
   static const char* const bands[7] = {"sub",    "bass", "lo-mid", "mid",
                                        "hi-mid", "pres", "brill"};
-  const double top = y + 14, height = r.y + r.h - top - 22;
+  const double top = r.y + 22 + 24.0 * (N_ROWS - 1) + 14, height = r.y + r.h - top - 22;
   for (int b = 0; b < 7; ++b) {
     const double db = ui->port[P_BAND_FIRST + b];
     double level = (db + 80.0) / 80.0;

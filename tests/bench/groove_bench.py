@@ -26,7 +26,6 @@ import argparse
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_corpus as mc  # noqa: E402
 import record  # noqa: E402  (tests/bench/record.py)
+import smf_read  # noqa: E402  (tests/bench/smf_read.py)
 
 BARS = 16
 LEAD_S = 0.5
@@ -49,60 +49,17 @@ GM_ROLE = {35: "kick", 36: "kick", 37: "rim", 38: "snare", 40: "snare", 39: "cla
            48: "snare", 50: "snare"}
 
 
-def read_varlen(data, i):
-    value = 0
-    while True:
-        b = data[i]
-        i += 1
-        value = (value << 7) | (b & 0x7F)
-        if not b & 0x80:
-            return value, i
+# unseen/make_unseen.py reads its MIDI with gb.read_varlen.
+read_varlen = smf_read.read_varlen
 
 
 def midi_notes(path):
     """Note-ons of a Standard MIDI File as (seconds, pitch, velocity)."""
-    data = open(path, "rb").read()
-    if data[:4] != b"MThd":
-        raise SystemExit(f"{path}: not a MIDI file")
-    ppq = struct.unpack(">H", data[12:14])[0]
-    i = 8 + struct.unpack(">I", data[4:8])[0]
-    events = []  # (tick, kind, value...)
-    while i < len(data):
-        size = struct.unpack(">I", data[i + 4:i + 8])[0]
-        j, end, tick, status = i + 8, i + 8 + size, 0, 0
-        while j < end:
-            delta, j = read_varlen(data, j)
-            tick += delta
-            b = data[j]
-            if b == 0xFF:
-                kind = data[j + 1]
-                length, j = read_varlen(data, j + 2)
-                if kind == 0x51:
-                    events.append((tick, 0, int.from_bytes(data[j:j + 3], "big")))
-                j += length
-                continue
-            if b in (0xF0, 0xF7):
-                length, j = read_varlen(data, j + 1)
-                j += length
-                continue
-            if b & 0x80:
-                status = b
-                j += 1
-            n = 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-            if (status & 0xF0) == 0x90 and data[j + 1] > 0:
-                events.append((tick, 1, data[j], data[j + 1]))
-            j += n
-        i = end
-    events.sort(key=lambda e: (e[0], e[1]))
-    tempo, last_tick, t, notes = 500000, 0, 0.0, []
-    for e in events:
-        t += (e[0] - last_tick) * tempo / 1e6 / ppq
-        last_tick = e[0]
-        if e[1] == 0:
-            tempo = e[2]
-        else:
-            notes.append((t, e[2], e[3]))
-    return notes
+    ppq, events = smf_read.read(path)
+    # Times summed over the tempo changes and note-ons only, as they always were.
+    events = [e for e in events if e[1] != smf_read.OFF]
+    return [(t, value[1], value[2]) for t, kind, value in smf_read.timed(ppq, events)
+            if kind == smf_read.ON]
 
 
 def render(notes, kit, wav):

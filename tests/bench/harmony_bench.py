@@ -26,12 +26,12 @@ Measured per bar from the second cycle of the progression on:
 """
 import argparse
 import os
-import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import record  # noqa: E402
+import smf_read  # noqa: E402  (tests/bench/smf_read.py)
 
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
@@ -131,62 +131,17 @@ def make_input(work, name, groove, meter, bpm, bars):
     return wav
 
 
-def read_varlen(data, i):
-    value = 0
-    while True:
-        b = data[i]
-        i += 1
-        value = (value << 7) | (b & 0x7F)
-        if not b & 0x80:
-            return value, i
-
-
 def midi_notes(path):
     """Notes of a Standard MIDI File as (start s, end s, pitch), by start."""
-    data = open(path, "rb").read()
-    if data[:4] != b"MThd":
-        raise SystemExit(f"{path}: not a MIDI file")
-    ppq = struct.unpack(">H", data[12:14])[0]
-    i = 8 + struct.unpack(">I", data[4:8])[0]
-    events = []
-    while i < len(data):
-        size = struct.unpack(">I", data[i + 4:i + 8])[0]
-        j, end, tick, status = i + 8, i + 8 + size, 0, 0
-        while j < end:
-            delta, j = read_varlen(data, j)
-            tick += delta
-            b = data[j]
-            if b == 0xFF:
-                kind = data[j + 1]
-                length, j = read_varlen(data, j + 2)
-                if kind == 0x51:
-                    events.append((tick, 0, int.from_bytes(data[j:j + 3], "big")))
-                j += length
-                continue
-            if b in (0xF0, 0xF7):
-                length, j = read_varlen(data, j + 1)
-                j += length
-                continue
-            if b & 0x80:
-                status = b
-                j += 1
-            kind = status & 0xF0
-            if kind in (0x80, 0x90):
-                on = kind == 0x90 and data[j + 1] > 0
-                events.append((tick, 2 if on else 1, (status & 15, data[j])))
-            j += 1 if kind in (0xC0, 0xD0) else 2
-        i = end
-    events.sort(key=lambda e: (e[0], e[1]))
-    tempo, last, t, notes, sounding = 500000, 0, 0.0, [], {}
-    for tick, kind, value in events:
-        t += (tick - last) * tempo / 1e6 / ppq
-        last = tick
-        if kind == 0:
-            tempo = value
-        elif kind == 2:
-            sounding.setdefault(value, []).append(t)
-        elif sounding.get(value):
-            notes.append((sounding[value].pop(0), t, value[1]))
+    notes, sounding = [], {}  # sounding: (channel, pitch) -> start times
+    for t, kind, value in smf_read.timed(*smf_read.read(path)):
+        if kind == smf_read.TEMPO:
+            continue
+        key = value[:2]
+        if kind == smf_read.ON:
+            sounding.setdefault(key, []).append(t)
+        elif sounding.get(key):
+            notes.append((sounding[key].pop(0), t, key[1]))
     return sorted(notes)
 
 

@@ -34,34 +34,13 @@ for tool in jackd jalv jack_midi_dump jack_connect jack_wait jack_transport sndf
   fi
 done
 
-dir=$(mktemp -d /tmp/tandem-jalv-XXXXXX)
-JACK_DEFAULT_SERVER=tandem-jalv-$$
-export JACK_DEFAULT_SERVER
-pids=""
-# A jackd that was killed leaves its registry in /dev/shm, and enough of those make a
-# new server fail with "Too many servers already active".  With no jackd running,
-# they are all stale.
-clean_jack_shm() {
-  if ! pgrep -x jackd >/dev/null 2>&1 && ! pgrep -x jackdbus >/dev/null 2>&1; then
-    rm -rf /dev/shm/jack-* /dev/shm/jack_sem.* /dev/shm/jack_db-* /dev/shm/jack-shm-registry \
-      2>/dev/null
-  fi
-}
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$dir"
-  # Killed clients leave their semaphores, and the server its registry, even
-  # after a clean stop: leave nothing for the next run (or another test) to trip on.
-  rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* 2>/dev/null
-  clean_jack_shm
-}
-trap cleanup EXIT
+# shellcheck source=tests/hosts/jack_dummy.sh
+. "$(dirname "$0")/jack_dummy.sh"
 
-clean_jack_shm
-jackd --no-realtime -S -d dummy -r 48000 -p 64 >"$dir/jackd.log" 2>&1 &
-pids="$!"
-if ! jack_wait -w -t 10 >/dev/null; then
+dir=$(mktemp -d /tmp/tandem-jalv-XXXXXX)
+jack_dummy_trap "$dir"
+
+if ! jack_dummy_start "tandem-jalv-$$" 64 "$dir/jackd.log"; then
   echo "FAIL: jackd did not start"; cat "$dir/jackd.log"; exit 1
 fi
 "$synth" --bpm 120 --bars 4 "$dir/loop.wav" || exit 1

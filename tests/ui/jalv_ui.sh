@@ -28,22 +28,12 @@ for tool in Xvfb jalv.gtk3 jackd jack_wait jack_transport xdotool import convert
   fi
 done
 
+# shellcheck source=tests/hosts/jack_dummy.sh
+. "$src/tests/hosts/jack_dummy.sh"
+
 dir=$(mktemp -d /tmp/tandem-ui-XXXXXX)
-JACK_DEFAULT_SERVER=tandem-ui-$$
-export JACK_DEFAULT_SERVER
-pids=""
-# Stops the last started first: clients before jackd, everything before Xvfb.
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* 2>/dev/null
-  if ! pgrep -x jackd >/dev/null 2>&1 && ! pgrep -x jackdbus >/dev/null 2>&1; then
-    rm -rf /dev/shm/jack-* /dev/shm/jack_sem.* /dev/shm/jack_db-* /dev/shm/jack-shm-registry \
-      2>/dev/null
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# At exit: the jobs in $pids (the last started first), then jackd, then $dir.
+jack_dummy_trap "$dir"
 fail() {
   echo "FAIL: $*"
   echo "--- jalv log (last lines)"; grep -v 'lilv_world\|failed to open file' "$dir/jalv.log" | tail -15
@@ -68,9 +58,7 @@ for _ in $(seq 100); do [ -s "$dir/display" ] && break; sleep 0.1; done
 DISPLAY=:$(head -n1 "$dir/display")
 export DISPLAY
 
-jackd --no-realtime -S -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
-pids="$! $pids"
-jack_wait -w -t 10 >/dev/null || fail "jackd did not start"
+jack_dummy_start "tandem-ui-$$" 256 "$dir/jackd.log" || fail "jackd did not start"
 
 # jalv quits when its stdin closes: hold a FIFO open for it.  A fresh cache and
 # home, so that the request reaches the server and nothing of the user's is read.
