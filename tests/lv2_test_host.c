@@ -14,6 +14,8 @@
 #include <lv2/time/time.h>
 #include <lv2/patch/patch.h>
 
+#include "atom_check.h" /* tandem_atom_object_fits */
+
 /* ---- World ---- */
 
 struct LvthWorld {
@@ -588,19 +590,7 @@ static bool object_fits(LvthWorld* world, const LV2_Atom* atom)
   if (atom->size < sizeof(LV2_Atom_Object_Body)) {
     return false;
   }
-  const uint8_t* p = (const uint8_t*)(atom + 1) + sizeof(LV2_Atom_Object_Body);
-  const uint8_t* end = (const uint8_t*)(atom + 1) + atom->size;
-  while (p < end) {
-    if ((size_t)(end - p) < sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    const LV2_Atom_Property_Body* prop = (const LV2_Atom_Property_Body*)p;
-    if (prop->value.size > (size_t)(end - p) - sizeof(LV2_Atom_Property_Body)) {
-      return false;
-    }
-    p += sizeof(LV2_Atom_Property_Body) + lv2_atom_pad_size(prop->value.size);
-  }
-  return true;
+  return tandem_atom_object_fits((const LV2_Atom_Object*)atom);
 }
 
 const char* lvth_sequence_fault(LvthWorld* world, const LV2_Atom_Sequence* seq,
