@@ -3,13 +3,14 @@
 #   tests/hosts/valgrind.sh BUILD_ROOT
 # test_plugin (lilv integration, in-process: CK_FORK=no) and a short
 # tandem-render of a 2-bar loop, each with --error-exitcode=1
-# --leak-check=full and the committed suppressions (third-party leaks only).
+# --leak-check=full and the committed suppressions (third-party leaks only;
+# --keep-debuginfo names a library the plugin pulled in after it is unloaded).
 set -u
 build=${1:?usage: valgrind.sh BUILD_ROOT}
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d /tmp/tandem-valgrind-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-vg="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
+vg="valgrind -q --keep-debuginfo=yes --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
  --show-leak-kinds=definite,indirect --suppressions=$here/valgrind.supp --num-callers=30"
 LV2_PATH=$build:/usr/lib/lv2
 XDG_CACHE_HOME=$dir/cache
