@@ -13,7 +13,8 @@ TANDEM_TEST_PACKAGES="check libsubunit-dev clang libclang-rt-14-dev valgrind sox
 # from the jalv package and jack_transport under Xvfb (xvfb, xdotool, imagemagick above).
 TANDEM_HOST_PACKAGES="ardour jalv jackd2 sndfile-tools"
 # Only for the benchmarks (tests/bench/run.sh), never the default test run.
-TANDEM_BENCH_PACKAGES="python3-numpy aubio-tools hydrogen-drumkits fluid-soundfont-gm fluidsynth mma"
+TANDEM_BENCH_PACKAGES="python3-numpy aubio-tools hydrogen-drumkits fluid-soundfont-gm fluidsynth mma
+ python3-mido python3-matplotlib sox"
 
 tandem_ensure_packages() {
   local p missing="" sudo="" log
