@@ -1473,6 +1473,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     }
   }
   play_segment(self, played, n_samples);
+  uint8_t next_root = 0, next_quality = 0;
+  const bool has_next =
+      tandem_progression_next_bar_chord(&self->progression, &next_root, &next_quality);
+  tandem_ui_feed_next_chord(&self->ui_feed, has_next, next_root, next_quality);
 
   if (can_notify) {
     uint32_t last_frame = 0;

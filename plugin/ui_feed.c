@@ -20,9 +20,17 @@ void tandem_ui_feed_init(TandemUiFeed* f, LV2_URID_Map* map,
     }
   }
   f->pattern_tick = -1;
+  f->next_chord = -1;
   f->write_index = 0;
   atomic_init(&f->middle, 1u);
   f->read_index = 2;
+}
+
+void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t quality)
+{
+  f->next_chord = has && quality < TANDEM_CHORD_COUNT
+                      ? (int32_t)(root % 12) * TANDEM_CHORD_COUNT + quality
+                      : -1;
 }
 
 void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property)
@@ -188,7 +196,7 @@ static bool forge_notes(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
 }
 
 static bool forge_play(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
-                       const TandemPlayer* player)
+                       const TandemPlayer* player, const TandemHarmony* harmony)
 {
   const TandemUiFeedURIs* u = &f->uris;
   LV2_Atom_Forge_Frame obj;
@@ -205,7 +213,11 @@ static bool forge_play(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
             lv2_atom_forge_bool(forge, f->rolling) &&
             lv2_atom_forge_key(forge, u->tandem_onsets) &&
             lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, 2 * f->n_ui_onsets,
-                                  f->ui_onsets);
+                                  f->ui_onsets) &&
+            forge_int(forge, u->tandem_planChord,
+                      (int32_t)(harmony->chord_root % 12) * TANDEM_CHORD_COUNT +
+                          harmony->chord_quality % TANDEM_CHORD_COUNT) &&
+            forge_int(forge, u->tandem_nextChord, f->next_chord);
   lv2_atom_forge_pop(forge, &obj);
   return ok;
 }
@@ -237,7 +249,7 @@ static void feed_window(TandemUiFeed* f, LV2_Atom_Forge* forge, LV2_Atom_Sequenc
   }
   if (f->frames >= f->next_play) {
     const Mark mark = {forge->offset, seq->atom.size};
-    if (forge_play(f, forge, frame, player)) {
+    if (forge_play(f, forge, frame, player, harmony)) {
       f->n_ui_onsets = 0;
       f->next_play = f->frames + (uint64_t)(f->sample_rate / TANDEM_UI_PLAY_HZ);
     } else {

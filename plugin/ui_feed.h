@@ -19,11 +19,15 @@
  *            start tick, length in ticks, pitch | velocity << 8.  Pitches of pitched
  *            parts are resolved against the key and chord heard when sent.
  *   UiPlay:  serial, position (tick in the pattern, -1 stopped or none), rolling
- *            (atom:Bool), and onsets: atom:Vector of atom:Int, two per onset: tick in
- *            the pattern, then TANDEM_HEARD_* drum bits (0: other).
+ *            (atom:Bool), onsets: atom:Vector of atom:Int, two per onset: tick in
+ *            the pattern, then TANDEM_HEARD_* drum bits (0: other), planChord (the
+ *            chord the pitched parts resolve against now) and nextChord (the one
+ *            predicted for beat 1 of the next bar), each root * 9 + quality like the
+ *            chord output port, -1 none.
  *
  * Threads: tandem_ui_feed_init — instantiate; tandem_ui_feed_on_get,
- * tandem_ui_feed_segment and tandem_ui_feed_end_block — audio thread (realtime-safe);
+ * tandem_ui_feed_segment, tandem_ui_feed_next_chord and tandem_ui_feed_end_block —
+ * audio thread (realtime-safe);
  * tandem_ui_feed_snapshot — one reader thread (the host's, for render()), never
  * the audio thread.
  */
@@ -60,6 +64,8 @@
 #define TANDEM__position    TANDEM_NS "position"
 #define TANDEM__rolling     TANDEM_NS "rolling"
 #define TANDEM__onsets      TANDEM_NS "onsets"
+#define TANDEM__planChord   TANDEM_NS "planChord"
+#define TANDEM__nextChord   TANDEM_NS "nextChord"
 
 /* Ardour's inline display extension (http://harrisonconsoles.com/lv2/inlinedisplay). */
 #define TANDEM_INLINE_DISPLAY__interface                                                 \
@@ -98,6 +104,8 @@ typedef struct {
   LV2_URID tandem_position;
   LV2_URID tandem_rolling;
   LV2_URID tandem_onsets;
+  LV2_URID tandem_planChord;
+  LV2_URID tandem_nextChord;
   LV2_URID atom_Int;
   LV2_URID atom_Bool;
   LV2_URID atom_URID;
@@ -122,6 +130,8 @@ static inline void tandem_ui_feed_map(TandemUiFeedURIs* u, LV2_URID_Map* map)
   u->tandem_position = map->map(map->handle, TANDEM__position);
   u->tandem_rolling = map->map(map->handle, TANDEM__rolling);
   u->tandem_onsets = map->map(map->handle, TANDEM__onsets);
+  u->tandem_planChord = map->map(map->handle, TANDEM__planChord);
+  u->tandem_nextChord = map->map(map->handle, TANDEM__nextChord);
   u->atom_Int = map->map(map->handle, LV2_ATOM__Int);
   u->atom_Bool = map->map(map->handle, LV2_ATOM__Bool);
   u->atom_URID = map->map(map->handle, LV2_ATOM__URID);
@@ -171,6 +181,7 @@ typedef struct {
   uint32_t next_note;
   int32_t ui_onsets[TANDEM_UI_MAX_ONSETS][2];
   uint32_t n_ui_onsets;
+  int32_t next_chord; /* root * 9 + quality, -1 none (tandem_ui_feed_next_chord) */
   int32_t scratch[TANDEM_UI_NOTES_PER_EVENT * TANDEM_UI_NOTE_INTS];
 
   /* Where play is, from the last segment (audio thread). */
@@ -211,6 +222,10 @@ void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property);
 void tandem_ui_feed_segment(TandemUiFeed* f, const TandemClockPos* pos, uint32_t start,
                             uint32_t end, const TandemPlayer* player,
                             const TandemOnsetEvent* onsets, uint32_t n_onsets);
+
+/* The chord predicted for beat 1 of the next bar (has false: none), for the next
+ * UiPlay.  Audio thread. */
+void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t quality);
 
 /* After the block's MIDI: writes what the window needs to the notify sequence
  * open in forge (forge may be NULL when there is no room at all), at frame, and

@@ -38,6 +38,8 @@ typedef struct {
   uint32_t resent; /* a whole pattern sent again with no Get of uiPattern */
   int32_t length_ticks;
   bool position_out_of_range;
+  uint32_t plays_with_chords; /* UiPlay with a plan chord in range */
+  int32_t last_next_chord;
   const char* fault;
 } Rig;
 
@@ -169,6 +171,12 @@ static void rig_block(Rig* r, LV2_URID get)
       if (p < -1 || (r->length_ticks > 0 && p >= r->length_ticks)) {
         r->position_out_of_range = true;
       }
+      const LV2_Atom *plan = NULL, *next = NULL;
+      lv2_atom_object_get(obj, r->u.tandem_planChord, &plan, r->u.tandem_nextChord, &next,
+                          0);
+      const int32_t c = int_of(plan);
+      r->plays_with_chords += c >= 0 && c < 12 * 9;
+      r->last_next_chord = int_of(next);
     }
   }
   r->frames += BLOCK;
@@ -217,6 +225,9 @@ START_TEST(test_ui_feed_sends_each_pattern_once_and_plays_at_most_30_per_second)
                     r.plays >= (uint32_t)(0.8 * TANDEM_UI_PLAY_HZ * seconds),
                 "%u UiPlay events in %.1f s", r.plays, seconds);
   ck_assert(!r.position_out_of_range);
+  /* Every UiPlay names the chord playing; with nothing heard, no next one. */
+  ck_assert_uint_eq(r.plays_with_chords, r.plays);
+  ck_assert_int_eq(r.last_next_chord, -1);
   ck_assert_msg(r.fault == NULL, "%s", r.fault);
   rig_close(&r);
 }

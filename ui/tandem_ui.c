@@ -183,6 +183,8 @@ typedef struct {
   RollNote notes[TANDEM_MAX_NOTES];
   int32_t position; /* tick in the pattern, -1 none */
   bool rolling;
+  int32_t plan_chord; /* the chord playing now and beat 1 of the next bar's: */
+  int32_t next_chord; /* root * 9 + quality, -1 none (UiPlay) */
   RollOnset onsets[UI_ONSETS];
   uint32_t n_onsets, onset_head;
 } TandemUi;
@@ -417,12 +419,22 @@ static void on_notes(TandemUi* ui, const LV2_Atom_Object* obj)
 static void on_play(TandemUi* ui, const LV2_Atom_Object* obj)
 {
   const TandemUiFeedURIs* u = &ui->uris.feed;
-  const LV2_Atom *serial = NULL, *position = NULL, *rolling = NULL, *onsets = NULL;
+  const LV2_Atom *serial = NULL, *position = NULL, *rolling = NULL, *onsets = NULL,
+                 *plan = NULL, *next = NULL;
   lv2_atom_object_get(obj, u->tandem_serial, &serial, u->tandem_position, &position,
-                      u->tandem_rolling, &rolling, u->tandem_onsets, &onsets, 0);
+                      u->tandem_rolling, &rolling, u->tandem_onsets, &onsets,
+                      u->tandem_planChord, &plan, u->tandem_nextChord, &next, 0);
   int32_t s = 0, p = -1;
   if (!get_int(ui, serial, &s) || !get_int(ui, position, &p)) {
     return;
+  }
+  int32_t plan_chord = -1, next_chord = -1;
+  get_int(ui, plan, &plan_chord);
+  get_int(ui, next, &next_chord);
+  if (plan_chord != ui->plan_chord || next_chord != ui->next_chord) {
+    ui->plan_chord = plan_chord;
+    ui->next_chord = next_chord;
+    ui->dirty = true;
   }
   if ((uint32_t)s != ui->serial || ui->received < ui->n_notes) {
     ask_pattern(ui);
@@ -768,8 +780,19 @@ static void draw_readouts(TandemUi* ui, cairo_t* cr)
     snprintf(v[ROW_KEY], sizeof(v[ROW_KEY]), "%s %s  (%.0f%%)", pitch[key % 12],
              key < 12 ? "major" : "minor", 100.0f * ui->port[P_KEY_CONFIDENCE]);
   }
+  /* The chord the part plays now and the one predicted for the next bar's beat 1,
+   * else (no window feed yet) the chord heard. */
   const int chord = (int)lrintf(ui->port[P_CHORD]);
-  if (chord >= 0 && chord < 108) {
+  if (ui->plan_chord >= 0 && ui->plan_chord < 108) {
+    const int now = ui->plan_chord, next = ui->next_chord;
+    if (next >= 0 && next < 108) {
+      snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s \xe2\x86\x92 %s%s",
+               pitch[now / 9], quality[now % 9], pitch[next / 9], quality[next % 9]);
+    } else {
+      snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s \xe2\x86\x92 ?", pitch[now / 9],
+               quality[now % 9]);
+    }
+  } else if (chord >= 0 && chord < 108) {
     snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s", pitch[chord / 9],
              quality[chord % 9]);
   }
@@ -1218,6 +1241,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor* descriptor,
   ui->dragging = -1;
   ui->history_pos = -1;
   ui->position = -1;
+  ui->plan_chord = ui->next_chord = -1;
   ui->dirty = true;
 
   /* Ask for the status and the part now, and for the feed. */
