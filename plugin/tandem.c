@@ -1606,6 +1606,7 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
     self->llm_status =
         m.status <= TANDEM_LLM_STATUS_ERROR ? m.status : TANDEM_LLM_STATUS_ERROR;
     self->llm_n_alts = m.n_alternatives;
+    tandem_ui_feed_alternatives(&self->ui_feed, m.n_alternatives, m.confidence);
     if (m.serial && self->alternative != 0) {
       /* A new reply plays its first choice; step on to the one the port asks for. */
       self->alternative = 0;

@@ -33,6 +33,16 @@ void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t 
                       : -1;
 }
 
+void tandem_ui_feed_alternatives(TandemUiFeed* f, uint32_t n, const float* confidence)
+{
+  f->n_alts = n < TANDEM_UI_MAX_ALTS ? n : TANDEM_UI_MAX_ALTS;
+  for (uint32_t i = 0; i < f->n_alts; ++i) {
+    const float c = confidence[i];
+    /* NaN and values out of range show as 0 and 100. */
+    f->alt_percent[i] = c > 0.0f ? (int32_t)lrintf(fminf(c, 1.0f) * 100.0f) : 0;
+  }
+}
+
 void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property)
 {
   if (property == f->uris.tandem_uiFeed || property == f->uris.tandem_uiPattern) {
@@ -228,7 +238,10 @@ static bool forge_play(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
                     harmony->chord_quality % TANDEM_CHORD_COUNT) &&
       forge_int(forge, u->tandem_nextChord, f->next_chord) &&
       forge_int(forge, u->tandem_pendingSerial,
-                player->has_next_pattern ? (int32_t)player->next_pattern.serial : 0);
+                player->has_next_pattern ? (int32_t)player->next_pattern.serial : 0) &&
+      lv2_atom_forge_key(forge, u->tandem_alternatives) &&
+      lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, f->n_alts,
+                            f->alt_percent);
   lv2_atom_forge_pop(forge, &obj);
   return ok;
 }

@@ -25,12 +25,13 @@
  *            the pattern, then TANDEM_HEARD_* drum bits (0: other), planChord (the
  *            chord the pitched parts resolve against now) and nextChord (the one
  *            predicted for beat 1 of the next bar), each root * 9 + quality like the
- *            chord output port, -1 none, and pendingSerial (the queued pattern's
- *            serial, 0 none).
+ *            chord output port, -1 none, pendingSerial (the queued pattern's
+ *            serial, 0 none), and alternatives: atom:Vector of atom:Int, the
+ *            confidence of each alternative of the model's last reply in percent.
  *
  * Threads: tandem_ui_feed_init — instantiate; tandem_ui_feed_on_get,
- * tandem_ui_feed_segment, tandem_ui_feed_next_chord and tandem_ui_feed_end_block —
- * audio thread (realtime-safe);
+ * tandem_ui_feed_segment, tandem_ui_feed_next_chord, tandem_ui_feed_alternatives and
+ * tandem_ui_feed_end_block — audio thread (realtime-safe);
  * tandem_ui_feed_snapshot — one reader thread (the host's, for render()), never
  * the audio thread.
  */
@@ -71,6 +72,7 @@
 #define TANDEM__nextChord     TANDEM_NS "nextChord"
 #define TANDEM__pending       TANDEM_NS "pending"
 #define TANDEM__pendingSerial TANDEM_NS "pendingSerial"
+#define TANDEM__alternatives  TANDEM_NS "alternatives"
 
 /* Ardour's inline display extension (http://harrisonconsoles.com/lv2/inlinedisplay). */
 #define TANDEM_INLINE_DISPLAY__interface                                                 \
@@ -90,6 +92,7 @@ typedef struct {
 #define TANDEM_UI_NOTES_PER_EVENT 64
 #define TANDEM_UI_NOTE_INTS       3
 #define TANDEM_UI_MAX_ONSETS      32 /* per UiPlay; more in between are dropped */
+#define TANDEM_UI_MAX_ALTS        3  /* confidences of the model's alternatives shown */
 #define TANDEM_UI_SNAPSHOT_NOTES  128
 #define TANDEM_UI_SNAPSHOT_ONSETS 48
 
@@ -113,6 +116,7 @@ typedef struct {
   LV2_URID tandem_nextChord;
   LV2_URID tandem_pending;
   LV2_URID tandem_pendingSerial;
+  LV2_URID tandem_alternatives;
   LV2_URID atom_Int;
   LV2_URID atom_Bool;
   LV2_URID atom_URID;
@@ -141,6 +145,7 @@ static inline void tandem_ui_feed_map(TandemUiFeedURIs* u, LV2_URID_Map* map)
   u->tandem_nextChord = map->map(map->handle, TANDEM__nextChord);
   u->tandem_pending = map->map(map->handle, TANDEM__pending);
   u->tandem_pendingSerial = map->map(map->handle, TANDEM__pendingSerial);
+  u->tandem_alternatives = map->map(map->handle, TANDEM__alternatives);
   u->atom_Int = map->map(map->handle, LV2_ATOM__Int);
   u->atom_Bool = map->map(map->handle, LV2_ATOM__Bool);
   u->atom_URID = map->map(map->handle, LV2_ATOM__URID);
@@ -195,6 +200,8 @@ typedef struct {
   int32_t ui_onsets[TANDEM_UI_MAX_ONSETS][2];
   uint32_t n_ui_onsets;
   int32_t next_chord; /* root * 9 + quality, -1 none (tandem_ui_feed_next_chord) */
+  int32_t alt_percent[TANDEM_UI_MAX_ALTS]; /* tandem_ui_feed_alternatives */
+  uint32_t n_alts;
   int32_t scratch[TANDEM_UI_NOTES_PER_EVENT * TANDEM_UI_NOTE_INTS];
 
   /* Where play is, from the last segment (audio thread). */
@@ -239,6 +246,10 @@ void tandem_ui_feed_segment(TandemUiFeed* f, const TandemClockPos* pos, uint32_t
 /* The chord predicted for beat 1 of the next bar (has false: none), for the next
  * UiPlay.  Audio thread. */
 void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t quality);
+
+/* The model's last reply: n alternatives and each one's confidence (0..1; more than
+ * TANDEM_UI_MAX_ALTS are not shown), for the next UiPlay.  Audio thread. */
+void tandem_ui_feed_alternatives(TandemUiFeed* f, uint32_t n, const float* confidence);
 
 /* After the block's MIDI: writes what the window needs to the notify sequence
  * open in forge (forge may be NULL when there is no room at all), at frame, and

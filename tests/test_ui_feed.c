@@ -213,6 +213,12 @@ static void rig_block(Rig* r, LV2_URID get)
       if (int_of(pending) != 0) {
         r->pending_seen_in_play = (uint32_t)int_of(pending);
       }
+      /* No model reply: no alternative's confidence. */
+      const LV2_Atom* alts = NULL;
+      lv2_atom_object_get(obj, r->u.tandem_alternatives, &alts, 0);
+      ck_assert_ptr_nonnull(alts);
+      ck_assert_uint_eq(alts->type, r->atom_Vector);
+      ck_assert_uint_eq(alts->size, sizeof(LV2_Atom_Vector_Body));
     }
   }
   r->frames += BLOCK;

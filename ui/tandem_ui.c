@@ -190,7 +190,9 @@ typedef struct {
   uint32_t pending_ticks_per_bar;
   uint32_t pending_count, pending_received;
   RollNote pending_notes[TANDEM_MAX_NOTES];
-  uint32_t pending_now; /* UiPlay's pendingSerial: 0 none queued */
+  uint32_t pending_now;                    /* UiPlay's pendingSerial: 0 none queued */
+  int32_t alt_percent[TANDEM_UI_MAX_ALTS]; /* the model's alternatives' confidences */
+  uint32_t n_alt_percent;
   RollOnset onsets[UI_ONSETS];
   uint32_t n_onsets, onset_head;
 } TandemUi;
@@ -214,7 +216,7 @@ static const Rect r_readouts = {592, 154, 276, 278};
 
 static Rect alt_rect(int i)
 {
-  return (Rect){500 + i * 34.0, 74, 30, 24};
+  return (Rect){446 + i * 54.0, 74, 50, 24};
 }
 static Rect like_rect(int i) /* 0 like, 1 dislike */
 {
@@ -460,11 +462,12 @@ static void on_play(TandemUi* ui, const LV2_Atom_Object* obj)
 {
   const TandemUiFeedURIs* u = &ui->uris.feed;
   const LV2_Atom *serial = NULL, *position = NULL, *rolling = NULL, *onsets = NULL,
-                 *plan = NULL, *next = NULL, *pending_now = NULL;
+                 *plan = NULL, *next = NULL, *pending_now = NULL, *alts = NULL;
   lv2_atom_object_get(obj, u->tandem_serial, &serial, u->tandem_position, &position,
                       u->tandem_rolling, &rolling, u->tandem_onsets, &onsets,
                       u->tandem_planChord, &plan, u->tandem_nextChord, &next,
-                      u->tandem_pendingSerial, &pending_now, 0);
+                      u->tandem_pendingSerial, &pending_now, u->tandem_alternatives,
+                      &alts, 0);
   int32_t s = 0, p = -1;
   if (!get_int(ui, serial, &s) || !get_int(ui, position, &p)) {
     return;
@@ -476,6 +479,21 @@ static void on_play(TandemUi* ui, const LV2_Atom_Object* obj)
   if ((uint32_t)pending_serial != ui->pending_now) {
     ui->pending_now = (uint32_t)pending_serial;
     ui->dirty = true;
+  }
+  const LV2_Atom_Vector* alt_vector = int_vector(ui, alts);
+  if (alt_vector) {
+    uint32_t n = (alt_vector->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
+    n = n < TANDEM_UI_MAX_ALTS ? n : TANDEM_UI_MAX_ALTS;
+    const int32_t* data = (const int32_t*)(&alt_vector->body + 1);
+    for (uint32_t i = 0; i < n; ++i) {
+      const int32_t pct = data[i] < 0 ? 0 : data[i] > 100 ? 100 : data[i];
+      if (pct != ui->alt_percent[i] || n != ui->n_alt_percent) {
+        ui->dirty = true;
+      }
+      ui->alt_percent[i] = pct;
+    }
+    ui->dirty |= n != ui->n_alt_percent;
+    ui->n_alt_percent = n;
   }
   if (plan_chord != ui->plan_chord || next_chord != ui->next_chord) {
     ui->plan_chord = plan_chord;
@@ -682,14 +700,19 @@ static void draw_request(TandemUi* ui, cairo_t* cr)
   snprintf(line, sizeof(line), "Model: %s", status_name(ui->port[P_LLM_STATUS]));
   text_at(cr, 34, 91, 13.0, 0xf0f0f0, line);
   cairo_save(cr);
-  cairo_rectangle(cr, 130, 74, 360, 24);
+  cairo_rectangle(cr, 130, 74, 310, 24);
   cairo_clip(cr);
   text_at(cr, 130, 90, 11.0, 0xa8aebb, ui->status);
   cairo_restore(cr);
   const int alt = (int)lrintf(ui->port[P_ALTERNATIVE]);
+  /* Each alternative with the confidence the model gave it. */
   for (int i = 0; i < 3; ++i) {
-    char label[4];
-    snprintf(label, sizeof(label), "%d", i + 1);
+    char label[16];
+    if ((uint32_t)i < ui->n_alt_percent) {
+      snprintf(label, sizeof(label), "%d  %d%%", i + 1, ui->alt_percent[i]);
+    } else {
+      snprintf(label, sizeof(label), "%d", i + 1);
+    }
     button(cr, alt_rect(i), label, alt == i);
   }
   button(cr, like_rect(0), "Like", ui->trigger_off_ms[P_LIKE] > 0.0);
