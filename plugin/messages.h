@@ -331,12 +331,16 @@ typedef struct {
   uint32_t straight;
 } TandemLlmIntentMsg;
 
-/* The model's state for the llm_status port and the alternative count. */
+#define TANDEM_LLM_STATE_ALTS 3 /* confidences carried: the most a reply keeps */
+
+/* The model's state for the llm_status port, the alternative count and each
+ * alternative's confidence (0..1, as the model gave it), for the window. */
 typedef struct {
   uint32_t type;   /* TANDEM_MSG_LLM_STATE */
   uint32_t status; /* TandemLlmStatus */
   uint32_t n_alternatives;
   uint32_t serial; /* of the pattern written, 0 if none */
+  float confidence[TANDEM_LLM_STATE_ALTS];
 } TandemLlmStateMsg;
 
 #endif

@@ -145,7 +145,12 @@ static bool vote(const TandemProgression* p, int64_t bar, int beat, int length,
   int pair_votes[12][TANDEM_CHORD_COUNT] = {{0}};
   int best_root = -1;
   int best_q = -1;
-  for (int64_t i = bar - length; i >= 0; i -= length) {
+  /* Start from the latest of those bars already heard (bar may lie ahead). */
+  int64_t latest = bar - length;
+  while (latest > current_bar(p)) {
+    latest -= length;
+  }
+  for (int64_t i = latest; i >= 0; i -= length) {
     const TandemProgressionBeat* row = bar_row(p, i);
     if (!row) {
       break;
@@ -317,6 +322,28 @@ bool tandem_progression_chord(const TandemProgression* p, uint8_t* root, uint8_t
   }
   *root = p->plan_root;
   *quality = p->plan_quality;
+  return true;
+}
+
+bool tandem_progression_next_bar_chord(const TandemProgression* p, uint8_t* root,
+                                       uint8_t* quality)
+{
+  if (p->bars_seen == 0) {
+    return false;
+  }
+  /* The bar playing now is the next internal bar once its last beat has ended. */
+  const int64_t playing = current_bar(p) + (p->last_beat + 1 >= p->beats_per_bar ? 1 : 0);
+  uint8_t r, q;
+  if (vote(p, playing + 1, 0, p->loop_bars, &r, &q)) {
+    *root = r;
+    *quality = q;
+    return true;
+  }
+  if (!p->has_confident) {
+    return false;
+  }
+  *root = p->confident_root;
+  *quality = p->confident_quality;
   return true;
 }
 

@@ -78,6 +78,13 @@ void tandem_progression_beat(TandemProgression* p, int64_t bar, int beat,
 bool tandem_progression_chord(const TandemProgression* p, uint8_t* root,
                               uint8_t* quality);
 
+/* The chord predicted for beat 1 of the bar after the one playing now: from the
+ * loop when one fits and an earlier cycle heard a chord there, else the last chord
+ * heard with confidence (what the plan would keep).  Returns false (outputs
+ * untouched) until a chord has been heard.  For the window.  Audio thread. */
+bool tandem_progression_next_bar_chord(const TandemProgression* p, uint8_t* root,
+                                       uint8_t* quality);
+
 /* The loop length the plan predicts with, in bars (0: none fits).  Audio thread. */
 int tandem_progression_loop_bars(const TandemProgression* p);
 

@@ -1473,6 +1473,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     }
   }
   play_segment(self, played, n_samples);
+  uint8_t next_root = 0, next_quality = 0;
+  const bool has_next =
+      tandem_progression_next_bar_chord(&self->progression, &next_root, &next_quality);
+  tandem_ui_feed_next_chord(&self->ui_feed, has_next, next_root, next_quality);
 
   if (can_notify) {
     uint32_t last_frame = 0;
@@ -1602,6 +1606,7 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
     self->llm_status =
         m.status <= TANDEM_LLM_STATUS_ERROR ? m.status : TANDEM_LLM_STATUS_ERROR;
     self->llm_n_alts = m.n_alternatives;
+    tandem_ui_feed_alternatives(&self->ui_feed, m.n_alternatives, m.confidence);
     if (m.serial && self->alternative != 0) {
       /* A new reply plays its first choice; step on to the one the port asks for. */
       self->alternative = 0;

@@ -20,9 +20,27 @@ void tandem_ui_feed_init(TandemUiFeed* f, LV2_URID_Map* map,
     }
   }
   f->pattern_tick = -1;
+  f->next_chord = -1;
   f->write_index = 0;
   atomic_init(&f->middle, 1u);
   f->read_index = 2;
+}
+
+void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t quality)
+{
+  f->next_chord = has && quality < TANDEM_CHORD_COUNT
+                      ? (int32_t)(root % 12) * TANDEM_CHORD_COUNT + quality
+                      : -1;
+}
+
+void tandem_ui_feed_alternatives(TandemUiFeed* f, uint32_t n, const float* confidence)
+{
+  f->n_alts = n < TANDEM_UI_MAX_ALTS ? n : TANDEM_UI_MAX_ALTS;
+  for (uint32_t i = 0; i < f->n_alts; ++i) {
+    const float c = confidence[i];
+    /* NaN and values out of range show as 0 and 100. */
+    f->alt_percent[i] = c > 0.0f ? (int32_t)lrintf(fminf(c, 1.0f) * 100.0f) : 0;
+  }
 }
 
 void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property)
@@ -33,6 +51,7 @@ void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property)
     /* A window that opens after the feed stopped has no pattern yet. */
     if (property == f->uris.tandem_uiPattern || !was_fed) {
       f->resend_pattern = true;
+      f->resend_pending = true;
     }
   }
 }
@@ -136,33 +155,39 @@ static bool forge_int(LV2_Atom_Forge* forge, LV2_URID key, int32_t value)
   return lv2_atom_forge_key(forge, key) && lv2_atom_forge_int(forge, value);
 }
 
-static int resolved_pitch(const TandemPlayer* player, const TandemHarmony* harmony,
-                          const TandemNote* n)
+static int resolve_in(const TandemPattern* pattern, int octave,
+                      const TandemHarmony* harmony, const TandemNote* n)
 {
-  const int role = player->pattern.role;
+  const int role = pattern->role;
   if (role == TANDEM_ROLE_DRUMS || n->kind == TANDEM_PITCH_ABSOLUTE) {
     return n->pitch;
   }
   return tandem_resolve_pitch(harmony, n,
-                              tandem_player_base_pitch((TandemRole)role) +
-                                  12 * player->params.octave);
+                              tandem_player_base_pitch((TandemRole)role) + 12 * octave);
 }
 
-/* One UiNotes event from note f->next_note on; false if it did not fit. */
+static int resolved_pitch(const TandemPlayer* player, const TandemHarmony* harmony,
+                          const TandemNote* n)
+{
+  return resolve_in(&player->pattern, player->params.octave, harmony, n);
+}
+
+/* One UiNotes event of p (the pattern playing, or the one queued when pending) from
+ * note *next_note on; false if it did not fit. */
 static bool forge_notes(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
-                        const TandemPlayer* player, const TandemHarmony* harmony)
+                        const TandemPattern* p, int octave, bool pending,
+                        uint32_t* next_note, const TandemHarmony* harmony)
 {
   const TandemUiFeedURIs* u = &f->uris;
-  const TandemPattern* p = &player->pattern;
   const uint32_t total = p->n_notes <= TANDEM_MAX_NOTES ? p->n_notes : TANDEM_MAX_NOTES;
-  uint32_t n = total > f->next_note ? total - f->next_note : 0;
+  uint32_t n = total > *next_note ? total - *next_note : 0;
   n = n > TANDEM_UI_NOTES_PER_EVENT ? TANDEM_UI_NOTES_PER_EVENT : n;
   for (uint32_t i = 0; i < n; ++i) {
-    const TandemNote* note = &p->notes[f->next_note + i];
+    const TandemNote* note = &p->notes[*next_note + i];
     int32_t* out = &f->scratch[i * TANDEM_UI_NOTE_INTS];
     out[0] = (int32_t)note->tick;
     out[1] = (int32_t)note->length;
-    out[2] = resolved_pitch(player, harmony, note) | ((int32_t)note->velocity << 8);
+    out[2] = resolve_in(p, octave, harmony, note) | ((int32_t)note->velocity << 8);
   }
   LV2_Atom_Forge_Frame obj;
   if (!lv2_atom_forge_frame_time(forge, frame) ||
@@ -176,19 +201,20 @@ static bool forge_notes(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
       forge_int(forge, u->tandem_ticksPerBar, (int32_t)tandem_pattern_ticks_per_bar(p)) &&
       forge_int(forge, u->tandem_beatsPerBar, p->beats_per_bar) &&
       forge_int(forge, u->tandem_noteCount, (int32_t)total) &&
-      forge_int(forge, u->tandem_first, (int32_t)f->next_note) &&
-      lv2_atom_forge_key(forge, u->tandem_notes) &&
+      forge_int(forge, u->tandem_first, (int32_t)*next_note) &&
+      lv2_atom_forge_key(forge, u->tandem_pending) &&
+      lv2_atom_forge_bool(forge, pending) && lv2_atom_forge_key(forge, u->tandem_notes) &&
       lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, n * TANDEM_UI_NOTE_INTS,
                             f->scratch);
   lv2_atom_forge_pop(forge, &obj);
   if (ok) {
-    f->next_note += n;
+    *next_note += n;
   }
   return ok;
 }
 
 static bool forge_play(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
-                       const TandemPlayer* player)
+                       const TandemPlayer* player, const TandemHarmony* harmony)
 {
   const TandemUiFeedURIs* u = &f->uris;
   LV2_Atom_Forge_Frame obj;
@@ -199,13 +225,23 @@ static bool forge_play(TandemUiFeed* f, LV2_Atom_Forge* forge, int64_t frame,
   const int32_t serial = player->has_pattern ? (int32_t)player->pattern.serial : 0;
   const int32_t position =
       f->rolling && f->pattern_tick >= 0 ? (int32_t)f->pattern_tick : -1;
-  bool ok = forge_int(forge, u->tandem_serial, serial) &&
-            forge_int(forge, u->tandem_position, position) &&
-            lv2_atom_forge_key(forge, u->tandem_rolling) &&
-            lv2_atom_forge_bool(forge, f->rolling) &&
-            lv2_atom_forge_key(forge, u->tandem_onsets) &&
-            lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, 2 * f->n_ui_onsets,
-                                  f->ui_onsets);
+  bool ok =
+      forge_int(forge, u->tandem_serial, serial) &&
+      forge_int(forge, u->tandem_position, position) &&
+      lv2_atom_forge_key(forge, u->tandem_rolling) &&
+      lv2_atom_forge_bool(forge, f->rolling) &&
+      lv2_atom_forge_key(forge, u->tandem_onsets) &&
+      lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, 2 * f->n_ui_onsets,
+                            f->ui_onsets) &&
+      forge_int(forge, u->tandem_planChord,
+                (int32_t)(harmony->chord_root % 12) * TANDEM_CHORD_COUNT +
+                    harmony->chord_quality % TANDEM_CHORD_COUNT) &&
+      forge_int(forge, u->tandem_nextChord, f->next_chord) &&
+      forge_int(forge, u->tandem_pendingSerial,
+                player->has_next_pattern ? (int32_t)player->next_pattern.serial : 0) &&
+      lv2_atom_forge_key(forge, u->tandem_alternatives) &&
+      lv2_atom_forge_vector(forge, sizeof(int32_t), u->atom_Int, f->n_alts,
+                            f->alt_percent);
   lv2_atom_forge_pop(forge, &obj);
   return ok;
 }
@@ -224,7 +260,8 @@ static void feed_window(TandemUiFeed* f, LV2_Atom_Forge* forge, LV2_Atom_Sequenc
     /* A few events a block: a 1024-note pattern takes 16 events. */
     for (int i = 0; i < 4 && f->sending_serial == serial; ++i) {
       const Mark mark = {forge->offset, seq->atom.size};
-      if (!forge_notes(f, forge, frame, player, harmony)) {
+      if (!forge_notes(f, forge, frame, &player->pattern, player->params.octave, false,
+                       &f->next_note, harmony)) {
         forge->offset = mark.offset;
         seq->atom.size = mark.seq_size;
         break;
@@ -235,9 +272,34 @@ static void feed_window(TandemUiFeed* f, LV2_Atom_Forge* forge, LV2_Atom_Sequenc
       }
     }
   }
+  /* The pattern queued for the next bar line, once the one playing is sent. */
+  if (player->has_next_pattern && f->sending_serial == 0) {
+    const TandemPattern* next = &player->next_pattern;
+    const int octave =
+        player->has_next_params ? player->next_params.octave : player->params.octave;
+    if (f->resend_pending || (f->pending_sending_serial != next->serial &&
+                              next->serial != f->pending_sent_serial)) {
+      f->pending_sending_serial = next->serial;
+      f->pending_next_note = 0;
+      f->resend_pending = false;
+    }
+    for (int i = 0; i < 4 && f->pending_sending_serial == next->serial; ++i) {
+      const Mark mark = {forge->offset, seq->atom.size};
+      if (!forge_notes(f, forge, frame, next, octave, true, &f->pending_next_note,
+                       harmony)) {
+        forge->offset = mark.offset;
+        seq->atom.size = mark.seq_size;
+        break;
+      }
+      if (f->pending_next_note >= next->n_notes) {
+        f->pending_sent_serial = next->serial;
+        f->pending_sending_serial = 0;
+      }
+    }
+  }
   if (f->frames >= f->next_play) {
     const Mark mark = {forge->offset, seq->atom.size};
-    if (forge_play(f, forge, frame, player)) {
+    if (forge_play(f, forge, frame, player, harmony)) {
       f->n_ui_onsets = 0;
       f->next_play = f->frames + (uint64_t)(f->sample_rate / TANDEM_UI_PLAY_HZ);
     } else {

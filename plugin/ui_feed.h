@@ -7,7 +7,8 @@
  * room (an event that does not fit waits for a later block):
  *   - tandem:UiNotes objects carry the pattern playing, TANDEM_UI_NOTES_PER_EVENT
  *     notes at a time, once per new pattern serial (and again on a patch:Get of
- *     tandem:uiPattern, which a window sends when it opens);
+ *     tandem:uiPattern, which a window sends when it opens); then, the same way, the
+ *     pattern queued to start at the next bar line, if the player holds one;
  *   - a tandem:UiPlay object, at most TANDEM_UI_PLAY_HZ times a second, carries the
  *     playhead and the onsets heard since the last one.
  * The inline display gets a snapshot of the current bar that run() publishes
@@ -17,13 +18,20 @@
  *   UiNotes: serial, role, bars, ticksPerBar, beatsPerBar, noteCount, first, and
  *            notes: atom:Vector of atom:Int, TANDEM_UI_NOTE_INTS per note:
  *            start tick, length in ticks, pitch | velocity << 8.  Pitches of pitched
- *            parts are resolved against the key and chord heard when sent.
+ *            parts are resolved against the key and chord heard when sent.  pending
+ *            (atom:Bool) is true in the pieces of the queued pattern.
  *   UiPlay:  serial, position (tick in the pattern, -1 stopped or none), rolling
- *            (atom:Bool), and onsets: atom:Vector of atom:Int, two per onset: tick in
- *            the pattern, then TANDEM_HEARD_* drum bits (0: other).
+ *            (atom:Bool), onsets: atom:Vector of atom:Int, two per onset: tick in
+ *            the pattern, then TANDEM_HEARD_* drum bits (0: other), planChord (the
+ *            chord the pitched parts resolve against now) and nextChord (the one
+ *            predicted for beat 1 of the next bar), each root * 9 + quality like the
+ *            chord output port, -1 none, pendingSerial (the queued pattern's
+ *            serial, 0 none), and alternatives: atom:Vector of atom:Int, the
+ *            confidence of each alternative of the model's last reply in percent.
  *
  * Threads: tandem_ui_feed_init — instantiate; tandem_ui_feed_on_get,
- * tandem_ui_feed_segment and tandem_ui_feed_end_block — audio thread (realtime-safe);
+ * tandem_ui_feed_segment, tandem_ui_feed_next_chord, tandem_ui_feed_alternatives and
+ * tandem_ui_feed_end_block — audio thread (realtime-safe);
  * tandem_ui_feed_snapshot — one reader thread (the host's, for render()), never
  * the audio thread.
  */
@@ -45,21 +53,26 @@
 #include "theory.h"
 #include "uris.h"
 
-#define TANDEM__uiFeed      TANDEM_NS "uiFeed"
-#define TANDEM__uiPattern   TANDEM_NS "uiPattern"
-#define TANDEM__UiNotes     TANDEM_NS "UiNotes"
-#define TANDEM__UiPlay      TANDEM_NS "UiPlay"
-#define TANDEM__serial      TANDEM_NS "serial"
-#define TANDEM__role        TANDEM_NS "role"
-#define TANDEM__bars        TANDEM_NS "bars"
-#define TANDEM__ticksPerBar TANDEM_NS "ticksPerBar"
-#define TANDEM__beatsPerBar TANDEM_NS "beatsPerBar"
-#define TANDEM__noteCount   TANDEM_NS "noteCount"
-#define TANDEM__first       TANDEM_NS "first"
-#define TANDEM__notes       TANDEM_NS "notes"
-#define TANDEM__position    TANDEM_NS "position"
-#define TANDEM__rolling     TANDEM_NS "rolling"
-#define TANDEM__onsets      TANDEM_NS "onsets"
+#define TANDEM__uiFeed        TANDEM_NS "uiFeed"
+#define TANDEM__uiPattern     TANDEM_NS "uiPattern"
+#define TANDEM__UiNotes       TANDEM_NS "UiNotes"
+#define TANDEM__UiPlay        TANDEM_NS "UiPlay"
+#define TANDEM__serial        TANDEM_NS "serial"
+#define TANDEM__role          TANDEM_NS "role"
+#define TANDEM__bars          TANDEM_NS "bars"
+#define TANDEM__ticksPerBar   TANDEM_NS "ticksPerBar"
+#define TANDEM__beatsPerBar   TANDEM_NS "beatsPerBar"
+#define TANDEM__noteCount     TANDEM_NS "noteCount"
+#define TANDEM__first         TANDEM_NS "first"
+#define TANDEM__notes         TANDEM_NS "notes"
+#define TANDEM__position      TANDEM_NS "position"
+#define TANDEM__rolling       TANDEM_NS "rolling"
+#define TANDEM__onsets        TANDEM_NS "onsets"
+#define TANDEM__planChord     TANDEM_NS "planChord"
+#define TANDEM__nextChord     TANDEM_NS "nextChord"
+#define TANDEM__pending       TANDEM_NS "pending"
+#define TANDEM__pendingSerial TANDEM_NS "pendingSerial"
+#define TANDEM__alternatives  TANDEM_NS "alternatives"
 
 /* Ardour's inline display extension (http://harrisonconsoles.com/lv2/inlinedisplay). */
 #define TANDEM_INLINE_DISPLAY__interface                                                 \
@@ -79,6 +92,7 @@ typedef struct {
 #define TANDEM_UI_NOTES_PER_EVENT 64
 #define TANDEM_UI_NOTE_INTS       3
 #define TANDEM_UI_MAX_ONSETS      32 /* per UiPlay; more in between are dropped */
+#define TANDEM_UI_MAX_ALTS        3  /* confidences of the model's alternatives shown */
 #define TANDEM_UI_SNAPSHOT_NOTES  128
 #define TANDEM_UI_SNAPSHOT_ONSETS 48
 
@@ -98,6 +112,11 @@ typedef struct {
   LV2_URID tandem_position;
   LV2_URID tandem_rolling;
   LV2_URID tandem_onsets;
+  LV2_URID tandem_planChord;
+  LV2_URID tandem_nextChord;
+  LV2_URID tandem_pending;
+  LV2_URID tandem_pendingSerial;
+  LV2_URID tandem_alternatives;
   LV2_URID atom_Int;
   LV2_URID atom_Bool;
   LV2_URID atom_URID;
@@ -122,6 +141,11 @@ static inline void tandem_ui_feed_map(TandemUiFeedURIs* u, LV2_URID_Map* map)
   u->tandem_position = map->map(map->handle, TANDEM__position);
   u->tandem_rolling = map->map(map->handle, TANDEM__rolling);
   u->tandem_onsets = map->map(map->handle, TANDEM__onsets);
+  u->tandem_planChord = map->map(map->handle, TANDEM__planChord);
+  u->tandem_nextChord = map->map(map->handle, TANDEM__nextChord);
+  u->tandem_pending = map->map(map->handle, TANDEM__pending);
+  u->tandem_pendingSerial = map->map(map->handle, TANDEM__pendingSerial);
+  u->tandem_alternatives = map->map(map->handle, TANDEM__alternatives);
   u->atom_Int = map->map(map->handle, LV2_ATOM__Int);
   u->atom_Bool = map->map(map->handle, LV2_ATOM__Bool);
   u->atom_URID = map->map(map->handle, LV2_ATOM__URID);
@@ -169,8 +193,15 @@ typedef struct {
   uint32_t sent_serial;    /* pattern fully sent (0 none) */
   uint32_t sending_serial; /* pattern being sent, from note next_note */
   uint32_t next_note;
+  bool resend_pending; /* the same for the pattern queued for the bar line */
+  uint32_t pending_sent_serial;
+  uint32_t pending_sending_serial;
+  uint32_t pending_next_note;
   int32_t ui_onsets[TANDEM_UI_MAX_ONSETS][2];
   uint32_t n_ui_onsets;
+  int32_t next_chord; /* root * 9 + quality, -1 none (tandem_ui_feed_next_chord) */
+  int32_t alt_percent[TANDEM_UI_MAX_ALTS]; /* tandem_ui_feed_alternatives */
+  uint32_t n_alts;
   int32_t scratch[TANDEM_UI_NOTES_PER_EVENT * TANDEM_UI_NOTE_INTS];
 
   /* Where play is, from the last segment (audio thread). */
@@ -211,6 +242,14 @@ void tandem_ui_feed_on_get(TandemUiFeed* f, LV2_URID property);
 void tandem_ui_feed_segment(TandemUiFeed* f, const TandemClockPos* pos, uint32_t start,
                             uint32_t end, const TandemPlayer* player,
                             const TandemOnsetEvent* onsets, uint32_t n_onsets);
+
+/* The chord predicted for beat 1 of the next bar (has false: none), for the next
+ * UiPlay.  Audio thread. */
+void tandem_ui_feed_next_chord(TandemUiFeed* f, bool has, uint8_t root, uint8_t quality);
+
+/* The model's last reply: n alternatives and each one's confidence (0..1; more than
+ * TANDEM_UI_MAX_ALTS are not shown), for the next UiPlay.  Audio thread. */
+void tandem_ui_feed_alternatives(TandemUiFeed* f, uint32_t n, const float* confidence);
 
 /* After the block's MIDI: writes what the window needs to the notify sequence
  * open in forge (forge may be NULL when there is no room at all), at frame, and

@@ -311,6 +311,44 @@ static char* last_user_part(void)
   return user;
 }
 
+/* What a window sees of the model's alternatives: asks for the feed (patch:Get of
+ * uiFeed) and returns the confidences (percent) of the first UiPlay, or -1. */
+static int ui_alternatives(Rig* r, int32_t* percent, int max)
+{
+  begin(r);
+  LV2_Atom_Forge_Frame obj;
+  ck_assert(lv2_atom_forge_frame_time(&r->forge, 0));
+  ck_assert(lv2_atom_forge_object(&r->forge, &obj, 0, urid(LV2_PATCH__Get)));
+  lv2_atom_forge_key(&r->forge, urid(LV2_PATCH__property));
+  lv2_atom_forge_urid(&r->forge, urid(NS "uiFeed"));
+  lv2_atom_forge_pop(&r->forge, &obj);
+  end(r);
+  for (int c = 0; c < 20; ++c) {
+    r->notify->atom.type = urid(LV2_ATOM__Chunk);
+    r->notify->atom.size = NOTIFY_CAPACITY;
+    lvth_host_cycle(r->host, BLOCK);
+    r->frame_pos += BLOCK;
+    r->control->atom.type = urid(LV2_ATOM__Sequence);
+    r->control->atom.size = sizeof(LV2_Atom_Sequence_Body);
+    LV2_ATOM_SEQUENCE_FOREACH (r->notify, ev) {
+      const LV2_Atom_Object* o = (const LV2_Atom_Object*)&ev->body;
+      if (ev->body.type != urid(LV2_ATOM__Object) || o->body.otype != urid(NS "UiPlay")) {
+        continue;
+      }
+      const LV2_Atom* alts = NULL;
+      lv2_atom_object_get(o, urid(NS "alternatives"), &alts, 0);
+      ck_assert_ptr_nonnull(alts);
+      ck_assert_uint_eq(alts->type, urid(LV2_ATOM__Vector));
+      const LV2_Atom_Vector* v = (const LV2_Atom_Vector*)alts;
+      int n = (int)((v->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t));
+      n = n < max ? n : max;
+      memcpy(percent, v + 1, (size_t)n * sizeof(int32_t));
+      return n;
+    }
+  }
+  return -1;
+}
+
 static void send_prompt(Rig* r, const char* text)
 {
   begin(r);
@@ -360,6 +398,12 @@ START_TEST(test_plugin_model_reply_sets_status_ok_and_reports_it)
   ck_assert_msg(st == ST_OK, "llm_status %d, status: %s", st, r->status);
   ck_assert_msg(strstr(r->seen, "3 alternatives") != NULL, "seen: %s", r->seen);
   ck_assert_ptr_nonnull(strstr(r->seen, providers[_i]));
+  /* The window gets each alternative's confidence as the server gave it. */
+  int32_t percent[4] = {-1, -1, -1, -1};
+  ck_assert_int_eq(ui_alternatives(r, percent, 4), 3);
+  ck_assert_int_eq(percent[0], 90);
+  ck_assert_int_eq(percent[1], 70);
+  ck_assert_int_eq(percent[2], 50);
   /* Step to another alternative: the status stays ok and nothing breaks. */
   *lvth_host_control(r->host, "alternative") = 2.0f;
   cycle(r);

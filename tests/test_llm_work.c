@@ -198,6 +198,11 @@ START_TEST(test_work_alternative_steps_through_the_kept_alternatives)
   send_request(f, "three ideas please", 7);
   ck_assert(tandem_llm_work_wait(&f->lw, 10, collect, &f->replies));
   ck_assert(read_pattern(f));
+  /* The state carries each alternative's confidence as the server gave it. */
+  ck_assert_uint_eq(f->replies.state.n_alternatives, 3);
+  ck_assert_float_eq_tol(f->replies.state.confidence[0], 0.9f, 1e-6f);
+  ck_assert_float_eq_tol(f->replies.state.confidence[1], 0.7f, 1e-6f);
+  ck_assert_float_eq_tol(f->replies.state.confidence[2], 0.5f, 1e-6f);
   ck_assert_uint_eq(f->got.serial, 7);
   ck_assert_uint_eq(f->lw.report.n_alternatives, 3);
   const TandemLlmAltMsg alt = {TANDEM_MSG_LLM_ALTERNATIVE, 2, 8};
@@ -205,6 +210,8 @@ START_TEST(test_work_alternative_steps_through_the_kept_alternatives)
   ck_assert(read_pattern(f));
   ck_assert_uint_eq(f->got.serial, 8);
   ck_assert_float_eq_tol(f->got.confidence, 0.5f, 1e-6f);
+  ck_assert_uint_eq(f->replies.state.n_alternatives, 3); /* stepping keeps them all */
+  ck_assert_float_eq_tol(f->replies.state.confidence[0], 0.9f, 1e-6f);
   const TandemLlmAltMsg bad = {TANDEM_MSG_LLM_ALTERNATIVE, 3, 9};
   tandem_llm_work_do(&f->lw, collect, &f->replies, sizeof(bad), &bad, NULL, NULL);
   ck_assert(!read_pattern(f));

@@ -63,6 +63,47 @@ START_TEST(test_progression_plays_a_learned_4_bar_loop_from_beat_1)
 }
 END_TEST
 
+/* Beat 1 of the next bar, predicted from the loop on every beat of the bar before. */
+START_TEST(test_progression_predicts_beat_1_of_the_next_bar)
+{
+  TandemProgression p;
+  tandem_progression_init(&p);
+  uint8_t r = 99, q = 99;
+  ck_assert(!tandem_progression_next_bar_chord(&p, &r, &q));
+  int64_t bar = 0;
+  for (int i = 0; i < 8; ++i) {
+    play_bar(&p, bar++, 4, &axis[i % 4], NULL);
+  }
+  ck_assert_int_eq(tandem_progression_loop_bars(&p), 4);
+  for (int i = 0; i < 4; ++i) {
+    /* Bar i of the loop plays; the last beat of the bar before has ended. */
+    for (int b = 0; b < 4; ++b) {
+      const Chord* next = &axis[(i + 1) % 4];
+      ck_assert(tandem_progression_next_bar_chord(&p, &r, &q));
+      ck_assert_msg(r == next->root && q == next->quality,
+                    "bar %d beat %d: next bar predicted %d/%d, not %d/%d", i, b, r, q,
+                    next->root, next->quality);
+      tandem_progression_beat(&p, bar, b, 4, true, axis[i].root, axis[i].quality);
+    }
+    ++bar;
+  }
+}
+END_TEST
+
+/* With no loop, the next bar keeps the last chord heard. */
+START_TEST(test_progression_next_bar_keeps_the_last_chord_without_a_loop)
+{
+  TandemProgression p;
+  tandem_progression_init(&p);
+  play_bar(&p, 0, 4, &axis[0], NULL);
+  play_bar(&p, 1, 4, NULL, NULL);
+  uint8_t r = 99, q = 99;
+  ck_assert(tandem_progression_next_bar_chord(&p, &r, &q));
+  ck_assert_int_eq(r, axis[0].root);
+  ck_assert_int_eq(q, axis[0].quality);
+}
+END_TEST
+
 START_TEST(test_progression_learns_a_2_bar_loop_in_3_4)
 {
   const Chord two[2] = {{2, TANDEM_CHORD_MIN7}, {7, TANDEM_CHORD_DOM7}};
@@ -241,6 +282,8 @@ static Suite* progression_suite(void)
   Suite* s = suite_create("progression");
   TCase* tc = tcase_create("core");
   tcase_add_test(tc, test_progression_plays_a_learned_4_bar_loop_from_beat_1);
+  tcase_add_test(tc, test_progression_predicts_beat_1_of_the_next_bar);
+  tcase_add_test(tc, test_progression_next_bar_keeps_the_last_chord_without_a_loop);
   tcase_add_test(tc, test_progression_learns_a_2_bar_loop_in_3_4);
   tcase_add_test(tc, test_progression_learns_an_8_bar_loop_whose_halves_differ);
   tcase_add_test(tc, test_progression_keeps_the_loop_when_one_beat_in_five_is_misheard);

@@ -38,6 +38,16 @@ typedef struct {
   uint32_t resent; /* a whole pattern sent again with no Get of uiPattern */
   int32_t length_ticks;
   bool position_out_of_range;
+  uint32_t plays_with_chords; /* UiPlay with a plan chord in range */
+  int32_t last_next_chord;
+  /* The pattern queued for the next bar line (pending UiNotes, UiPlay pendingSerial). */
+  uint32_t pending_serial;
+  int32_t pending_count, pending_received;
+  uint32_t pending_complete_serial; /* 0: none whole yet */
+  uint64_t pending_complete_frame;
+  uint32_t pending_seen_in_play; /* the last nonzero pendingSerial of a UiPlay */
+  uint64_t
+      current_frame_of_pending; /* when the pending serial came as the pattern playing */
   const char* fault;
 } Rig;
 
@@ -96,7 +106,30 @@ static void read_notes(Rig* r, const LV2_Atom_Object* obj)
   const int32_t n = ints / TANDEM_UI_NOTE_INTS;
   ck_assert_int_le(n, TANDEM_UI_NOTES_PER_EVENT);
   const int32_t f = int_of(first);
+  const LV2_Atom* pending = NULL;
+  lv2_atom_object_get(obj, r->u.tandem_pending, &pending, 0);
+  ck_assert_ptr_nonnull(pending);
+  if (((const LV2_Atom_Bool*)pending)->body) {
+    if (f == 0) {
+      r->pending_serial = (uint32_t)int_of(serial);
+      r->pending_count = int_of(count);
+      r->pending_received = 0;
+    }
+    ck_assert_uint_eq((uint32_t)int_of(serial), r->pending_serial);
+    ck_assert_int_eq(f, r->pending_received);
+    r->pending_received += n;
+    if (r->pending_received == r->pending_count) {
+      r->pending_complete_serial = r->pending_serial;
+      r->pending_complete_frame = r->frames;
+    }
+    return;
+  }
   if (f == 0) {
+    if (r->pending_complete_serial &&
+        (uint32_t)int_of(serial) == r->pending_complete_serial &&
+        !r->current_frame_of_pending) {
+      r->current_frame_of_pending = r->frames;
+    }
     if (r->complete && (uint32_t)int_of(serial) == r->complete_serial) {
       ++r->resent;
     }
@@ -169,6 +202,23 @@ static void rig_block(Rig* r, LV2_URID get)
       if (p < -1 || (r->length_ticks > 0 && p >= r->length_ticks)) {
         r->position_out_of_range = true;
       }
+      const LV2_Atom *plan = NULL, *next = NULL;
+      lv2_atom_object_get(obj, r->u.tandem_planChord, &plan, r->u.tandem_nextChord, &next,
+                          0);
+      const int32_t c = int_of(plan);
+      r->plays_with_chords += c >= 0 && c < 12 * 9;
+      r->last_next_chord = int_of(next);
+      const LV2_Atom* pending = NULL;
+      lv2_atom_object_get(obj, r->u.tandem_pendingSerial, &pending, 0);
+      if (int_of(pending) != 0) {
+        r->pending_seen_in_play = (uint32_t)int_of(pending);
+      }
+      /* No model reply: no alternative's confidence. */
+      const LV2_Atom* alts = NULL;
+      lv2_atom_object_get(obj, r->u.tandem_alternatives, &alts, 0);
+      ck_assert_ptr_nonnull(alts);
+      ck_assert_uint_eq(alts->type, r->atom_Vector);
+      ck_assert_uint_eq(alts->size, sizeof(LV2_Atom_Vector_Body));
     }
   }
   r->frames += BLOCK;
@@ -217,6 +267,9 @@ START_TEST(test_ui_feed_sends_each_pattern_once_and_plays_at_most_30_per_second)
                     r.plays >= (uint32_t)(0.8 * TANDEM_UI_PLAY_HZ * seconds),
                 "%u UiPlay events in %.1f s", r.plays, seconds);
   ck_assert(!r.position_out_of_range);
+  /* Every UiPlay names the chord playing; with nothing heard, no next one. */
+  ck_assert_uint_eq(r.plays_with_chords, r.plays);
+  ck_assert_int_eq(r.last_next_chord, -1);
   ck_assert_msg(r.fault == NULL, "%s", r.fault);
   rig_close(&r);
 }
@@ -281,12 +334,53 @@ START_TEST(test_ui_feed_gives_a_reopened_window_the_whole_pattern)
 }
 END_TEST
 
+/* A new part queued for the next bar line (regenerate) reaches the window before it
+ * plays, marked pending, and then comes as the part playing. */
+START_TEST(test_ui_feed_sends_the_part_queued_for_the_next_bar_line)
+{
+  Rig r;
+  rig_open(&r, 65536);
+  float* regenerate = lvth_host_control(r.host, "regenerate");
+  ck_assert_ptr_nonnull(regenerate);
+  const uint32_t n = blocks(6.0);
+  uint64_t pressed_at = 0;
+  for (uint32_t b = 0; b < n; ++b) {
+    /* Pressed at 2.5 s, a quarter into bar 1 (2 s bars at 120 bpm). */
+    *regenerate = b >= blocks(2.5) && b < blocks(2.5) + 4 ? 1.0f : 0.0f;
+    if (b == blocks(2.5)) {
+      /* The first part was queued too, for bar 1: only what follows the press counts. */
+      ck_assert_uint_ne(r.pending_complete_serial, 0);
+      pressed_at = r.frames;
+      r.pending_complete_serial = 0;
+      r.pending_seen_in_play = 0;
+      r.current_frame_of_pending = 0;
+    }
+    rig_block(&r, b == 0                 ? r.u.tandem_uiPattern
+                  : b % blocks(1.0) == 0 ? r.u.tandem_uiFeed
+                                         : 0);
+  }
+  ck_assert_msg(r.pending_complete_serial != 0, "no whole pending part (%d of %d notes)",
+                r.pending_received, r.pending_count);
+  ck_assert_int_gt(r.pending_count, 0);
+  ck_assert_uint_ge(r.pending_complete_frame, pressed_at);
+  /* Announced in UiPlay, sent before the bar line at 4 s, then played from it. */
+  ck_assert_uint_eq(r.pending_seen_in_play, r.pending_complete_serial);
+  ck_assert_uint_lt(r.pending_complete_frame, (uint64_t)(4.0 * RATE));
+  ck_assert_msg(r.current_frame_of_pending >= (uint64_t)(4.0 * RATE) - BLOCK,
+                "the queued part played at frame %llu",
+                (unsigned long long)r.current_frame_of_pending);
+  ck_assert_msg(r.fault == NULL, "%s", r.fault);
+  rig_close(&r);
+}
+END_TEST
+
 int main(void)
 {
   Suite* s = suite_create("ui_feed");
   TCase* tc = tcase_create("notify");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_ui_feed_sends_nothing_until_a_window_asks);
+  tcase_add_test(tc, test_ui_feed_sends_the_part_queued_for_the_next_bar_line);
   tcase_add_test(tc,
                  test_ui_feed_sends_each_pattern_once_and_plays_at_most_30_per_second);
   tcase_add_test(tc, test_ui_feed_fits_a_small_notify_buffer);

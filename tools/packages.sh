@@ -6,11 +6,12 @@ TANDEM_BUILD_PACKAGES="gcc libc6-dev pkg-config meson ninja-build python3 lv2-de
  libserd-dev libsord-dev libcurl4-openssl-dev libjansson-dev libkissfft-dev libsndfile1-dev
  lilv-utils sordi libx11-dev libcairo2-dev"
 TANDEM_TEST_PACKAGES="check libsubunit-dev clang libclang-rt-14-dev valgrind sox binutils
- xvfb xdotool imagemagick"
+ xvfb xdotool imagemagick libsuil-dev"
 # Real hosts for the 'host' suite (tests/hosts), part of the default run: Ardour 7 headless
 # (ardour7-lua, package ardour), jalv on JACK's dummy driver, jack_midi_dump/jack_transport
 # (jackd2), sndfile-jackplay (sndfile-tools).  The 'ui' suite (tests/ui) runs jalv.gtk3
-# from the jalv package and jack_transport under Xvfb (xvfb, xdotool, imagemagick above).
+# from the jalv package and jack_transport under Xvfb (xvfb, xdotool, imagemagick above),
+# and tests/ui/suil_reopen.c, a host of its own that loads the window through suil.
 TANDEM_HOST_PACKAGES="ardour jalv jackd2 sndfile-tools"
 # Only for the benchmarks (tests/bench/run.sh), never the default test run.
 TANDEM_BENCH_PACKAGES="python3-numpy aubio-tools hydrogen-drumkits fluid-soundfont-gm fluidsynth mma

@@ -183,6 +183,16 @@ typedef struct {
   RollNote notes[TANDEM_MAX_NOTES];
   int32_t position; /* tick in the pattern, -1 none */
   bool rolling;
+  int32_t plan_chord; /* the chord playing now and beat 1 of the next bar's: */
+  int32_t next_chord; /* root * 9 + quality, -1 none (UiPlay) */
+  /* The pattern queued to start at the next bar line (UiNotes with pending). */
+  uint32_t pending_serial; /* the one put together here */
+  uint32_t pending_ticks_per_bar;
+  uint32_t pending_count, pending_received;
+  RollNote pending_notes[TANDEM_MAX_NOTES];
+  uint32_t pending_now;                    /* UiPlay's pendingSerial: 0 none queued */
+  int32_t alt_percent[TANDEM_UI_MAX_ALTS]; /* the model's alternatives' confidences */
+  uint32_t n_alt_percent;
   RollOnset onsets[UI_ONSETS];
   uint32_t n_onsets, onset_head;
 } TandemUi;
@@ -206,7 +216,7 @@ static const Rect r_readouts = {592, 154, 276, 278};
 
 static Rect alt_rect(int i)
 {
-  return (Rect){500 + i * 34.0, 74, 30, 24};
+  return (Rect){446 + i * 54.0, 74, 50, 24};
 }
 static Rect like_rect(int i) /* 0 like, 1 dislike */
 {
@@ -372,21 +382,55 @@ static void ask_pattern(TandemUi* ui)
   }
 }
 
+/* Notes of the pattern queued for the next bar line, put together like the one
+ * playing. */
+static void on_pending_notes(TandemUi* ui, int32_t s, int32_t t, int32_t n, int32_t f,
+                             const LV2_Atom_Vector* v)
+{
+  if (f == 0) {
+    ui->pending_serial = (uint32_t)s;
+    ui->pending_ticks_per_bar = (uint32_t)t;
+    ui->pending_count = (uint32_t)n;
+    ui->pending_received = 0;
+  } else if ((uint32_t)s != ui->pending_serial || (uint32_t)f != ui->pending_received) {
+    ask_pattern(ui);
+    return;
+  }
+  const uint32_t ints = (v->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
+  const int32_t* data = (const int32_t*)(&v->body + 1);
+  for (uint32_t i = 0;
+       i + TANDEM_UI_NOTE_INTS <= ints && ui->pending_received < ui->pending_count;
+       i += TANDEM_UI_NOTE_INTS) {
+    RollNote* note = &ui->pending_notes[ui->pending_received++];
+    note->tick = data[i] > 0 ? (uint32_t)data[i] : 0;
+    note->length = data[i + 1] > 0 ? (uint32_t)data[i + 1] : 1;
+    note->pitch = (uint8_t)(data[i + 2] & 0x7f);
+    note->velocity = (uint8_t)((data[i + 2] >> 8) & 0x7f);
+  }
+  ui->dirty = true;
+}
+
 static void on_notes(TandemUi* ui, const LV2_Atom_Object* obj)
 {
   const TandemUiFeedURIs* u = &ui->uris.feed;
   const LV2_Atom *serial = NULL, *role = NULL, *bars = NULL, *tpb = NULL, *bpb = NULL,
-                 *count = NULL, *first = NULL, *notes = NULL;
+                 *count = NULL, *first = NULL, *notes = NULL, *pending = NULL;
   lv2_atom_object_get(obj, u->tandem_serial, &serial, u->tandem_role, &role,
                       u->tandem_bars, &bars, u->tandem_ticksPerBar, &tpb,
                       u->tandem_beatsPerBar, &bpb, u->tandem_noteCount, &count,
-                      u->tandem_first, &first, u->tandem_notes, &notes, 0);
+                      u->tandem_first, &first, u->tandem_notes, &notes, u->tandem_pending,
+                      &pending, 0);
   int32_t s, r, b, t, beats, n, f;
   const LV2_Atom_Vector* v = int_vector(ui, notes);
   if (!get_int(ui, serial, &s) || !get_int(ui, role, &r) || !get_int(ui, bars, &b) ||
       !get_int(ui, tpb, &t) || !get_int(ui, bpb, &beats) || !get_int(ui, count, &n) ||
       !get_int(ui, first, &f) || !v || n < 0 || n > TANDEM_MAX_NOTES || f < 0 || b < 1 ||
       b > TANDEM_MAX_BARS || t < 1) {
+    return;
+  }
+  if (pending && pending->type == u->atom_Bool && pending->size >= sizeof(int32_t) &&
+      ((const LV2_Atom_Bool*)pending)->body) {
+    on_pending_notes(ui, s, t, n, f, v);
     return;
   }
   if (f == 0) {
@@ -417,12 +461,44 @@ static void on_notes(TandemUi* ui, const LV2_Atom_Object* obj)
 static void on_play(TandemUi* ui, const LV2_Atom_Object* obj)
 {
   const TandemUiFeedURIs* u = &ui->uris.feed;
-  const LV2_Atom *serial = NULL, *position = NULL, *rolling = NULL, *onsets = NULL;
+  const LV2_Atom *serial = NULL, *position = NULL, *rolling = NULL, *onsets = NULL,
+                 *plan = NULL, *next = NULL, *pending_now = NULL, *alts = NULL;
   lv2_atom_object_get(obj, u->tandem_serial, &serial, u->tandem_position, &position,
-                      u->tandem_rolling, &rolling, u->tandem_onsets, &onsets, 0);
+                      u->tandem_rolling, &rolling, u->tandem_onsets, &onsets,
+                      u->tandem_planChord, &plan, u->tandem_nextChord, &next,
+                      u->tandem_pendingSerial, &pending_now, u->tandem_alternatives,
+                      &alts, 0);
   int32_t s = 0, p = -1;
   if (!get_int(ui, serial, &s) || !get_int(ui, position, &p)) {
     return;
+  }
+  int32_t plan_chord = -1, next_chord = -1, pending_serial = 0;
+  get_int(ui, plan, &plan_chord);
+  get_int(ui, next, &next_chord);
+  get_int(ui, pending_now, &pending_serial);
+  if ((uint32_t)pending_serial != ui->pending_now) {
+    ui->pending_now = (uint32_t)pending_serial;
+    ui->dirty = true;
+  }
+  const LV2_Atom_Vector* alt_vector = int_vector(ui, alts);
+  if (alt_vector) {
+    uint32_t n = (alt_vector->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
+    n = n < TANDEM_UI_MAX_ALTS ? n : TANDEM_UI_MAX_ALTS;
+    const int32_t* data = (const int32_t*)(&alt_vector->body + 1);
+    for (uint32_t i = 0; i < n; ++i) {
+      const int32_t pct = data[i] < 0 ? 0 : data[i] > 100 ? 100 : data[i];
+      if (pct != ui->alt_percent[i] || n != ui->n_alt_percent) {
+        ui->dirty = true;
+      }
+      ui->alt_percent[i] = pct;
+    }
+    ui->dirty |= n != ui->n_alt_percent;
+    ui->n_alt_percent = n;
+  }
+  if (plan_chord != ui->plan_chord || next_chord != ui->next_chord) {
+    ui->plan_chord = plan_chord;
+    ui->next_chord = next_chord;
+    ui->dirty = true;
   }
   if ((uint32_t)s != ui->serial || ui->received < ui->n_notes) {
     ask_pattern(ui);
@@ -624,14 +700,19 @@ static void draw_request(TandemUi* ui, cairo_t* cr)
   snprintf(line, sizeof(line), "Model: %s", status_name(ui->port[P_LLM_STATUS]));
   text_at(cr, 34, 91, 13.0, 0xf0f0f0, line);
   cairo_save(cr);
-  cairo_rectangle(cr, 130, 74, 360, 24);
+  cairo_rectangle(cr, 130, 74, 310, 24);
   cairo_clip(cr);
   text_at(cr, 130, 90, 11.0, 0xa8aebb, ui->status);
   cairo_restore(cr);
   const int alt = (int)lrintf(ui->port[P_ALTERNATIVE]);
+  /* Each alternative with the confidence the model gave it. */
   for (int i = 0; i < 3; ++i) {
-    char label[4];
-    snprintf(label, sizeof(label), "%d", i + 1);
+    char label[16];
+    if ((uint32_t)i < ui->n_alt_percent) {
+      snprintf(label, sizeof(label), "%d  %d%%", i + 1, ui->alt_percent[i]);
+    } else {
+      snprintf(label, sizeof(label), "%d", i + 1);
+    }
     button(cr, alt_rect(i), label, alt == i);
   }
   button(cr, like_rect(0), "Like", ui->trigger_off_ms[P_LIKE] > 0.0);
@@ -669,6 +750,10 @@ static void draw_roll(TandemUi* ui, cairo_t* cr)
   } else {
     snprintf(line, sizeof(line), "No part yet");
   }
+  if (have && ui->pending_now != 0) {
+    const size_t used = strlen(line);
+    snprintf(line + used, sizeof(line) - used, "  (a new part from the next bar line)");
+  }
   text_at(cr, r_roll.x, r_roll.y - 6, 12.0, 0xd0d4dc, line);
   if (!have) {
     return;
@@ -685,10 +770,23 @@ static void draw_roll(TandemUi* ui, cairo_t* cr)
     cairo_line_to(cr, x, r_onsets.y + r_onsets.h);
     cairo_stroke(cr);
   }
+  /* A part queued for the next bar line: its first bar is drawn, dimmed, over the
+   * bar after the playhead's. */
+  const bool next_part = ui->pending_now != 0 && ui->pending_serial == ui->pending_now &&
+                         ui->pending_received == ui->pending_count &&
+                         ui->pending_ticks_per_bar == ui->ticks_per_bar;
+  const uint32_t next_bar =
+      ui->position >= 0 ? ((uint32_t)ui->position / ui->ticks_per_bar + 1) % ui->bars : 0;
   int lo = 127, hi = 0;
   for (uint32_t i = 0; i < ui->received; ++i) {
     lo = ui->notes[i].pitch < lo ? ui->notes[i].pitch : lo;
     hi = ui->notes[i].pitch > hi ? ui->notes[i].pitch : hi;
+  }
+  for (uint32_t i = 0; next_part && i < ui->pending_received; ++i) {
+    if (ui->pending_notes[i].tick < ui->ticks_per_bar) {
+      lo = ui->pending_notes[i].pitch < lo ? ui->pending_notes[i].pitch : lo;
+      hi = ui->pending_notes[i].pitch > hi ? ui->pending_notes[i].pitch : hi;
+    }
   }
   if (lo <= hi) {
     lo = lo > 1 ? lo - 1 : 0;
@@ -703,6 +801,30 @@ static void draw_roll(TandemUi* ui, cairo_t* cr)
       cairo_rectangle(cr, x, r_roll.y + (hi - n->pitch) * row, w,
                       row > 2 ? row - 1 : row);
       cairo_fill(cr);
+    }
+    if (next_part) {
+      const double bar_x = r_roll.x + r_roll.w * next_bar * ui->ticks_per_bar / length;
+      const double bar_w = r_roll.w * ui->ticks_per_bar / length;
+      cairo_set_source_rgba(cr, 0.08, 0.09, 0.11, 0.85);
+      cairo_rectangle(cr, bar_x, r_roll.y, bar_w, r_roll.h);
+      cairo_fill(cr);
+      text_at(cr, bar_x + 3, r_roll.y + 11, 9.0, 0x8a90a0, "next");
+      cairo_push_group(cr);
+      for (uint32_t i = 0; i < ui->pending_received; ++i) {
+        const RollNote* n = &ui->pending_notes[i];
+        if (n->tick >= ui->ticks_per_bar) {
+          continue;
+        }
+        const double x = bar_x + r_roll.w * n->tick / length;
+        double w = r_roll.w * n->length / length;
+        w = w < 2.0 ? 2.0 : w;
+        velocity_colour(cr, n->velocity);
+        cairo_rectangle(cr, x, r_roll.y + (hi - n->pitch) * row, w,
+                        row > 2 ? row - 1 : row);
+        cairo_fill(cr);
+      }
+      cairo_pop_group_to_source(cr);
+      cairo_paint_with_alpha(cr, 0.55);
     }
   }
   /* Onsets heard, faded over 4 s: kick, snare, hat. */
@@ -768,8 +890,19 @@ static void draw_readouts(TandemUi* ui, cairo_t* cr)
     snprintf(v[ROW_KEY], sizeof(v[ROW_KEY]), "%s %s  (%.0f%%)", pitch[key % 12],
              key < 12 ? "major" : "minor", 100.0f * ui->port[P_KEY_CONFIDENCE]);
   }
+  /* The chord the part plays now and the one predicted for the next bar's beat 1,
+   * else (no window feed yet) the chord heard. */
   const int chord = (int)lrintf(ui->port[P_CHORD]);
-  if (chord >= 0 && chord < 108) {
+  if (ui->plan_chord >= 0 && ui->plan_chord < 108) {
+    const int now = ui->plan_chord, next = ui->next_chord;
+    if (next >= 0 && next < 108) {
+      snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s \xe2\x86\x92 %s%s",
+               pitch[now / 9], quality[now % 9], pitch[next / 9], quality[next % 9]);
+    } else {
+      snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s \xe2\x86\x92 ?", pitch[now / 9],
+               quality[now % 9]);
+    }
+  } else if (chord >= 0 && chord < 108) {
     snprintf(v[ROW_CHORD], sizeof(v[ROW_CHORD]), "%s%s", pitch[chord / 9],
              quality[chord % 9]);
   }
@@ -1218,6 +1351,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor* descriptor,
   ui->dragging = -1;
   ui->history_pos = -1;
   ui->position = -1;
+  ui->plan_chord = ui->next_chord = -1;
   ui->dirty = true;
 
   /* Ask for the status and the part now, and for the feed. */

@@ -230,11 +230,21 @@ static void respond_text(TandemLlmWork* lw, LV2_Worker_Respond_Function respond,
   }
 }
 
+_Static_assert(TANDEM_LLM_MAX_ALTS <= TANDEM_LLM_STATE_ALTS,
+               "the state message carries every kept alternative's confidence");
+
+/* The state, with the alternatives of last (NULL: none kept). */
 static void respond_state(LV2_Worker_Respond_Function respond,
                           LV2_Worker_Respond_Handle handle, TandemLlmStatus status,
-                          uint32_t n_alts, uint32_t serial)
+                          const TandemLlmResult* last, uint32_t serial)
 {
-  const TandemLlmStateMsg msg = {TANDEM_MSG_LLM_STATE, (uint32_t)status, n_alts, serial};
+  TandemLlmStateMsg msg = {TANDEM_MSG_LLM_STATE, (uint32_t)status, 0, serial, {0}};
+  if (last) {
+    msg.n_alternatives = last->reply.n_alts;
+    for (uint32_t i = 0; i < last->reply.n_alts && i < TANDEM_LLM_STATE_ALTS; ++i) {
+      msg.confidence[i] = last->reply.alts[i].confidence;
+    }
+  }
   if (respond) {
     respond(handle, sizeof(msg), &msg);
   }
@@ -263,7 +273,7 @@ static void respond_config(TandemLlmWork* lw, LV2_Worker_Respond_Function respon
                            LV2_Worker_Respond_Handle handle, const char* fallback_err)
 {
   const TandemLlmStatus st = tandem_llm_status(lw->client);
-  respond_state(respond, handle, st, lw->has_last ? lw->last->reply.n_alts : 0, 0);
+  respond_state(respond, handle, st, lw->has_last ? lw->last : NULL, 0);
   char text[1024]; /* cut to the status length when sent */
   if (lw->settings.url[0] && !tandem_http_url_allowed(lw->settings.url)) {
     snprintf(text, sizeof(text),
@@ -475,13 +485,12 @@ static void handle_result(TandemLlmWork* lw, LV2_Worker_Respond_Function respond
              lw->last->model, lw->last->latency_ms,
              lw->last->reply.alts[0].pattern.n_notes, lw->last->reply.n_alts,
              lw->last->reply.n_alts == 1 ? "" : "s", lw->last->reply.alts[0].reason);
-    respond_state(respond, handle, lw->last->status, lw->last->reply.n_alts, serial);
+    respond_state(respond, handle, lw->last->status, lw->last, serial);
     respond_text(lw, respond, handle, TANDEM_STATUS_OK, text);
   } else {
     snprintf(text, sizeof(text), "model %s: %s", tandem_llm_status_name(r->status),
              r->error[0] ? r->error : "no usable reply");
-    respond_state(respond, handle, r->status, lw->has_last ? lw->last->reply.n_alts : 0,
-                  0);
+    respond_state(respond, handle, r->status, lw->has_last ? lw->last : NULL, 0);
     respond_text(lw, respond, handle, TANDEM_STATUS_ERROR, text);
   }
 }
@@ -547,8 +556,7 @@ LV2_Worker_Status tandem_llm_work_do(TandemLlmWork* lw,
     TandemLlmAltMsg msg;
     memcpy(&msg, data, sizeof(msg));
     if (send_alternative(lw, msg.index, msg.serial, style)) {
-      respond_state(respond, handle, lw->last->status, lw->last->reply.n_alts,
-                    msg.serial);
+      respond_state(respond, handle, lw->last->status, lw->last, msg.serial);
     }
     return LV2_WORKER_SUCCESS;
   }
