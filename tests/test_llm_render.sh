@@ -64,53 +64,20 @@ render() {
 #   waited=true|false  status=LABEL  model_pattern=yes|no  seen=LABEL
 #   min_wait_s=S (llm_status said "waiting" for at least S seconds of pre-roll)
 check() {
-  "$python" - "$dir/$1.json" "$dir/$1.mid" "$@" <<'EOF'
+  PYTHONPATH="$(dirname "$0")/bench" "$python" - "$dir/$1.json" "$dir/$1.mid" "$@" <<'EOF'
 import json
 import sys
+
+import smf_read  # tests/bench/smf_read.py
 
 report_path, mid_path, name = sys.argv[1:4]
 want = dict(a.split("=", 1) for a in sys.argv[4:])
 
 
-def vlq(data, i):
-    v = 0
-    while True:
-        c = data[i]
-        i += 1
-        v = (v << 7) | (c & 0x7F)
-        if not c & 0x80:
-            return v, i
-
-
 def note_ons(path):
-    """(beat, pitch, velocity) of every note-on in a type 1 file."""
-    data = open(path, "rb").read()
-    assert data[:4] == b"MThd", "not a MIDI file"
-    ppq = int.from_bytes(data[12:14], "big")
-    pos, out = 14, []
-    while pos + 8 <= len(data):
-        size = int.from_bytes(data[pos + 4:pos + 8], "big")
-        body, tag = data[pos + 8:pos + 8 + size], data[pos:pos + 4]
-        pos += 8 + size
-        if tag != b"MTrk":
-            continue
-        i = tick = status = 0
-        while i < len(body):
-            delta, i = vlq(body, i)
-            tick += delta
-            if body[i] == 0xFF:
-                length, i = vlq(body, i + 2)
-                i += length
-                continue
-            if body[i] & 0x80:
-                status = body[i]
-                i += 1
-            n = 1 if status & 0xF0 in (0xC0, 0xD0) else 2
-            args = body[i:i + n]
-            i += n
-            if status & 0xF0 == 0x90 and args[1] > 0:
-                out.append((tick / ppq, args[0], args[1]))
-    return sorted(out)
+    """(beat, pitch, velocity) of every note-on, in time order."""
+    ppq, events = smf_read.read(path)
+    return sorted((tick / ppq, v[1], v[2]) for tick, kind, v in events if kind == smf_read.ON)
 
 
 def problem(text):

@@ -12,22 +12,9 @@ build=${TANDEM_BUILD_DIR:-build}
 lv2dir="$HOME/.lv2"
 out=out
 
-say() { printf 'demo: %s\n' "$*"; }
-fail() { say "$*" >&2; exit 1; }
-# Whatever else stops the script says where, never a silent exit.
-trap 'say "stopped: \"$BASH_COMMAND\" failed (line $LINENO)" >&2' ERR
-
-# step LOG WHAT COMMAND...: runs COMMAND with its output in LOG; if it fails, prints the
-# last 30 lines of that output and what failed, and stops.
-step() {
-  local log=$1 what=$2 rc=0
-  shift 2
-  "$@" >"$log" 2>&1 || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    tail -n 30 "$log" >&2
-    fail "$what failed (exit $rc); the whole output is in $log"
-  fi
-}
+STEPS_NAME=demo
+STEPS_TAIL=30
+. tools/steps.sh
 
 mkdir -p "$out"
 

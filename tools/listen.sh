@@ -24,21 +24,9 @@ sf2=/usr/share/sounds/sf2/FluidR3_GM.sf2
 python=/usr/bin/python3
 BARS=33   # input length: the first bar is heard before anything plays, then two 16-bar passes
 
-say() { printf 'listen: %s\n' "$*"; }
-fail() { say "$*" >&2; exit 1; }
-trap 'say "stopped: \"$BASH_COMMAND\" failed (line $LINENO)" >&2' ERR
-
-# step LOG WHAT COMMAND...: runs COMMAND with its output in LOG; on failure prints the
-# last lines of LOG and one line saying what failed, and stops.
-step() {
-  local log=$1 what=$2 rc=0
-  shift 2
-  "$@" >"$log" 2>&1 || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    tail -n 15 "$log" >&2
-    fail "$what failed (exit $rc); its output is in $log"
-  fi
-}
+STEPS_NAME=listen
+STEPS_TAIL=15
+. tools/steps.sh
 
 # style -> "bpm|MMA groove|4-bar chord loop|bass program|chords program|melody program"
 # (General MIDI programs, 0-based: 32 acoustic bass, 33 finger bass, 38 synth bass,

@@ -382,6 +382,23 @@ static void ask_pattern(TandemUi* ui)
   }
 }
 
+/* Appends the notes of one UiNotes vector (TANDEM_UI_NOTE_INTS ints a note: tick,
+ * length, pitch | velocity << 8) to notes[*received ..], up to count in all. */
+static void read_notes(const LV2_Atom_Vector* v, RollNote* notes, uint32_t* received,
+                       uint32_t count)
+{
+  const uint32_t ints = (v->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
+  const int32_t* data = (const int32_t*)(&v->body + 1);
+  for (uint32_t i = 0; i + TANDEM_UI_NOTE_INTS <= ints && *received < count;
+       i += TANDEM_UI_NOTE_INTS) {
+    RollNote* note = &notes[(*received)++];
+    note->tick = data[i] > 0 ? (uint32_t)data[i] : 0;
+    note->length = data[i + 1] > 0 ? (uint32_t)data[i + 1] : 1;
+    note->pitch = (uint8_t)(data[i + 2] & 0x7f);
+    note->velocity = (uint8_t)((data[i + 2] >> 8) & 0x7f);
+  }
+}
+
 /* Notes of the pattern queued for the next bar line, put together like the one
  * playing. */
 static void on_pending_notes(TandemUi* ui, int32_t s, int32_t t, int32_t n, int32_t f,
@@ -396,17 +413,7 @@ static void on_pending_notes(TandemUi* ui, int32_t s, int32_t t, int32_t n, int3
     ask_pattern(ui);
     return;
   }
-  const uint32_t ints = (v->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
-  const int32_t* data = (const int32_t*)(&v->body + 1);
-  for (uint32_t i = 0;
-       i + TANDEM_UI_NOTE_INTS <= ints && ui->pending_received < ui->pending_count;
-       i += TANDEM_UI_NOTE_INTS) {
-    RollNote* note = &ui->pending_notes[ui->pending_received++];
-    note->tick = data[i] > 0 ? (uint32_t)data[i] : 0;
-    note->length = data[i + 1] > 0 ? (uint32_t)data[i + 1] : 1;
-    note->pitch = (uint8_t)(data[i + 2] & 0x7f);
-    note->velocity = (uint8_t)((data[i + 2] >> 8) & 0x7f);
-  }
+  read_notes(v, ui->pending_notes, &ui->pending_received, ui->pending_count);
   ui->dirty = true;
 }
 
@@ -445,16 +452,7 @@ static void on_notes(TandemUi* ui, const LV2_Atom_Object* obj)
     ask_pattern(ui); /* a piece went missing */
     return;
   }
-  const uint32_t ints = (v->atom.size - sizeof(LV2_Atom_Vector_Body)) / sizeof(int32_t);
-  const int32_t* data = (const int32_t*)(&v->body + 1);
-  for (uint32_t i = 0; i + TANDEM_UI_NOTE_INTS <= ints && ui->received < ui->n_notes;
-       i += TANDEM_UI_NOTE_INTS) {
-    RollNote* note = &ui->notes[ui->received++];
-    note->tick = data[i] > 0 ? (uint32_t)data[i] : 0;
-    note->length = data[i + 1] > 0 ? (uint32_t)data[i + 1] : 1;
-    note->pitch = (uint8_t)(data[i + 2] & 0x7f);
-    note->velocity = (uint8_t)((data[i + 2] >> 8) & 0x7f);
-  }
+  read_notes(v, ui->notes, &ui->received, ui->n_notes);
   ui->dirty = true;
 }
 
